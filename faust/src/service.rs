@@ -1,0 +1,320 @@
+//! The compile service: the one place in the engine through which FAUST is compiled.
+//!
+//! A thread supervises the worker process ([`crate::worker`]): jobs queue on a channel and are
+//! sent one at a time; a reply past the timeout, or a worker that dies, becomes an error for that
+//! job and the worker is restarted for the next. Results are loaded into [`Factory`]s here, looked
+//! up first in memory (one factory per distinct source) and on disk ([`crate::cache`]).
+
+use crate::cache::{self, CacheSettings, DiskCache};
+use crate::worker::{WorkerReply, WorkerRequest};
+use crate::{CompileError, Factory};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+/// Settings of the compile service. `Default` is what `krd` uses unless configured.
+#[derive(Debug, Clone)]
+pub struct CompilerSettings {
+    /// The worker command: program and arguments (krd uses itself with a hidden subcommand).
+    pub worker: Vec<String>,
+    /// Extra environment for the worker (tests set the hook variable here).
+    pub worker_env: Vec<(String, String)>,
+    /// A compile taking longer than this is stopped and reported.
+    pub timeout: Duration,
+    /// Address-space limit of the worker process, so a runaway compile cannot exhaust memory.
+    pub memory_limit_bytes: u64,
+    /// Arguments passed to libfaust (the library path, optimisation flags).
+    pub faust_args: Vec<String>,
+    pub cache: CacheSettings,
+}
+
+impl Default for CompilerSettings {
+    fn default() -> Self {
+        CompilerSettings {
+            worker: vec!["kr-faust-worker".into()],
+            worker_env: vec![],
+            timeout: Duration::from_secs(10),
+            memory_limit_bytes: 8 << 30,
+            faust_args: vec!["-I".into(), "/usr/share/faust".into()],
+            cache: CacheSettings::default(),
+        }
+    }
+}
+
+/// What the caller gets back: a loaded factory, and whether it came from a cache.
+pub type CompileResult = Result<Arc<Factory>, CompileError>;
+type Reply = Box<dyn FnOnce(CompileResult) + Send>;
+
+struct Job {
+    name: String,
+    source: String,
+    reply: Reply,
+}
+
+/// Handle to the compile service thread. Dropping it stops the thread and the worker.
+pub struct CompileService {
+    tx: Option<Sender<Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl CompileService {
+    /// Start the supervising thread. The worker process starts on the first cache miss.
+    pub fn start(settings: CompilerSettings) -> CompileService {
+        let (tx, rx) = crossbeam_channel::unbounded::<Job>();
+        let thread = std::thread::Builder::new()
+            .name("kr-compiler".into())
+            .spawn(move || Supervisor::new(settings).run(rx))
+            .expect("spawning the compiler thread");
+        CompileService {
+            tx: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// Queue a compile; `reply` runs on the service thread when it is done.
+    pub fn submit(
+        &self,
+        name: &str,
+        source: &str,
+        reply: impl FnOnce(CompileResult) + Send + 'static,
+    ) {
+        let job = Job {
+            name: name.into(),
+            source: source.into(),
+            reply: Box::new(reply),
+        };
+        if let Some(Err(e)) = self.tx.as_ref().map(|tx| tx.send(job)) {
+            (e.into_inner().reply)(Err(CompileError::ServiceStopped));
+        }
+    }
+
+    /// Compile and wait for the result.
+    pub fn compile(&self, name: &str, source: &str) -> CompileResult {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        self.submit(name, source, move |r| {
+            let _ = tx.send(r);
+        });
+        rx.recv().unwrap_or(Err(CompileError::ServiceStopped))
+    }
+}
+
+impl Drop for CompileService {
+    fn drop(&mut self) {
+        self.tx.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    replies: Receiver<String>,
+}
+
+impl Worker {
+    fn spawn(settings: &CompilerSettings) -> Result<Worker, CompileError> {
+        let program = settings.worker.first().cloned().unwrap_or_default();
+        let unavailable = |detail: String| CompileError::WorkerUnavailable {
+            program: program.clone(),
+            detail,
+        };
+        let mut cmd = Command::new(&program);
+        cmd.args(&settings.worker[1..])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        cmd.envs(settings.worker_env.iter().map(|(k, v)| (k, v)));
+        let limit = settings.memory_limit_bytes;
+        // SAFETY: the closure runs in the forked child before exec and only makes async-signal-
+        // safe syscalls (prctl, setrlimit); it touches no Rust allocator or lock.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+                // Die with the engine: a compile worker must never outlive krd.
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                let rl = libc::rlimit {
+                    rlim_cur: limit,
+                    rlim_max: limit,
+                };
+                libc::setrlimit(libc::RLIMIT_AS, &rl);
+                Ok(())
+            });
+        }
+        let mut child = cmd.spawn().map_err(|e| unavailable(e.to_string()))?;
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| unavailable("no stdin".into()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| unavailable("no stdout".into()))?;
+        let (tx, replies) = crossbeam_channel::unbounded();
+        std::thread::Builder::new()
+            .name("kr-compiler-reader".into())
+            .spawn(move || {
+                for line in BufReader::new(stdout).lines() {
+                    let Ok(line) = line else { break };
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| unavailable(e.to_string()))?;
+        Ok(Worker {
+            child,
+            stdin,
+            replies,
+        })
+    }
+
+    fn kill(mut self) -> String {
+        let _ = self.child.kill();
+        match self.child.wait() {
+            Ok(status) => status.to_string(),
+            Err(e) => e.to_string(),
+        }
+    }
+}
+
+struct Supervisor {
+    settings: CompilerSettings,
+    worker: Option<Worker>,
+    next_id: u64,
+    loaded: HashMap<String, Weak<Factory>>,
+    disk: DiskCache,
+    version: String,
+    target: String,
+}
+
+impl Supervisor {
+    fn new(settings: CompilerSettings) -> Supervisor {
+        let disk = DiskCache::new(settings.cache.clone());
+        Supervisor {
+            settings,
+            worker: None,
+            next_id: 1,
+            loaded: HashMap::new(),
+            disk,
+            version: crate::libfaust_version(),
+            target: crate::machine_target(),
+        }
+    }
+
+    fn run(mut self, jobs: Receiver<Job>) {
+        while let Ok(job) = jobs.recv() {
+            let result = self.compile(&job.name, &job.source);
+            (job.reply)(result);
+        }
+        if let Some(w) = self.worker.take() {
+            w.kill();
+        }
+    }
+
+    fn compile(&mut self, name: &str, source: &str) -> CompileResult {
+        let key = cache::key(
+            source,
+            &self.settings.faust_args,
+            &self.version,
+            &self.target,
+        );
+        if let Some(f) = self.loaded.get(&key).and_then(Weak::upgrade) {
+            return Ok(f);
+        }
+        self.loaded.retain(|_, w| w.strong_count() > 0);
+        if let Some(code) = self.disk.get(&key) {
+            match Factory::from_machine_code(name, &code) {
+                Ok(f) => return Ok(self.remember(key, f)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cached machine code did not load; recompiling")
+                }
+            }
+        }
+        let code = self.compile_in_worker(name, source)?;
+        let factory = Factory::from_machine_code(name, &code)?;
+        self.disk.put(&key, &code);
+        Ok(self.remember(key, factory))
+    }
+
+    fn remember(&mut self, key: String, factory: Factory) -> Arc<Factory> {
+        let f = Arc::new(factory);
+        self.loaded.insert(key, Arc::downgrade(&f));
+        f
+    }
+
+    fn compile_in_worker(&mut self, name: &str, source: &str) -> Result<String, CompileError> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let request = WorkerRequest {
+            id,
+            name: name.into(),
+            source: source.into(),
+            args: self.settings.faust_args.clone(),
+        };
+        let line = serde_json::to_string(&request).map_err(|e| CompileError::Load {
+            name: name.into(),
+            message: e.to_string(),
+        })?;
+        let mut worker = match self.worker.take() {
+            Some(w) => w,
+            None => Worker::spawn(&self.settings)?,
+        };
+        if writeln!(worker.stdin, "{line}")
+            .and_then(|_| worker.stdin.flush())
+            .is_err()
+        {
+            let detail = worker.kill();
+            return Err(CompileError::WorkerCrashed {
+                name: name.into(),
+                detail: format!("worker gone before the request: {detail}"),
+            });
+        }
+        loop {
+            match worker.replies.recv_timeout(self.settings.timeout) {
+                Ok(text) => match serde_json::from_str::<WorkerReply>(&text) {
+                    Ok(WorkerReply::Compiled {
+                        id: rid,
+                        machine_code,
+                    }) if rid == id => {
+                        self.worker = Some(worker);
+                        return Ok(machine_code);
+                    }
+                    Ok(WorkerReply::Failed { id: rid, message }) if rid == id => {
+                        self.worker = Some(worker);
+                        return Err(CompileError::Faust {
+                            name: name.into(),
+                            message,
+                        });
+                    }
+                    // A reply to an earlier, abandoned request: skip it.
+                    Ok(_) => continue,
+                    Err(e) => {
+                        let detail = worker.kill();
+                        return Err(CompileError::WorkerCrashed {
+                            name: name.into(),
+                            detail: format!("unreadable reply ({e}); {detail}"),
+                        });
+                    }
+                },
+                Err(RecvTimeoutError::Timeout) => {
+                    worker.kill();
+                    return Err(CompileError::Timeout {
+                        name: name.into(),
+                        seconds: self.settings.timeout.as_secs_f64(),
+                    });
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    let detail = worker.kill();
+                    return Err(CompileError::WorkerCrashed {
+                        name: name.into(),
+                        detail,
+                    });
+                }
+            }
+        }
+    }
+}

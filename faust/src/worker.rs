@@ -1,0 +1,107 @@
+//! The compile worker: a separate process that owns libfaust's compiler.
+//!
+//! libfaust's factory API is not thread-safe, `chdir`s the whole process and forks `which faust`
+//! on every compile, and a hostile program can crash or hang the compiler. So the engine never
+//! compiles: this worker does, and returns machine code the engine loads in under a millisecond.
+//! The protocol is one JSON object per line on stdin (requests) and on the worker's original
+//! stdout (replies); fd 1 is pointed at stderr so that anything libfaust prints cannot corrupt it.
+
+use crate::Factory;
+use serde::{Deserialize, Serialize};
+use std::io::{BufRead, Write};
+
+/// One compile job sent to the worker.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct WorkerRequest {
+    pub id: u64,
+    pub name: String,
+    pub source: String,
+    pub args: Vec<String>,
+}
+
+/// The worker's answer to one job.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum WorkerReply {
+    Compiled { id: u64, machine_code: String },
+    Failed { id: u64, message: String },
+}
+
+/// Environment variable that enables the test hooks below in a worker (tests only).
+pub const TEST_HOOKS_ENV: &str = "KR_FAUST_TEST_HOOKS";
+
+/// Run the worker loop on stdin/stdout until stdin closes. Returns the process exit code.
+pub fn run_stdio() -> i32 {
+    // Keep the real stdout for replies and send fd 1 (libfaust's printing) to stderr.
+    // SAFETY: plain fd syscalls on descriptors this process owns; no Rust object wraps fd 1.
+    let reply_fd = unsafe {
+        let fd = libc::dup(1);
+        if fd < 0 || libc::dup2(2, 1) < 0 {
+            return 70;
+        }
+        fd
+    };
+    // SAFETY: `reply_fd` is a fresh descriptor owned only by this File from here on.
+    let mut out = std::io::BufWriter::new(unsafe {
+        <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(reply_fd)
+    });
+    let hooks = std::env::var_os(TEST_HOOKS_ENV).is_some();
+    let stdin = std::io::stdin();
+    for line in stdin.lock().lines() {
+        let Ok(line) = line else { break };
+        let reply = match serde_json::from_str::<WorkerRequest>(&line) {
+            Ok(req) => {
+                if hooks {
+                    test_hook(&req.source);
+                }
+                compile(req)
+            }
+            Err(e) => WorkerReply::Failed {
+                id: 0,
+                message: format!("bad worker request: {e}"),
+            },
+        };
+        let Ok(text) = serde_json::to_string(&reply) else {
+            return 70;
+        };
+        if writeln!(out, "{text}").and_then(|_| out.flush()).is_err() {
+            return 0;
+        }
+    }
+    0
+}
+
+fn compile(req: WorkerRequest) -> WorkerReply {
+    let result = Factory::compile(&req.name, &req.source, &req.args).and_then(|f| f.machine_code());
+    match result {
+        Ok(machine_code) => WorkerReply::Compiled {
+            id: req.id,
+            machine_code,
+        },
+        Err(crate::CompileError::Faust { message, .. }) => WorkerReply::Failed {
+            id: req.id,
+            message,
+        },
+        Err(e) => WorkerReply::Failed {
+            id: req.id,
+            message: e.to_string(),
+        },
+    }
+}
+
+/// Simulated compiler failures, for tests of the supervisor: a source whose first line is
+/// `// kr-test: crash`, `hang` or `oom`.
+fn test_hook(source: &str) {
+    match source.lines().next().map(str::trim) {
+        Some("// kr-test: crash") => std::process::abort(),
+        Some("// kr-test: hang") => loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        },
+        Some("// kr-test: oom") => {
+            let mut hog: Vec<Vec<u8>> = Vec::new();
+            loop {
+                hog.push(vec![1u8; 64 << 20]);
+            }
+        }
+        _ => {}
+    }
+}

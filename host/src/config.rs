@@ -1,0 +1,187 @@
+//! `krd.yaml`: every setting with its default (`configs/krd.yaml` shows them all, commented).
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// All of krd's settings. Missing keys take their defaults.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub osc: OscConfig,
+    pub jack: JackConfig,
+    pub engine: EngineConfig,
+    pub compiler: CompilerConfig,
+    /// Folder of `.dsp` files usable as `faust:<path>` node types.
+    pub dsp_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct OscConfig {
+    pub address: String,
+    pub port: u16,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct JackConfig {
+    pub client_name: String,
+    /// Connect master to the first two physical playback ports, when there are any.
+    pub autoconnect: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineConfig {
+    pub lookahead_ms: f64,
+    pub crossfade_ms: f64,
+    pub max_nodes: usize,
+    pub tempo: f64,
+    pub meter: f64,
+    pub master: f32,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CompilerConfig {
+    pub timeout_s: f64,
+    pub memory_limit_mb: u64,
+    pub cache_dir: Option<PathBuf>,
+    pub cache_max_mb: u64,
+    pub faust_lib_dir: PathBuf,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            osc: OscConfig::default(),
+            jack: JackConfig::default(),
+            engine: EngineConfig::default(),
+            compiler: CompilerConfig::default(),
+            dsp_dir: default_dsp_dir(),
+        }
+    }
+}
+
+impl Default for OscConfig {
+    fn default() -> Self {
+        OscConfig {
+            address: "127.0.0.1".into(),
+            port: kr_osc::DEFAULT_PORT,
+        }
+    }
+}
+
+impl Default for JackConfig {
+    fn default() -> Self {
+        JackConfig {
+            client_name: "krd".into(),
+            autoconnect: true,
+        }
+    }
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            lookahead_ms: 50.0,
+            crossfade_ms: 20.0,
+            max_nodes: 256,
+            tempo: 120.0,
+            meter: 4.0,
+            master: 0.8,
+        }
+    }
+}
+
+impl Default for CompilerConfig {
+    fn default() -> Self {
+        CompilerConfig {
+            timeout_s: 10.0,
+            memory_limit_mb: 8192,
+            cache_dir: None,
+            cache_max_mb: 256,
+            faust_lib_dir: "/usr/share/faust".into(),
+        }
+    }
+}
+
+fn default_dsp_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
+    Some(base.join("kr").join("dsp"))
+}
+
+/// Why a configuration file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: serde_yaml::Error,
+    },
+}
+
+impl Config {
+    /// Load a YAML file; a missing key keeps its default, an unknown key is an error.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
+        if text.trim().is_empty() {
+            return Ok(Config::default());
+        }
+        serde_yaml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.into(),
+            source,
+        })
+    }
+
+    /// `$XDG_CONFIG_HOME/kr/krd.yaml` (or `~/.config/kr/krd.yaml`) when it exists.
+    pub fn default_path() -> Option<PathBuf> {
+        let base = std::env::var_os("XDG_CONFIG_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+        Some(base.join("kr").join("krd.yaml")).filter(|p| p.exists())
+    }
+
+    pub fn session_settings(&self) -> crate::session::SessionSettings {
+        crate::session::SessionSettings {
+            lookahead_seconds: self.engine.lookahead_ms / 1000.0,
+            crossfade_seconds: self.engine.crossfade_ms / 1000.0,
+            max_nodes: self.engine.max_nodes,
+            bpm: self.engine.tempo,
+            meter: self.engine.meter,
+            master: self.engine.master,
+        }
+    }
+
+    /// Compile-service settings; `worker` is the command that runs a compile worker.
+    pub fn compiler_settings(&self, worker: Vec<String>) -> kr_faust::CompilerSettings {
+        let c = &self.compiler;
+        let mut cache = kr_faust::CacheSettings {
+            max_bytes: c.cache_max_mb << 20,
+            ..Default::default()
+        };
+        if let Some(d) = &c.cache_dir {
+            cache.dir = Some(d.clone());
+        }
+        kr_faust::CompilerSettings {
+            worker,
+            timeout: std::time::Duration::from_secs_f64(c.timeout_s.max(0.1)),
+            memory_limit_bytes: c.memory_limit_mb << 20,
+            faust_args: vec!["-I".into(), c.faust_lib_dir.display().to_string()],
+            cache,
+            ..Default::default()
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! `krd`: the kr engine. See the `kr_host` crate docs for the architecture.
+
+use clap::{Parser, Subcommand};
+use kr_host::config::Config;
+use kr_host::control::{ControlMsg, ControlThread, HostCounters};
+use kr_host::jack_backend::{self, JackHost, Notifications};
+use kr_host::rt::AudioEngine;
+use kr_host::session::Session;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+// Debug builds (all tests) abort on any allocation inside the audio callback.
+#[cfg(debug_assertions)]
+#[global_allocator]
+static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
+
+#[derive(Parser)]
+#[command(
+    name = "krd",
+    version,
+    about = "kr engine: FAUST nodes on JACK, driven over OSC"
+)]
+struct Cli {
+    /// Configuration file (default: $XDG_CONFIG_HOME/kr/krd.yaml when it exists).
+    #[arg(long, short)]
+    config: Option<PathBuf>,
+    /// OSC port (overrides the configuration).
+    #[arg(long)]
+    port: Option<u16>,
+    /// JACK client name (overrides the configuration).
+    #[arg(long)]
+    name: Option<String>,
+    #[command(subcommand)]
+    command: Option<Sub>,
+}
+
+#[derive(Subcommand)]
+enum Sub {
+    /// Internal: run a FAUST compile worker on stdin/stdout.
+    #[command(hide = true)]
+    FaustWorker,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Some(Sub::FaustWorker) = cli.command {
+        std::process::exit(kr_faust::worker::run_stdio());
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KR_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(e) = run(cli) {
+        tracing::error!("{e}");
+        eprintln!("krd: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let mut config = match cli.config.clone().or_else(Config::default_path) {
+        Some(p) => Config::load(&p)?,
+        None => Config::default(),
+    };
+    if let Some(p) = cli.port {
+        config.osc.port = p;
+    }
+    if let Some(n) = cli.name {
+        config.jack.client_name = n;
+    }
+    // Signals are handled by the main thread alone: block them before any thread starts.
+    let signals = block_signals();
+
+    let addr = format!("{}:{}", config.osc.address, config.osc.port);
+    let socket = std::net::UdpSocket::bind(&addr)
+        .map_err(|e| format!("cannot listen for OSC on {addr}: {e} (is another krd running?)"))?;
+
+    let (client, master) = jack_backend::open(&config.jack.client_name)?;
+    let own_name = client.name().to_string();
+    let sample_rate = client.sample_rate() as u32;
+    let counters = Arc::new(HostCounters::default());
+    counters.block_size.store(client.buffer_size(), Relaxed);
+    let shutdown = Arc::new(AtomicBool::new(false));
+    let collector = basedrop::Collector::new();
+    let (engine, link) = AudioEngine::new(&collector, sample_rate, config.engine.master);
+    let telemetry = Arc::clone(&link.telemetry);
+    let host = JackHost::activate(
+        client,
+        master,
+        engine,
+        Notifications {
+            counters: Arc::clone(&counters),
+            shutdown: Arc::clone(&shutdown),
+        },
+    )?;
+    if config.jack.autoconnect {
+        host.autoconnect(&own_name);
+    }
+    let started = Instant::now();
+    while telemetry.callbacks.load(Relaxed) == 0 && started.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+
+    let session = Session::new(
+        config.session_settings(),
+        sample_rate,
+        link,
+        collector,
+        Box::new(host),
+    );
+    let exe = std::env::current_exe()?.display().to_string();
+    let compiler =
+        kr_faust::CompileService::start(config.compiler_settings(vec![exe, "faust-worker".into()]));
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let control = ControlThread {
+        session,
+        compiler,
+        tx: tx.clone(),
+        rx,
+        dsp_dir: config.dsp_dir.clone(),
+        counters,
+        started,
+    };
+    let control = std::thread::Builder::new()
+        .name("kr-control".into())
+        .spawn(move || control.run())?;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let server = {
+        let (tx, stop) = (tx.clone(), Arc::clone(&stop));
+        std::thread::Builder::new()
+            .name("kr-osc-udp".into())
+            .spawn(move || {
+                kr_host::server::serve_udp(socket, tx, kr_osc::Limits::default(), stop)
+            })?
+    };
+    tracing::info!(osc = %addr, jack = %own_name, sample_rate, "krd ready");
+
+    let reason = wait_for_exit(&signals, &shutdown);
+    tracing::info!("stopping: {reason}");
+    stop.store(true, Relaxed);
+    let _ = tx.send(ControlMsg::Shutdown);
+    let _ = control.join();
+    let _ = server.join();
+    Ok(())
+}
+
+fn block_signals() -> libc::sigset_t {
+    // SAFETY: plain signal-mask calls on a local, initialised sigset, before threads exist.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::sigaddset(&mut set, libc::SIGHUP);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        set
+    }
+}
+
+fn wait_for_exit(signals: &libc::sigset_t, jack_gone: &AtomicBool) -> String {
+    let timeout = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 200_000_000,
+    };
+    loop {
+        // SAFETY: `signals` is an initialised set; a null siginfo pointer is allowed.
+        let sig = unsafe { libc::sigtimedwait(signals, std::ptr::null_mut(), &timeout) };
+        if sig > 0 {
+            return format!("signal {sig}");
+        }
+        if jack_gone.load(Relaxed) {
+            return "the JACK server shut down".into();
+        }
+    }
+}

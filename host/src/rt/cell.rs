@@ -1,0 +1,91 @@
+//! Per-node state shared by consecutive real-time graphs.
+
+use super::process::MAX_BLOCK;
+use kr_faust::Instance;
+use std::cell::UnsafeCell;
+
+/// One voice: a DSP instance and its gate.
+pub struct VoiceState {
+    pub dsp: Instance,
+    pub gate_up: bool,
+    pub note: u32,
+}
+
+/// Everything about a node that the audio thread mutates.
+pub struct NodeState {
+    pub voices: Vec<VoiceState>,
+    pub inputs: usize,
+    pub outputs: usize,
+    /// Index of the `gate` control, when the DSP has one.
+    pub gate: Option<u16>,
+    /// Summed inputs: sends from other nodes plus the node's JACK input ports.
+    pub input: Vec<Vec<f32>>,
+    /// Sum of the voices, pre-fader.
+    pub mix: Vec<Vec<f32>>,
+    /// One voice's output while computing.
+    pub scratch: Vec<Vec<f32>>,
+    /// Post-fader output: what goes to master, sends and the node's JACK ports.
+    pub post: Vec<Vec<f32>>,
+    pub gain_target: f32,
+    pub gain: f32,
+    pub muted: bool,
+    /// Crossfade from a previous definition: frames done of `fade_len` (equal-power).
+    pub fade_pos: u32,
+    pub fade_len: u32,
+}
+
+impl NodeState {
+    /// Allocate all buffers up front (control thread).
+    pub fn new(
+        voices: Vec<VoiceState>,
+        inputs: usize,
+        outputs: usize,
+        gate: Option<u16>,
+        gain: f32,
+    ) -> NodeState {
+        let bufs = |n: usize| (0..n).map(|_| vec![0.0f32; MAX_BLOCK]).collect::<Vec<_>>();
+        NodeState {
+            voices,
+            inputs,
+            outputs,
+            gate,
+            input: bufs(inputs),
+            mix: bufs(outputs),
+            scratch: bufs(outputs),
+            post: bufs(outputs),
+            gain_target: gain,
+            gain,
+            muted: false,
+            fade_pos: 0,
+            fade_len: 0,
+        }
+    }
+}
+
+/// A [`NodeState`] shared between the control thread (which creates it) and the audio thread
+/// (which alone mutates it once published).
+pub struct NodeCell(UnsafeCell<NodeState>);
+
+// SAFETY: after a cell is published in an RtGraph, only the audio thread accesses its contents
+// (through `state`), one callback at a time; the control thread only holds `Shared` handles to
+// re-publish it in later graphs and to drop it. Before publication the control thread is its only
+// user. So no two threads ever access the state concurrently.
+unsafe impl Sync for NodeCell {}
+// SAFETY: the state (DSP instances, buffers) may move between threads; see `Sync` for access.
+unsafe impl Send for NodeCell {}
+
+impl NodeCell {
+    pub fn new(state: NodeState) -> NodeCell {
+        NodeCell(UnsafeCell::new(state))
+    }
+
+    /// # Safety
+    /// Only the audio thread may call this once the cell is published (or the control thread
+    /// before that), and the returned reference must not outlive the current callback or alias
+    /// another live reference to the same cell.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn state(&self) -> &mut NodeState {
+        // SAFETY: exclusivity is the caller's contract, stated above.
+        unsafe { &mut *self.0.get() }
+    }
+}

@@ -1,0 +1,37 @@
+//! Frame-stamped events from the scheduler and the control thread to the audio thread.
+
+/// Events addressed to every voice of a node.
+pub const ALL_VOICES: u16 = u16::MAX;
+
+/// One change, applied at an exact frame of the engine clock.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RtEvent {
+    /// Engine frame (frames processed since the engine started) at which the event applies.
+    pub frame: u64,
+    /// The node's stable key (never reused), not its position in the graph.
+    pub node: u32,
+    pub voice: u16,
+    pub kind: RtEventKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RtEventKind {
+    /// Set control `control` (an index into the DSP's controls).
+    Set {
+        control: u16,
+        value: f32,
+    },
+    /// Raise the gate for note `note`; a gate already up first drops for one sample.
+    GateOn {
+        note: u32,
+    },
+    /// Lower the gate if it still belongs to note `note`.
+    GateOff {
+        note: u32,
+    },
+    /// Node fader (smoothed).
+    Gain(f32),
+    Mute(bool),
+    /// Master fader (smoothed); `node` is ignored.
+    Master(f32),
+}

@@ -1,0 +1,473 @@
+//! The audio callback's work: swap in new graphs, take events, compute every node with its
+//! events applied at their exact frame, mix to master.
+
+use super::cell::{NodeState, VoiceState};
+use super::event::{RtEvent, RtEventKind, ALL_VOICES};
+use super::graph::RtGraph;
+use basedrop::{Collector, Handle, Owned};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+
+/// Largest number of frames computed in one go; longer callbacks are processed in chunks, so
+/// any JACK buffer size works without reallocating.
+pub const MAX_BLOCK: usize = 1024;
+/// Events waiting for their frame, at most.
+pub const EVENT_CAPACITY: usize = 16384;
+const GAIN_SMOOTHING_SECONDS: f32 = 0.01;
+const CENTRE: f32 = std::f32::consts::FRAC_1_SQRT_2;
+const SAFETY_CLIP: f32 = 4.0;
+
+/// Counters the audio thread publishes (atomics: read from any thread).
+#[derive(Debug, Default)]
+pub struct EngineTelemetry {
+    /// Engine frames processed so far: the scheduler's clock.
+    pub frame: AtomicU64,
+    /// Generation of the graph in use.
+    pub generation: AtomicU64,
+    pub late_events: AtomicU64,
+    pub dropped_events: AtomicU64,
+    pub callbacks: AtomicU64,
+    /// Our callback's share of the block period, f32 bits: smoothed mean and peak.
+    pub load_mean: AtomicU32,
+    pub load_peak: AtomicU32,
+}
+
+impl EngineTelemetry {
+    pub fn load(&self) -> (f32, f32) {
+        (
+            f32::from_bits(self.load_mean.load(Relaxed)),
+            f32::from_bits(self.load_peak.load(Relaxed)),
+        )
+    }
+}
+
+/// The control thread's ends of the rings to the audio thread.
+pub struct AudioLink {
+    pub graphs: rtrb::Producer<Owned<RtGraph>>,
+    pub events: rtrb::Producer<RtEvent>,
+    pub telemetry: Arc<EngineTelemetry>,
+    pub handle: Handle,
+}
+
+impl AudioLink {
+    /// Queue an event; `false` when the ring is full (the caller reports it).
+    pub fn send(&mut self, ev: RtEvent) -> bool {
+        self.events.push(ev).is_ok()
+    }
+
+    /// Publish a new graph; `false` when the ring is full.
+    pub fn publish(&mut self, graph: RtGraph) -> bool {
+        self.graphs.push(Owned::new(&self.handle, graph)).is_ok()
+    }
+}
+
+/// Where a callback's output goes: the master bus, and whether to use the nodes' JACK ports.
+pub struct BlockIo<'a> {
+    pub master: [&'a mut [f32]; 2],
+    /// The JACK cycle's frame count when node ports should be read and written.
+    pub jack_frames: Option<u32>,
+}
+
+/// The audio thread's engine.
+pub struct AudioEngine {
+    graph: Owned<RtGraph>,
+    graphs: rtrb::Consumer<Owned<RtGraph>>,
+    events: rtrb::Consumer<RtEvent>,
+    pending: Vec<RtEvent>,
+    frame: u64,
+    sample_rate: f32,
+    gain_coef: f32,
+    master_target: f32,
+    master_gain: f32,
+    master_buf: [Vec<f32>; 2],
+    telemetry: Arc<EngineTelemetry>,
+}
+
+impl AudioEngine {
+    /// Make an engine and the control thread's link to it.
+    pub fn new(
+        collector: &Collector,
+        sample_rate: u32,
+        master_gain: f32,
+    ) -> (AudioEngine, AudioLink) {
+        let (gp, gc) = rtrb::RingBuffer::new(64);
+        let (ep, ec) = rtrb::RingBuffer::new(EVENT_CAPACITY);
+        let telemetry = Arc::new(EngineTelemetry::default());
+        let sr = sample_rate as f32;
+        let engine = AudioEngine {
+            graph: Owned::new(&collector.handle(), RtGraph::empty()),
+            graphs: gc,
+            events: ec,
+            pending: Vec::with_capacity(EVENT_CAPACITY),
+            frame: 0,
+            sample_rate: sr,
+            gain_coef: 1.0 - (-1.0 / (GAIN_SMOOTHING_SECONDS * sr)).exp(),
+            master_target: master_gain,
+            master_gain,
+            master_buf: [vec![0.0; MAX_BLOCK], vec![0.0; MAX_BLOCK]],
+            telemetry: Arc::clone(&telemetry),
+        };
+        let link = AudioLink {
+            graphs: gp,
+            events: ep,
+            telemetry,
+            handle: collector.handle(),
+        };
+        (engine, link)
+    }
+
+    pub fn sample_rate(&self) -> f32 {
+        self.sample_rate
+    }
+
+    /// Follow JACK's frame counter, so engine frames are JACK frames (DESIGN.md §3). JACK's
+    /// counter is 32-bit; wrap-arounds are carried into the upper bits.
+    pub fn sync_clock(&mut self, jack_frame: u32) {
+        let high = self.frame & !0xffff_ffff;
+        let mut f = high | jack_frame as u64;
+        if f + (1 << 31) < self.frame {
+            f += 1 << 32;
+        }
+        self.frame = f;
+    }
+
+    /// Process one callback of `frames` frames. Real-time safe.
+    pub fn process(&mut self, frames: usize, io: BlockIo<'_>) {
+        let started = std::time::Instant::now();
+        self.swap_graph();
+        let BlockIo {
+            master,
+            jack_frames,
+        } = io;
+        let [left, right] = master;
+        let mut done = 0;
+        while done < frames {
+            let n = (frames - done).min(MAX_BLOCK);
+            self.take_events();
+            self.process_chunk(n, done, jack_frames);
+            let end = (n)
+                .min(left.len().saturating_sub(done))
+                .min(right.len().saturating_sub(done));
+            left[done..done + end].copy_from_slice(&self.master_buf[0][..end]);
+            right[done..done + end].copy_from_slice(&self.master_buf[1][..end]);
+            self.frame += n as u64;
+            done += n;
+        }
+        self.telemetry.frame.store(self.frame, Relaxed);
+        self.telemetry.callbacks.fetch_add(1, Relaxed);
+        let period = frames as f32 / self.sample_rate;
+        if period > 0.0 {
+            let load = started.elapsed().as_secs_f32() / period;
+            let (mean, peak) = self.telemetry.load();
+            self.telemetry
+                .load_mean
+                .store((mean + (load - mean) * 0.05).to_bits(), Relaxed);
+            self.telemetry
+                .load_peak
+                .store(peak.max(load).to_bits(), Relaxed);
+        }
+    }
+
+    fn swap_graph(&mut self) {
+        while let Ok(g) = self.graphs.pop() {
+            // The old graph's drop is deferred to the collector (control thread): no free here.
+            self.graph = g;
+            self.telemetry
+                .generation
+                .store(self.graph.generation, Relaxed);
+        }
+    }
+
+    /// Move events from the ring into `pending`, kept sorted by frame (stable for ties, so a
+    /// pitch set before a gate at the same frame is applied first).
+    fn take_events(&mut self) {
+        while self.pending.len() < self.pending.capacity() {
+            let Ok(ev) = self.events.pop() else { break };
+            if ev.frame != 0 && ev.frame < self.frame {
+                self.telemetry.late_events.fetch_add(1, Relaxed);
+            }
+            let at = self.pending.partition_point(|p| p.frame <= ev.frame);
+            self.pending.insert(at, ev);
+        }
+        if self.pending.len() == self.pending.capacity() && !self.events.is_empty() {
+            self.telemetry.dropped_events.fetch_add(1, Relaxed);
+        }
+    }
+
+    fn process_chunk(&mut self, n: usize, offset: usize, jack_frames: Option<u32>) {
+        let start = self.frame;
+        let end = start + n as u64;
+        let due = self.pending.partition_point(|e| e.frame < end);
+        let graph = &*self.graph;
+        // Fader and mute events apply at the chunk start (the fader is smoothed anyway).
+        for ev in &self.pending[..due] {
+            match ev.kind {
+                RtEventKind::Master(g) => self.master_target = g,
+                RtEventKind::Gain(_) | RtEventKind::Mute(_) => {
+                    if let Some(i) = graph.position(ev.node) {
+                        // SAFETY: audio thread, no other reference to this cell is live.
+                        let st = unsafe { graph.nodes[i].cell.state() };
+                        match ev.kind {
+                            RtEventKind::Gain(g) => st.gain_target = g,
+                            RtEventKind::Mute(m) => st.muted = m,
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for node in &graph.nodes {
+            // SAFETY: audio thread; cells of distinct nodes are distinct allocations.
+            let st = unsafe { node.cell.state() };
+            for b in &mut st.input {
+                b[..n].fill(0.0);
+            }
+        }
+        for b in &mut self.master_buf {
+            b[..n].fill(0.0);
+        }
+        let events = &self.pending[..due];
+        for node in graph.nodes.iter() {
+            // SAFETY: audio thread; this is the only live reference to this node's cell (sends
+            // below take references to *other* cells, never this one: cycles are refused).
+            let st = unsafe { node.cell.state() };
+            if let Some(jf) = jack_frames {
+                for (ch, port) in node.in_ports.iter().enumerate().take(st.inputs) {
+                    // SAFETY: the port is registered for as long as a graph holding it can be in
+                    // use (the control thread unregisters only after the swap is confirmed); JACK
+                    // buffers hold `jf` frames and `offset + n <= jf`.
+                    let buf = unsafe {
+                        std::slice::from_raw_parts(port.buffer(jf) as *const f32, jf as usize)
+                    };
+                    for (d, s) in st.input[ch][..n].iter_mut().zip(&buf[offset..offset + n]) {
+                        *d += *s;
+                    }
+                }
+            }
+            compute_node(st, node.key, events, start, n);
+            if let Some(prev) = &node.prev {
+                // SAFETY: the previous definition's cell is referenced only by this graph node.
+                let old = unsafe { prev.state() };
+                crossfade(st, old, node.key, start, n);
+            }
+            apply_fader(st, n, self.gain_coef);
+            if let Some(jf) = jack_frames {
+                for (ch, port) in node.out_ports.iter().enumerate().take(st.outputs) {
+                    // SAFETY: as for the input ports above.
+                    let buf = unsafe {
+                        std::slice::from_raw_parts_mut(port.buffer(jf) as *mut f32, jf as usize)
+                    };
+                    buf[offset..offset + n].copy_from_slice(&st.post[ch][..n]);
+                }
+            }
+            if node_reaches_master(graph, node.key) {
+                mix_to_master(&mut self.master_buf, st, n);
+            }
+            for &(target, level) in node.sends.iter() {
+                let Some(t) = graph.nodes.get(target) else {
+                    continue;
+                };
+                // SAFETY: targets come later in topological order and are never this node.
+                let ts = unsafe { t.cell.state() };
+                send(st, ts, level, n);
+            }
+        }
+        let coef = self.gain_coef;
+        for i in 0..n {
+            self.master_gain += (self.master_target - self.master_gain) * coef;
+            for b in &mut self.master_buf {
+                let v = b[i] * self.master_gain;
+                b[i] = if v.is_finite() {
+                    v.clamp(-SAFETY_CLIP, SAFETY_CLIP)
+                } else {
+                    0.0
+                };
+            }
+        }
+        self.pending.drain(..due);
+    }
+}
+
+fn node_reaches_master(graph: &RtGraph, key: u32) -> bool {
+    match graph.position(key) {
+        Some(i) => graph.solo.get(i).copied().unwrap_or(true),
+        None => false,
+    }
+}
+
+/// Compute every voice of a node into `mix`, splitting at its events' frames.
+fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n: usize) {
+    for b in &mut st.mix {
+        b[..n].fill(0.0);
+    }
+    let NodeState {
+        voices,
+        input,
+        mix,
+        scratch,
+        gate,
+        ..
+    } = st;
+    for (v, voice) in voices.iter_mut().enumerate() {
+        let mut pos = 0usize;
+        for ev in events
+            .iter()
+            .filter(|e| e.node == key && (e.voice == ALL_VOICES || e.voice as usize == v))
+        {
+            let at = (ev.frame.saturating_sub(start) as usize).min(n);
+            if at > pos {
+                run(voice, input, scratch, pos, at);
+                pos = at;
+            }
+            if let RtEventKind::GateOn { .. } = ev.kind {
+                if voice.gate_up && pos < n {
+                    // A gate already up drops for one sample so envelopes retrigger.
+                    if let Some(g) = *gate {
+                        voice.dsp.set(g as usize, 0.0);
+                    }
+                    run(voice, input, scratch, pos, pos + 1);
+                    pos += 1;
+                }
+            }
+            apply_event(voice, *gate, ev.kind);
+        }
+        if pos < n {
+            run(voice, input, scratch, pos, n);
+        }
+        for (m, s) in mix.iter_mut().zip(scratch.iter()) {
+            for (d, x) in m[..n].iter_mut().zip(&s[..n]) {
+                *d += *x;
+            }
+        }
+    }
+}
+
+fn apply_event(voice: &mut VoiceState, gate: Option<u16>, kind: RtEventKind) {
+    match kind {
+        RtEventKind::Set { control, value } => voice.dsp.set(control as usize, value),
+        RtEventKind::GateOn { note } => {
+            voice.note = note;
+            voice.gate_up = true;
+            if let Some(g) = gate {
+                voice.dsp.set(g as usize, 1.0);
+            }
+        }
+        RtEventKind::GateOff { note } => {
+            if voice.gate_up && voice.note == note {
+                voice.gate_up = false;
+                if let Some(g) = gate {
+                    voice.dsp.set(g as usize, 0.0);
+                }
+            }
+        }
+        RtEventKind::Gain(_) | RtEventKind::Mute(_) | RtEventKind::Master(_) => {}
+    }
+}
+
+/// Compute one voice over frames `[from, to)` of the chunk into `scratch`.
+#[inline]
+fn run(
+    voice: &mut VoiceState,
+    input: &[Vec<f32>],
+    scratch: &mut [Vec<f32>],
+    from: usize,
+    to: usize,
+) {
+    let (ni, no) = (input.len(), scratch.len());
+    let mut ins: [&[f32]; kr_faust::MAX_CHANNELS] = [&[]; kr_faust::MAX_CHANNELS];
+    for (slot, b) in ins.iter_mut().zip(input) {
+        *slot = &b[from..to];
+    }
+    let mut outs: [&mut [f32]; kr_faust::MAX_CHANNELS] =
+        std::array::from_fn(|_| <&mut [f32]>::default());
+    for (slot, b) in outs.iter_mut().zip(scratch.iter_mut()) {
+        *slot = &mut b[from..to];
+    }
+    if !voice.dsp.compute(to - from, &ins[..ni], &mut outs[..no]) {
+        for b in scratch.iter_mut() {
+            b[from..to].fill(0.0);
+        }
+    }
+}
+
+/// Mix a previous definition into the node with an equal-power crossfade.
+fn crossfade(st: &mut NodeState, old: &mut NodeState, key: u32, start: u64, n: usize) {
+    if st.fade_pos >= st.fade_len {
+        return;
+    }
+    for (o, i) in old.input.iter_mut().zip(&st.input) {
+        o[..n].copy_from_slice(&i[..n]);
+    }
+    compute_node(old, key, &[], start, n);
+    for i in 0..n {
+        let x = ((st.fade_pos as f32 + i as f32) / st.fade_len.max(1) as f32).min(1.0);
+        let (w_new, w_old) = (
+            (x * std::f32::consts::FRAC_PI_2).sin(),
+            (x * std::f32::consts::FRAC_PI_2).cos(),
+        );
+        for ch in 0..st.outputs {
+            let o = if old.outputs > 0 {
+                old.mix[ch % old.outputs][i]
+            } else {
+                0.0
+            };
+            st.mix[ch][i] = st.mix[ch][i] * w_new + o * w_old;
+        }
+    }
+    st.fade_pos = st.fade_pos.saturating_add(n as u32).min(st.fade_len);
+}
+
+fn apply_fader(st: &mut NodeState, n: usize, coef: f32) {
+    let target = if st.muted { 0.0 } else { st.gain_target };
+    let mut g = st.gain;
+    for i in 0..n {
+        g += (target - g) * coef;
+        for ch in 0..st.outputs {
+            st.post[ch][i] = st.mix[ch][i] * g;
+        }
+    }
+    st.gain = g;
+}
+
+fn mix_to_master(master: &mut [Vec<f32>; 2], st: &NodeState, n: usize) {
+    match st.outputs {
+        0 => {}
+        1 => {
+            for i in 0..n {
+                let v = st.post[0][i] * CENTRE;
+                master[0][i] += v;
+                master[1][i] += v;
+            }
+        }
+        _ => {
+            for (ch, b) in st.post.iter().enumerate() {
+                for (d, s) in master[ch % 2][..n].iter_mut().zip(&b[..n]) {
+                    *d += *s;
+                }
+            }
+        }
+    }
+}
+
+/// Add a node's post-fader output to a target's input: source channel j goes to target channel
+/// j mod k; a mono source feeds every target channel.
+fn send(src: &NodeState, dst: &mut NodeState, level: f32, n: usize) {
+    if src.outputs == 0 || dst.inputs == 0 {
+        return;
+    }
+    if src.outputs < dst.inputs {
+        for (i, d) in dst.input.iter_mut().enumerate() {
+            for (x, s) in d[..n].iter_mut().zip(&src.post[i % src.outputs][..n]) {
+                *x += *s * level;
+            }
+        }
+    } else {
+        for (j, s) in src.post.iter().enumerate() {
+            let d = &mut dst.input[j % dst.inputs];
+            for (x, v) in d[..n].iter_mut().zip(&s[..n]) {
+                *x += *v * level;
+            }
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! The scheduler (DESIGN.md §3): queries patterns ahead of the audio clock and turns their events
+//! into frame-stamped [`RtEvent`]s — pitch and controls, then the gate at the onset's exact frame,
+//! the gate's fall after `legato` × the event's duration, and samples of continuous patterns.
+
+use crate::clock::Clock;
+use crate::rt::{RtEvent, RtEventKind, ALL_VOICES};
+use kr_pattern::{note_to_midi, Hap, Pattern, Time, Value};
+use num_traits::ToPrimitive;
+use std::collections::BTreeMap;
+
+/// Default fraction of an event's duration for which the gate stays up.
+pub const DEFAULT_LEGATO: f64 = 0.5;
+/// Continuous patterns are sampled this many times per second.
+pub const SAMPLES_PER_SECOND: f64 = 250.0;
+
+/// What a pattern drives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// Notes on a node: pitch control, gate, other controls by name.
+    Notes(NoteTarget),
+    /// One control of a node.
+    Control { node: u32, control: u16 },
+}
+
+/// A node's note-relevant controls, resolved when the pattern starts playing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoteTarget {
+    pub node: u32,
+    pub voices: u16,
+    pub freq: Option<u16>,
+    /// A `note` or `midi` control (used when there is no `freq`).
+    pub midi: Option<u16>,
+    pub gate: Option<u16>,
+    /// Every control by label, for values such as `{"cutoff": 800}`.
+    pub controls: BTreeMap<String, u16>,
+}
+
+/// One playing pattern.
+#[derive(Clone)]
+pub struct Slot {
+    pub target: Target,
+    pub pattern: Pattern,
+    /// Subtracted from the global cycle before querying (`from_zero`).
+    pub offset: Time,
+}
+
+/// Round-robin voice allocation with stealing of the oldest note.
+#[derive(Debug, Clone, Default)]
+struct Voices {
+    busy_until: Vec<u64>,
+    started: Vec<u64>,
+    next: usize,
+}
+
+impl Voices {
+    fn take(&mut self, count: u16, onset: u64, release: u64) -> u16 {
+        let n = count.max(1) as usize;
+        if self.busy_until.len() != n {
+            *self = Voices {
+                busy_until: vec![0; n],
+                started: vec![0; n],
+                next: 0,
+            };
+        }
+        let free = (0..n)
+            .map(|i| (self.next + i) % n)
+            .find(|&v| self.busy_until[v] <= onset);
+        let v = free.unwrap_or_else(|| (0..n).min_by_key(|&v| self.started[v]).unwrap_or(0));
+        self.busy_until[v] = release;
+        self.started[v] = onset;
+        self.next = (v + 1) % n;
+        v as u16
+    }
+}
+
+/// Queries every slot ahead of the clock.
+pub struct Scheduler {
+    pub slots: BTreeMap<String, Slot>,
+    /// Everything before this cycle has been scheduled.
+    pub scheduled_until: Time,
+    next_sample_frame: u64,
+    voices: BTreeMap<u32, Voices>,
+    next_note: u32,
+}
+
+impl Scheduler {
+    pub fn new(start: Time) -> Scheduler {
+        Scheduler {
+            slots: BTreeMap::new(),
+            scheduled_until: start,
+            next_sample_frame: 0,
+            voices: BTreeMap::new(),
+            next_note: 1,
+        }
+    }
+
+    /// Schedule everything up to `horizon_frame`, handing each event to `emit`.
+    pub fn tick(&mut self, clock: &Clock, horizon_frame: u64, emit: &mut dyn FnMut(RtEvent)) {
+        let end = clock.grid_cycle_at(horizon_frame);
+        let begin = self.scheduled_until;
+        if end <= begin {
+            return;
+        }
+        let sample_step = (clock.sample_rate / SAMPLES_PER_SECOND).max(1.0) as u64;
+        let first_sample = self.next_sample_frame.max(clock.frame_of(begin));
+        let end_frame = clock.frame_of(end);
+        let slots: Vec<Slot> = self.slots.values().cloned().collect();
+        for slot in &slots {
+            let haps = slot.pattern.query(begin - slot.offset, end - slot.offset);
+            for hap in haps.iter().filter(|h| h.has_onset()) {
+                self.onset(clock, slot, hap, emit);
+            }
+            if let Target::Control { node, control } = slot.target {
+                let mut f = first_sample;
+                while f < end_frame {
+                    if let Some(v) = sample(&slot.pattern, clock, f, slot.offset) {
+                        emit(RtEvent {
+                            frame: f,
+                            node,
+                            voice: ALL_VOICES,
+                            kind: RtEventKind::Set { control, value: v },
+                        });
+                    }
+                    f += sample_step;
+                }
+            }
+        }
+        let mut f = first_sample;
+        while f < end_frame {
+            f += sample_step;
+        }
+        self.next_sample_frame = f;
+        self.scheduled_until = end;
+    }
+
+    fn onset(&mut self, clock: &Clock, slot: &Slot, hap: &Hap, emit: &mut dyn FnMut(RtEvent)) {
+        let Some(whole) = hap.whole else { return };
+        let begin = whole.begin + slot.offset;
+        let frame = clock.frame_of(begin);
+        match &slot.target {
+            Target::Control { node, control } => {
+                if let Some(v) = number(&hap.value) {
+                    emit(RtEvent {
+                        frame,
+                        node: *node,
+                        voice: ALL_VOICES,
+                        kind: RtEventKind::Set {
+                            control: *control,
+                            value: v,
+                        },
+                    });
+                }
+            }
+            Target::Notes(t) => {
+                let Some(note) = NoteValue::of(&hap.value) else {
+                    return;
+                };
+                let legato = note.legato.unwrap_or(DEFAULT_LEGATO);
+                let dur = (whole.end - whole.begin).to_f64().unwrap_or(0.0) * legato;
+                let off_frame = clock.frame_of(begin)
+                    + (dur / clock.cps() * clock.sample_rate).round().max(1.0) as u64;
+                let voice = self
+                    .voices
+                    .entry(t.node)
+                    .or_default()
+                    .take(t.voices, frame, off_frame);
+                let ev = |kind| RtEvent {
+                    frame,
+                    node: t.node,
+                    voice,
+                    kind,
+                };
+                if let Some(m) = note.midi {
+                    if let Some(c) = t.freq {
+                        emit(ev(RtEventKind::Set {
+                            control: c,
+                            value: midi_to_hz(m) as f32,
+                        }));
+                    } else if let Some(c) = t.midi {
+                        emit(ev(RtEventKind::Set {
+                            control: c,
+                            value: m as f32,
+                        }));
+                    }
+                }
+                if let (Some(hz), Some(c)) = (note.freq, t.freq) {
+                    emit(ev(RtEventKind::Set {
+                        control: c,
+                        value: hz as f32,
+                    }));
+                }
+                for (name, v) in &note.controls {
+                    if let Some(&c) = t.controls.get(name) {
+                        emit(ev(RtEventKind::Set {
+                            control: c,
+                            value: *v as f32,
+                        }));
+                    }
+                }
+                if t.gate.is_some() {
+                    let id = self.next_note;
+                    self.next_note = self.next_note.wrapping_add(1).max(1);
+                    emit(ev(RtEventKind::GateOn { note: id }));
+                    emit(RtEvent {
+                        frame: off_frame,
+                        node: t.node,
+                        voice,
+                        kind: RtEventKind::GateOff { note: id },
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The pitch and controls an event's value asks for.
+#[derive(Debug, Default, PartialEq)]
+struct NoteValue {
+    midi: Option<f64>,
+    freq: Option<f64>,
+    legato: Option<f64>,
+    controls: Vec<(String, f64)>,
+}
+
+impl NoteValue {
+    /// `None` means "no sound" (a `false` step).
+    fn of(v: &Value) -> Option<NoteValue> {
+        let mut n = NoteValue::default();
+        match v {
+            Value::Num(m) => n.midi = Some(*m),
+            Value::Str(s) => n.midi = note_to_midi(s),
+            Value::Bool(b) => {
+                if !b {
+                    return None;
+                }
+            }
+            Value::Map(m) => {
+                for (k, v) in m {
+                    match (k.as_str(), v) {
+                        ("note" | "midi" | "n", Value::Str(s)) => n.midi = note_to_midi(s),
+                        ("note" | "midi" | "n", v) => n.midi = number(v).map(f64::from),
+                        ("freq", v) => n.freq = number(v).map(f64::from),
+                        ("legato", v) => n.legato = number(v).map(f64::from),
+                        (_, v) => {
+                            if let Some(x) = number(v) {
+                                n.controls.push((k.clone(), x as f64));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Some(n)
+    }
+}
+
+fn number(v: &Value) -> Option<f32> {
+    match v {
+        Value::Num(x) if x.is_finite() => Some(*x as f32),
+        Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+        Value::Map(m) => m.get("value").and_then(number),
+        _ => None,
+    }
+}
+
+/// The value of a pattern at `frame` (continuous patterns are sampled; discrete ones give the
+/// value of the event in force).
+fn sample(p: &Pattern, clock: &Clock, frame: u64, offset: Time) -> Option<f32> {
+    let c = Time::new(
+        (clock.cycle_at(frame) * (1u64 << 20) as f64).floor() as i64,
+        1 << 20,
+    ) - offset;
+    let haps = p.query(c, c + Time::new(1, 1 << 20));
+    haps.iter()
+        .find(|h| h.whole.is_none())
+        .and_then(|h| number(&h.value))
+}
+
+/// Equal temperament, A4 = 69 = 440 Hz.
+pub fn midi_to_hz(m: f64) -> f64 {
+    440.0 * 2f64.powf((m - 69.0) / 12.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn voices_round_robin_then_steal_the_oldest() {
+        let mut v = Voices::default();
+        assert_eq!(v.take(2, 0, 100), 0);
+        assert_eq!(v.take(2, 0, 100), 1);
+        // Both busy: the oldest (voice 0, started first) is stolen.
+        assert_eq!(v.take(2, 50, 150), 0);
+        assert_eq!(v.take(2, 200, 300), 1);
+    }
+
+    #[test]
+    fn note_values() {
+        assert_eq!(NoteValue::of(&Value::Num(45.0)).unwrap().midi, Some(45.0));
+        assert!(NoteValue::of(&Value::Bool(false)).is_none());
+        assert!((midi_to_hz(45.0) - 110.0).abs() < 1e-9);
+    }
+}

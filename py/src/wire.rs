@@ -1,0 +1,57 @@
+//! The wire format for Python: requests built as JSON objects (the serde form of
+//! `kr_osc::Request`) are validated and encoded to OSC bytes by the same code the engine uses to
+//! decode them; replies are decoded back into Python values.
+
+use kr_osc::{encode_request, to_bytes, Request};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList};
+use rosc::{OscPacket, OscType};
+
+/// Encode a request given as JSON (`{"cmd": "node_new", "name": ..., "id": 3}`) to OSC bytes.
+/// Raises ValueError when the request is malformed or fails validation.
+#[pyfunction]
+fn encode_request_json<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyBytes>> {
+    let req: Request = serde_json::from_str(json).map_err(|e| PyValueError::new_err(format!("bad request: {e}")))?;
+    let msg = encode_request(&req);
+    // Validate exactly as krd will, so a bad value fails here with the engine's own message.
+    kr_osc::decode_request(&msg, &kr_osc::Limits::default()).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok(PyBytes::new(py, &to_bytes(&OscPacket::Message(msg))))
+}
+
+fn arg_to_py(py: Python<'_>, a: &OscType) -> PyResult<Py<PyAny>> {
+    Ok(match a {
+        OscType::Int(v) => v.into_pyobject(py)?.into_any().unbind(),
+        OscType::Long(v) => v.into_pyobject(py)?.into_any().unbind(),
+        OscType::Float(v) => v.into_pyobject(py)?.into_any().unbind(),
+        OscType::Double(v) => v.into_pyobject(py)?.into_any().unbind(),
+        OscType::String(s) => s.into_pyobject(py)?.into_any().unbind(),
+        OscType::Bool(b) => b.into_pyobject(py)?.to_owned().into_any().unbind(),
+        OscType::Blob(b) => PyBytes::new(py, b).into_any().unbind(),
+        _ => py.None(),
+    })
+}
+
+/// Decode an OSC packet into a list of `(address, [args])` (bundles flattened).
+#[pyfunction]
+fn decode_packet<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyList>> {
+    let packet = kr_osc::decode_packet(data, &kr_osc::Limits::default()).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let out = PyList::empty(py);
+    let mut stack = vec![packet];
+    while let Some(p) = stack.pop() {
+        match p {
+            OscPacket::Message(m) => {
+                let args = m.args.iter().map(|a| arg_to_py(py, a)).collect::<PyResult<Vec<_>>>()?;
+                out.append((m.addr, args))?;
+            }
+            OscPacket::Bundle(b) => stack.extend(b.content.into_iter().rev()),
+        }
+    }
+    Ok(out)
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(encode_request_json, m)?)?;
+    m.add_function(wrap_pyfunction!(decode_packet, m)?)?;
+    Ok(())
+}
