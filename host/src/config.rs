@@ -162,6 +162,7 @@ impl Config {
             bpm: self.engine.tempo,
             meter: self.engine.meter,
             master: self.engine.master,
+            client_name: self.jack.client_name.clone(),
         }
     }
 

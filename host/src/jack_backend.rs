@@ -86,13 +86,11 @@ pub enum JackError {
     Other(jack::Error),
 }
 
-/// Open the client (never starting a server), register master ports.
+/// Open the client (never starting a server), register master ports. When the name is taken,
+/// JACK picks a unique one (`krd-01`); the session reports the name in use.
 pub fn open(name: &str) -> Result<(Client, [Port<AudioOut>; 2]), JackError> {
-    let (client, _) = Client::new(
-        name,
-        ClientOptions::NO_START_SERVER | ClientOptions::USE_EXACT_NAME,
-    )
-    .map_err(JackError::Connect)?;
+    let (client, _) =
+        Client::new(name, ClientOptions::NO_START_SERVER).map_err(JackError::Connect)?;
     let l = client
         .register_port("master/out_1", AudioOut::default())
         .map_err(JackError::Other)?;

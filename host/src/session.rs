@@ -717,8 +717,8 @@ impl Session {
                     .map(|(c, v)| json!({"name": c.path, "kind": c.kind, "value": v, "init": c.init, "min": c.min, "max": c.max, "step": c.step}))
                     .collect();
                 let ports: Vec<String> = (1..=info.inputs)
-                    .map(|i| format!("krd:{}/in_{i}", n.name))
-                    .chain((1..=info.outputs).map(|i| format!("krd:{}/out_{i}", n.name)))
+                    .map(|i| format!("{}:{}/in_{i}", self.settings.client_name, n.name))
+                    .chain((1..=info.outputs).map(|i| format!("{}:{}/out_{i}", self.settings.client_name, n.name)))
                     .collect();
                 json!({
                     "name": n.name, "source": n.source.to_wire(), "count": n.count, "gain": n.gain, "muted": n.muted,
@@ -737,6 +737,7 @@ impl Session {
             .map(|(t, p)| json!({"target": t, "pattern": serde_json::from_str::<serde_json::Value>(&p.ir.to_json()).unwrap_or_default(), "from_zero": p.from_zero}))
             .collect();
         json!({
+            "client": self.settings.client_name,
             "tempo": self.clock.bpm, "meter": self.clock.meter, "master": self.master,
             "clock": {
                 "sample_rate": self.sample_rate, "origin_frame": self.clock.origin_frame,

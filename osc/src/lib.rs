@@ -29,3 +29,27 @@ pub use validate::Limits;
 
 /// Default UDP/TCP port of `krd`.
 pub const DEFAULT_PORT: u16 = 57140;
+
+#[cfg(test)]
+mod docs_tests {
+    /// docs/protocol.md documents exactly the addresses the decoder accepts.
+    #[test]
+    fn every_address_is_documented_and_every_documented_address_exists() {
+        let doc = include_str!("../../docs/protocol.md");
+        let mut documented: Vec<&str> = doc
+            .lines()
+            .filter_map(|l| l.strip_prefix("### "))
+            .map(str::trim)
+            .collect();
+        documented.sort_unstable();
+        let mut code: Vec<&str> = crate::ADDRESSES.to_vec();
+        code.sort_unstable();
+        assert_eq!(documented, code);
+        for a in crate::ADDRESSES {
+            assert!(
+                crate::decode::signature(a).is_some(),
+                "{a} has no signature"
+            );
+        }
+    }
+}

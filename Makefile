@@ -1,0 +1,49 @@
+# kr — two commands do everything: `make demo` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PY_DEPS := pytest numpy ruff mypy python-osc JACK-Client maturin hypothesis
+
+.PHONY: demo test deps venv build build-release lint test-rust test-python clean
+
+deps:
+	@scripts/install-deps.sh
+
+$(VENV)/.stamp: py/pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PIP) install -q --upgrade pip
+	@$(PIP) install -q $(PY_DEPS)
+	@touch $@
+
+venv: deps $(VENV)/.stamp
+
+# Debug builds for tests: the audio thread's allocation guard is on in debug builds.
+build: venv
+	cargo build --workspace
+	cd py && VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH maturin develop -q
+
+build-release: venv
+	cargo build --release -p kr-host
+	cd py && VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH maturin develop -q --release
+
+demo: build-release
+	@KR_KRD=$(CURDIR)/target/release/krd scripts/demo.sh
+
+lint: venv
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cd py && ../$(VENV)/bin/ruff check kr tests ../tests ../examples
+	cd py && ../$(VENV)/bin/mypy
+
+test-rust: build
+	scripts/with-jack.sh cargo test --workspace
+
+test-python: build
+	KR_KRD=$(CURDIR)/target/debug/krd scripts/with-jack.sh $(PY) -m pytest -q py/tests tests
+
+test: lint test-rust test-python
+
+clean:
+	cargo clean
+	rm -rf $(VENV) demo.wav

@@ -1,0 +1,174 @@
+//! The real libfaust JIT: compile, instantiate, controls, compute, through the worker process.
+
+mod common;
+use common::*;
+use kr_faust::{CompileError, ControlKind};
+use std::time::Duration;
+
+#[test]
+fn a_saw_at_110_hz_sounds_at_110_hz() {
+    let svc = service(Duration::from_secs(20), false, None);
+    let f = svc.compile("saw", SAW).expect("compiles");
+    let info = f.info();
+    assert_eq!((info.inputs, info.outputs), (0, 1));
+    assert_eq!(info.controls.len(), 1);
+    let c = &info.controls[0];
+    assert_eq!(
+        (c.label.as_str(), c.kind, c.init, c.min, c.max),
+        ("freq", ControlKind::Hslider, 440.0, 20.0, 2000.0)
+    );
+    let mut inst = f.instance(48000).unwrap();
+    assert_eq!(inst.get(0), Some(440.0));
+    inst.set(0, 5000.0);
+    assert_eq!(inst.get(0), Some(2000.0), "set clamps to the range");
+    inst.set(0, 110.0);
+    let mut out = vec![0.0f32; 48000];
+    assert!(inst.compute(48000, &[], &mut [&mut out[..]]));
+    let hz = zero_crossing_hz(&out[4800..], 48000.0);
+    assert!((hz - 110.0).abs() < 0.5, "heard {hz} Hz");
+}
+
+#[test]
+fn channel_counts_bargraphs_and_metadata_are_reported() {
+    let svc = service(Duration::from_secs(20), false, None);
+    let src = r#"declare name "swap"; import("stdfaust.lib");
+        level = hbargraph("level", 0, 1);
+        process = (_, _ <: !, _, _, !) : (_, (_ <: _, (abs : level) : attach));"#;
+    let f = svc.compile("swap", src).expect("compiles");
+    assert_eq!((f.info().inputs, f.info().outputs), (2, 2));
+    assert!(f
+        .info()
+        .meta
+        .iter()
+        .any(|(k, v)| k == "name" && v == "swap"));
+    let mut inst = f.instance(48000).unwrap();
+    let (a, b) = (vec![0.25f32; 64], vec![-0.5f32; 64]);
+    let (mut l, mut r) = (vec![0.0f32; 64], vec![0.0f32; 64]);
+    assert!(inst.compute(64, &[&a, &b], &mut [&mut l[..], &mut r[..]]));
+    assert_eq!((l[10], r[10]), (-0.5, 0.25), "channels swapped");
+    let level = f.info().control_index("level").unwrap();
+    assert_eq!(f.info().controls[level].kind, ControlKind::Hbargraph);
+    assert_eq!(
+        inst.get(level),
+        Some(0.25),
+        "the DSP reports through its bargraph"
+    );
+    // Wrong channel counts compute nothing instead of reading out of bounds.
+    assert!(!inst.compute(64, &[&a], &mut [&mut l[..], &mut r[..]]));
+}
+
+#[test]
+fn bad_source_returns_the_compilers_own_message() {
+    let svc = service(Duration::from_secs(20), false, None);
+    let err = svc.compile("bad", "process = foo;").unwrap_err();
+    match err {
+        CompileError::Faust { name, message } => {
+            assert_eq!(name, "bad");
+            assert!(message.contains("undefined symbol : foo"), "{message}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn a_crashing_or_hanging_compiler_is_an_error_and_the_next_compile_works() {
+    let svc = service(Duration::from_secs(2), true, None);
+    let running = svc.compile("saw", SAW).unwrap();
+    let mut inst = running.instance(48000).unwrap();
+    let crash = svc
+        .compile("c", &format!("// kr-test: crash\n{SAW}"))
+        .unwrap_err();
+    assert!(
+        matches!(crash, CompileError::WorkerCrashed { .. }),
+        "{crash:?}"
+    );
+    let started = std::time::Instant::now();
+    let hang = svc
+        .compile("h", &format!("// kr-test: hang\n{SAW}"))
+        .unwrap_err();
+    assert!(matches!(hang, CompileError::Timeout { .. }), "{hang:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // The instance compiled before keeps producing sound, and the service compiles again.
+    let mut out = vec![0.0f32; 1024];
+    assert!(inst.compute(1024, &[], &mut [&mut out[..]]));
+    assert!(out.iter().any(|v| v.abs() > 0.1));
+    svc.compile("again", "process = 0.5;")
+        .expect("worker restarted");
+}
+
+#[test]
+fn a_memory_hog_hits_the_workers_limit_not_the_engine() {
+    let svc = service(Duration::from_secs(20), true, None);
+    let err = svc
+        .compile("hog", &format!("// kr-test: oom\n{SAW}"))
+        .unwrap_err();
+    assert!(matches!(err, CompileError::WorkerCrashed { .. }), "{err:?}");
+    svc.compile("after", "process = 0.25;")
+        .expect("worker restarted");
+}
+
+#[test]
+fn identical_source_shares_one_factory_and_the_disk_cache_survives_restarts() {
+    let dir = std::env::temp_dir().join(format!("kr-faust-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    {
+        let svc = service(Duration::from_secs(20), false, Some(dir.clone()));
+        let a = svc.compile("a", SAW).unwrap();
+        let b = svc.compile("b", SAW).unwrap();
+        assert!(std::sync::Arc::ptr_eq(&a, &b));
+    }
+    let entries: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+    assert_eq!(entries.len(), 1);
+    // Corrupt the entry: it must be recompiled, never loaded.
+    let path = entries[0].path();
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push('x');
+    std::fs::write(&path, text).unwrap();
+    let svc = service(Duration::from_secs(20), false, Some(dir.clone()));
+    let f = svc.compile("c", SAW).expect("recompiled");
+    let mut inst = f.instance(48000).unwrap();
+    let mut out = vec![0.0f32; 256];
+    assert!(inst.compute(256, &[], &mut [&mut out[..]]));
+    drop(svc);
+    // A fresh service now hits the (rewritten) disk entry.
+    let svc = service(Duration::from_secs(20), false, Some(dir.clone()));
+    svc.compile("d", SAW).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn many_threads_compiling_while_instances_compute() {
+    let svc = std::sync::Arc::new(service(Duration::from_secs(30), false, None));
+    let f = svc.compile("saw", SAW).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let computing = {
+        let stop = stop.clone();
+        let mut inst = f.instance(48000).unwrap();
+        std::thread::spawn(move || {
+            let mut out = vec![0.0f32; 256];
+            let mut blocks = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                assert!(inst.compute(256, &[], &mut [&mut out[..]]));
+                blocks += 1;
+            }
+            blocks
+        })
+    };
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let svc = svc.clone();
+            std::thread::spawn(move || {
+                for i in 0..3 {
+                    let src = format!("process = {t}.{i} * 0.1;");
+                    let f = svc.compile(&format!("t{t}_{i}"), &src).expect("compiles");
+                    assert_eq!(f.info().outputs, 1);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(computing.join().unwrap() > 0);
+}

@@ -1,0 +1,86 @@
+"""Record JACK ports to a WAV file (float32), and report the JACK frame of the first sample.
+
+Used by `make demo` and by the end-to-end tests (imported as a module there):
+
+    python scripts/record.py --seconds 10 --out demo.wav krd:master/out_1 krd:master/out_2
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+import wave
+
+import jack
+import numpy as np
+
+
+class Recorder:
+    """A JACK client that copies its inputs into a preallocated buffer."""
+
+    def __init__(self, ports: list[str], seconds: float, name: str = "kr-rec") -> None:
+        self.client = jack.Client(name, no_start_server=True)
+        self.rate = self.client.samplerate
+        self.data = np.zeros((len(ports), int(seconds * self.rate)), dtype=np.float32)
+        self.pos = 0
+        self.first_frame: int | None = None
+        self.done = threading.Event()
+        self.sources = ports
+        self.inports = [self.client.inports.register(f"in_{i + 1}") for i in range(len(ports))]
+        self.client.set_process_callback(self._process)
+
+    def _process(self, frames: int) -> None:
+        if self.pos >= self.data.shape[1]:
+            self.done.set()
+            return
+        if self.first_frame is None:
+            self.first_frame = self.client.last_frame_time
+        n = min(frames, self.data.shape[1] - self.pos)
+        for i, p in enumerate(self.inports):
+            self.data[i, self.pos : self.pos + n] = p.get_array()[:n]
+        self.pos += n
+
+    def start(self) -> None:
+        self.client.activate()
+        for src, dst in zip(self.sources, self.inports, strict=True):
+            self.client.connect(src, dst)
+
+    def wait(self, timeout: float) -> None:
+        self.done.wait(timeout)
+        self.client.deactivate()
+        self.client.close()
+
+    def write_wav(self, path: str) -> None:
+        pcm = (np.clip(self.data[:, : self.pos], -1, 1) * 32767).astype("<i2")
+        with wave.open(path, "wb") as w:
+            w.setnchannels(self.data.shape[0])
+            w.setsampwidth(2)
+            w.setframerate(self.rate)
+            w.writeframes(pcm.T.tobytes())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("ports", nargs="+")
+    a = ap.parse_args()
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            rec = Recorder(a.ports, a.seconds)
+            rec.start()
+            break
+        except jack.JackError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    rec.wait(a.seconds + 5)
+    rec.write_wav(a.out)
+    peak = float(np.abs(rec.data[:, : rec.pos]).max()) if rec.pos else 0.0
+    print(f"recorded {rec.pos / rec.rate:.1f} s to {a.out} (peak {peak:.3f})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Run a command against a private dummy JACK server that this script starts and stops.
+# The server's name is exported as JACK_DEFAULT_SERVER (and KR_TEST_JACK) for the command.
+set -uo pipefail
+name="kr-test-$$"
+jackd -n "$name" -d dummy -r 48000 -p 256 >"/tmp/$name.log" 2>&1 &
+jack_pid=$!
+cleanup() { kill "$jack_pid" 2>/dev/null; wait "$jack_pid" 2>/dev/null; }
+trap cleanup EXIT INT TERM
+for _ in $(seq 100); do
+  JACK_DEFAULT_SERVER="$name" jack_lsp >/dev/null 2>&1 && break
+  kill -0 "$jack_pid" 2>/dev/null || { echo "jackd failed:"; cat "/tmp/$name.log"; exit 1; }
+  sleep 0.1
+done
+export JACK_DEFAULT_SERVER="$name" KR_TEST_JACK="$name"
+"$@"
