@@ -60,6 +60,8 @@ pub struct SessionSettings {
     pub bpm: f64,
     pub meter: f64,
     pub master: f32,
+    /// The JACK client name in use (ports are `<client>:<node>/out_N`).
+    pub client_name: String,
 }
 
 impl Default for SessionSettings {
@@ -71,6 +73,7 @@ impl Default for SessionSettings {
             bpm: 120.0,
             meter: 4.0,
             master: 0.8,
+            client_name: "krd".into(),
         }
     }
 }
@@ -264,6 +267,9 @@ impl Session {
             .collect::<Result<Vec<_>, SessionError>>()?;
         let gate = info.control_index("gate").map(|i| i as u16);
         let mut state = NodeState::new(voices, info.inputs, info.outputs, gate, gain);
+        if self.ports.enabled() {
+            self.settle_ports();
+        }
         let now = self.now();
         match existing {
             None => {
@@ -612,6 +618,12 @@ impl Session {
             }
             self.rebuild();
         }
+        self.release_ports();
+        self.collector.collect();
+    }
+
+    /// Unregister retired ports whose last graph the audio thread no longer runs.
+    fn release_ports(&mut self) {
         let applied = self.link.telemetry.generation.load(Relaxed);
         let (done, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.retired_ports)
             .into_iter()
@@ -620,7 +632,18 @@ impl Session {
         for (_, ports) in done {
             self.ports.unregister(ports);
         }
-        self.collector.collect();
+    }
+
+    /// Before registering ports: wait (a few blocks at most) until retired ports can go, so a
+    /// node freed and created again under the same name gets its port names back.
+    fn settle_ports(&mut self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(500);
+        while !self.retired_ports.is_empty() && std::time::Instant::now() < deadline {
+            self.release_ports();
+            if !self.retired_ports.is_empty() {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
     }
 
     // ---- the real-time graph -----------------------------------------------------------------

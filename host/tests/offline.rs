@@ -1,0 +1,171 @@
+//! The engine without JACK: the session, scheduler and audio engine driven block by block, with
+//! the real libfaust JIT and the allocation guard around every block.
+
+use kr_faust::{CacheSettings, CompileService, CompilerSettings};
+use kr_host::ports::NoPorts;
+use kr_host::rt::{AudioEngine, BlockIo};
+use kr_host::session::{Session, SessionSettings};
+use kr_osc::DspSource;
+use kr_pattern::ir::Ir;
+use kr_pattern::Time;
+
+#[global_allocator]
+static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
+
+const RATE: u32 = 48000;
+const BLOCK: usize = 64;
+/// Output = freq × gate / 1000 (under the safety clip): each onset shows as the exact frame where the output becomes non-zero.
+const PROBE: &str = r#"freq = hslider("freq", 0, 0, 20000, 0.001); gate = hslider("gate", 0, 0, 1, 1); process = freq * gate * 0.001;"#;
+
+struct Rig {
+    session: Session,
+    engine: AudioEngine,
+    compiler: CompileService,
+    left: Vec<f32>,
+}
+
+impl Rig {
+    fn new() -> Rig {
+        let collector = basedrop::Collector::new();
+        let (engine, link) = AudioEngine::new(&collector, RATE, 1.0);
+        let settings = SessionSettings {
+            master: 1.0,
+            ..Default::default()
+        };
+        let session = Session::new(settings, RATE, link, collector, Box::new(NoPorts));
+        let compiler = CompileService::start(CompilerSettings {
+            worker: vec![env!("CARGO_BIN_EXE_krd").into(), "faust-worker".into()],
+            cache: CacheSettings {
+                dir: None,
+                max_bytes: 0,
+            },
+            ..Default::default()
+        });
+        Rig {
+            session,
+            engine,
+            compiler,
+            left: Vec::new(),
+        }
+    }
+
+    fn node(&mut self, name: &str, src: &str, count: u32) {
+        let f = self.compiler.compile(name, src).expect("compiles");
+        self.session
+            .node_new(name, DspSource::Faust(src.into()), f, count, 1.0)
+            .expect("node");
+    }
+
+    fn run(&mut self, frames: usize) {
+        let (mut l, mut r) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
+        for _ in 0..frames / BLOCK {
+            self.session.tick();
+            let engine = &mut self.engine;
+            kr_host::rt_guard::no_alloc(|| {
+                engine.process(
+                    BLOCK,
+                    BlockIo {
+                        master: [&mut l, &mut r],
+                        jack_frames: None,
+                    },
+                )
+            });
+            self.left.extend_from_slice(&l);
+        }
+    }
+
+    /// Frames where the output goes from zero to non-zero.
+    fn onsets(&self) -> Vec<usize> {
+        (0..self.left.len())
+            .filter(|&i| self.left[i].abs() > 1e-6 && (i == 0 || self.left[i - 1].abs() <= 1e-6))
+            .collect()
+    }
+}
+
+fn frames_at(bpm: f64, cycles: &[(i64, i64)]) -> Vec<usize> {
+    let cps = bpm / 60.0 / 4.0;
+    cycles
+        .iter()
+        .map(|&(n, d)| (n as f64 / d as f64 / cps * RATE as f64).round() as usize)
+        .collect()
+}
+
+#[test]
+fn onsets_land_on_their_exact_frame_at_several_tempos() {
+    for bpm in [120.0, 133.0, 97.5] {
+        let mut rig = Rig::new();
+        rig.session.tempo(Some(bpm), None).unwrap();
+        rig.node("probe", PROBE, 1);
+        rig.session
+            .play("probe", Ir::mini("a2 d3 ~ e2"), false)
+            .unwrap();
+        rig.run(RATE as usize * 5);
+        let expected = frames_at(bpm, &[(0, 1), (1, 4), (3, 4), (1, 1), (5, 4), (7, 4)]);
+        let got: Vec<usize> = rig
+            .onsets()
+            .into_iter()
+            .filter(|&f| f < expected[5] + 1)
+            .collect();
+        assert_eq!(got, expected, "at {bpm} bpm");
+        // The pitch is the note's: A2 = 110 Hz (master is mono-centred at -3 dB).
+        let a2 = rig.left[expected[0]] / std::f32::consts::FRAC_1_SQRT_2 * 1000.0;
+        assert!((a2 - 110.0).abs() < 1e-2, "{a2}");
+    }
+}
+
+#[test]
+fn a_tempo_change_keeps_the_cycle_position() {
+    let mut rig = Rig::new();
+    rig.node("probe", PROBE, 1);
+    rig.session.play("probe", Ir::mini("a2*4"), false).unwrap();
+    rig.run(RATE as usize); // one second = half a cycle at 120 bpm
+    rig.session.tempo(Some(240.0), None).unwrap();
+    let at = rig.session.clock.origin_cycle;
+    let at_frame = rig.session.clock.origin_frame;
+    rig.run(RATE as usize * 2);
+    // Before the change: every 1/4 cycle = 0.5 s. After: cycles run twice as fast from `at`.
+    let clock = &rig.session.clock;
+    let expect: Vec<usize> = (0..12)
+        .map(|k| Time::new(k, 4))
+        .map(|c| {
+            if c < at {
+                (c.numer() * 2 * RATE as i64 / c.denom()) as usize
+            } else {
+                clock.frame_of(c) as usize
+            }
+        })
+        .filter(|&f| f < rig.left.len())
+        .collect();
+    assert!(at_frame > 0.0);
+    assert_eq!(rig.onsets(), expect);
+}
+
+#[test]
+fn nodes_come_and_go_while_playing_without_allocating_on_the_audio_thread() {
+    let mut rig = Rig::new();
+    rig.node("probe", PROBE, 2);
+    rig.session
+        .play("probe", Ir::mini("[a2, e3] d3"), false)
+        .unwrap();
+    for i in 0..40 {
+        let name = format!("n{}", i % 5);
+        rig.node(
+            &name,
+            "import(\"stdfaust.lib\"); process = os.osc(440) * 0.01;",
+            1,
+        );
+        rig.run(BLOCK * 8);
+        if i % 3 == 0 {
+            rig.session.node_free(&name).unwrap();
+        }
+        rig.session
+            .play(
+                "probe",
+                Ir::mini(if i % 2 == 0 { "c3 e3" } else { "[a2, e3] d3" }),
+                false,
+            )
+            .unwrap();
+    }
+    rig.run(RATE as usize / 2);
+    assert!(rig.left.iter().any(|v| v.abs() > 0.0));
+}
