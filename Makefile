@@ -33,7 +33,7 @@ demo: build-release
 lint: venv
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	cd py && ../$(VENV)/bin/ruff check kr tests ../tests ../examples
+	cd py && ../$(VENV)/bin/ruff check kr tests ../tests ../examples ../scripts
 	cd py && ../$(VENV)/bin/mypy
 
 test-rust: build

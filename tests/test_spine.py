@@ -46,7 +46,9 @@ class Clock:
         return float(self.origin_cycle) + (frame - self.origin_frame) / self.rate * self.cps
 
 
-def record(seconds: float, ports: tuple[str, ...] = ("krd:master/out_1", "krd:master/out_2")) -> Recorder:
+def record(
+    seconds: float, ports: tuple[str, ...] = ("krd:master/out_1", "krd:master/out_2")
+) -> Recorder:
     rec = Recorder(list(ports), seconds, name=f"kr-test-rec-{time.monotonic_ns()}")
     rec.start()
     return rec
@@ -80,9 +82,24 @@ def test_seed_example_notes_sound_at_their_onsets(kr_clean: None) -> None:
         assert abs(f - hz) / hz < 0.03, f"cycle {c + offset}: heard {f:.1f} Hz, expected {hz} Hz"
 
     # The rest (cycle c+1 .. c+3/2) is silent, and so is the end of each note's step.
-    rest = x[clock.frame_of(Fraction(c + 1)) - start + tolerance : clock.frame_of(c + Fraction(3, 2)) - start - tolerance]
+    rest = x[
+        clock.frame_of(Fraction(c + 1)) - start + tolerance : clock.frame_of(c + Fraction(3, 2))
+        - start
+        - tolerance
+    ]
     assert rms(rest) < 1e-5, f"the rest is not silent (rms {rms(rest):.2e})"
-    assert rms(x[clock.frame_of(c + Fraction(1, 2)) - start - int(0.1 * clock.rate) : clock.frame_of(c + Fraction(1, 2)) - start - tolerance]) < 1e-5
+    assert (
+        rms(
+            x[
+                clock.frame_of(c + Fraction(1, 2)) - start - int(0.1 * clock.rate) : clock.frame_of(
+                    c + Fraction(1, 2)
+                )
+                - start
+                - tolerance
+            ]
+        )
+        < 1e-5
+    )
 
 
 def test_seed_example_routes_through_the_reverb_and_modulates_cutoff(kr_clean: None) -> None:

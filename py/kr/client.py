@@ -59,7 +59,7 @@ class Client:
                 return result
         return None
 
-    def request(self, cmd: str, timeout: float = 5.0, **fields: Any) -> list[Any]:
+    def request(self, cmd: str, fields: dict[str, Any], timeout: float = 5.0) -> list[Any]:
         """Send one command and return the extra arguments of its `/kr/done`.
 
         Raises FaustError or KrError with the engine's message on `/kr/fail`, ValueError for a

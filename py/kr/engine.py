@@ -87,11 +87,15 @@ def _log_dir() -> Path:
     return d
 
 
-def start_dummy_jack(name: str | None = None, rate: int = 48000, period: int = 256) -> tuple[Process, str]:
+def start_dummy_jack(
+    name: str | None = None, rate: int = 48000, period: int = 256
+) -> tuple[Process, str]:
     """Start a private `jackd -d dummy` server; returns it and its server name."""
     jackd = shutil.which("jackd")
     if jackd is None:
-        raise EngineUnavailable("no JACK server is running and jackd is not installed (apt install jackd2)")
+        raise EngineUnavailable(
+            "no JACK server is running and jackd is not installed (apt install jackd2)"
+        )
     name = name or f"kr-{os.getpid()}"
     proc = Process(
         [jackd, "-n", name, "-d", "dummy", "-r", str(rate), "-p", str(period)],

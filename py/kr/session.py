@@ -26,7 +26,9 @@ def _pattern_ir(p: PatternLike) -> dict[str, Any]:
     if isinstance(p, str):
         return {"op": "mini", "src": p}
     if isinstance(p, bool) or not isinstance(p, int | float):
-        raise TypeError(f"cannot play {type(p).__name__}: give a Pattern, a mini-notation string or a number")
+        raise TypeError(
+            f"cannot play {type(p).__name__}: give a Pattern, a mini-notation string or a number"
+        )
     return {"op": "pure", "value": float(p)}
 
 
@@ -54,13 +56,13 @@ class Node:
 
     def __rshift__(self, other: Node | str | tuple[Node | str, float]) -> Node:
         """`a >> b` or `a >> (b, level)`: a post-fader send. Returns the target, for chaining."""
-        target, level = (other if isinstance(other, tuple) else (other, 1.0))
+        target, level = other if isinstance(other, tuple) else (other, 1.0)
         name = target.name if isinstance(target, Node) else str(target)
         self._session.route(self.name, name, level)
         return Node(self._session, name)
 
     def __matmul__(self, what: PatternLike | tuple[str, PatternLike]) -> Node:
-        """`node @ pattern`, `node @ "mini"`, `node @ ("control", pattern)`, `node @ None` (hush)."""
+        """`node @ pattern`, `@ "mini"`, `@ ("control", pattern)`, `@ None` (hush)."""
         if isinstance(what, tuple):
             control, pattern = what
             self._session.play(f"{self.name}/{control}", pattern)
@@ -120,7 +122,7 @@ class Session:
             self._krd = None
 
     def _req(self, cmd: str, timeout: float = 5.0, **fields: Any) -> list[Any]:
-        return self.client.request(cmd, timeout=timeout, **fields)
+        return self.client.request(cmd, fields, timeout)
 
     # ---- nodes ------------------------------------------------------------------------------
 
@@ -135,7 +137,14 @@ class Session:
         """Create (or redefine, crossfading) a node from a krs function, a DspDef, FAUST
         source, or a `"faust:<type>"` from the engine's dsp directory. `init` sets controls."""
         source = _dsp_source(dsp)
-        self._req("node_new", COMPILE_TIMEOUT, name=name, source=_wire_source(source), count=count, gain=gain)
+        self._req(
+            "node_new",
+            COMPILE_TIMEOUT,
+            name=name,
+            source=_wire_source(source),
+            count=count,
+            gain=gain,
+        )
         for control, value in init.items():
             self.set(f"{name}/{control}", value)
         return Node(self, name)
@@ -161,10 +170,11 @@ class Session:
         return float(self._req("get", path=path)[0])
 
     def route(self, source: str | Node, target: str | Node, level: float = 1.0) -> None:
-        self._req("route", **{"from": _name(source), "to": _name(target), "level": float(level)})
+        fields = {"from": _name(source), "to": _name(target), "level": float(level)}
+        self.client.request("route", fields)
 
     def unroute(self, source: str | Node, target: str | Node) -> None:
-        self._req("unroute", **{"from": _name(source), "to": _name(target)})
+        self.client.request("unroute", {"from": _name(source), "to": _name(target)})
 
     def play(self, target: str | Node, pattern: PatternLike, from_zero: bool = False) -> None:
         """Play a pattern on a node (notes) or a control path (`bass/cutoff`); None hushes."""
