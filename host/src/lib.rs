@@ -17,6 +17,7 @@
 //! - [`scheduler`] and [`clock`]: patterns to frame-stamped events; cycles ↔ frames.
 //! - [`control`]: the control thread's loop; [`server`]: the OSC sockets.
 //! - [`jack_backend`] and [`ports`]: the JACK client and per-node ports.
+//! - [`render`]: `krd render`, the same engine offline and deterministic.
 //! - [`config`]: `krd.yaml`.
 
 pub mod clock;
@@ -24,6 +25,7 @@ pub mod config;
 pub mod control;
 pub mod jack_backend;
 pub mod ports;
+pub mod render;
 pub mod rt;
 pub mod rt_guard;
 pub mod scheduler;

@@ -41,6 +41,16 @@ enum Sub {
     /// Internal: run a FAUST compile worker on stdin/stdout.
     #[command(hide = true)]
     FaustWorker,
+    /// Render a score (YAML list of timed commands) to a WAV file, offline, without JACK.
+    Render {
+        score: PathBuf,
+        #[arg(short, long)]
+        output: PathBuf,
+        #[arg(long, default_value_t = 48000)]
+        sample_rate: u32,
+        #[arg(long, default_value_t = 64)]
+        block: usize,
+    },
 }
 
 fn main() {
@@ -54,18 +64,61 @@ fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
-    if let Err(e) = run(cli) {
+    let result = match cli.command {
+        Some(Sub::Render {
+            ref score,
+            ref output,
+            sample_rate,
+            block,
+        }) => render(&cli, score, output, sample_rate, block),
+        _ => run(cli),
+    };
+    if let Err(e) = result {
         tracing::error!("{e}");
         eprintln!("krd: {e}");
         std::process::exit(1);
     }
 }
 
-fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
-    let mut config = match cli.config.clone().or_else(Config::default_path) {
+fn load_config(cli: &Cli) -> Result<Config, Box<dyn std::error::Error>> {
+    Ok(match cli.config.clone().or_else(Config::default_path) {
         Some(p) => Config::load(&p)?,
         None => Config::default(),
-    };
+    })
+}
+
+fn render(
+    cli: &Cli,
+    score: &std::path::Path,
+    output: &std::path::Path,
+    sample_rate: u32,
+    block: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use kr_host::render::{self, RenderSettings};
+    let config = load_config(cli)?;
+    let exe = std::env::current_exe()?.display().to_string();
+    let compiler =
+        kr_faust::CompileService::start(config.compiler_settings(vec![exe, "faust-worker".into()]));
+    let text = std::fs::read_to_string(score)?;
+    let started = Instant::now();
+    let samples = render::render(
+        &text,
+        &RenderSettings { sample_rate, block },
+        &config,
+        &compiler,
+    )?;
+    render::write_wav(output, &samples, sample_rate)?;
+    let seconds = samples.len() as f64 / 2.0 / sample_rate as f64;
+    tracing::info!(
+        "rendered {seconds:.2} s in {:.2} s to {}",
+        started.elapsed().as_secs_f64(),
+        output.display()
+    );
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let mut config = load_config(&cli)?;
     if let Some(p) = cli.port {
         config.osc.port = p;
     }
