@@ -169,3 +169,126 @@ fn nodes_come_and_go_while_playing_without_allocating_on_the_audio_thread() {
     rig.run(RATE as usize / 2);
     assert!(rig.left.iter().any(|v| v.abs() > 0.0));
 }
+
+fn dc(level: f32) -> String {
+    format!("process = {level};")
+}
+
+/// Mean of the last `n` samples rendered.
+fn tail_mean(rig: &Rig, n: usize) -> f32 {
+    let t = &rig.left[rig.left.len() - n..];
+    t.iter().sum::<f32>() / n as f32
+}
+
+const C: f32 = std::f32::consts::FRAC_1_SQRT_2;
+
+#[test]
+fn a_chord_on_a_poly_node_sounds_every_note_on_its_own_voice() {
+    let mut rig = Rig::new();
+    rig.node("pad", PROBE, 3);
+    rig.session
+        .play("pad", Ir::mini("[a2, a3, a4]"), false)
+        .unwrap();
+    rig.run(BLOCK * 16);
+    // 110 + 220 + 440 Hz, summed by three voices (one voice would hold only the last note).
+    let sum = rig.left[0] / C * 1000.0;
+    assert!((sum - 770.0).abs() < 0.05, "{sum}");
+}
+
+#[test]
+fn sends_are_post_fader_and_mute_silences_them() {
+    let mut rig = Rig::new();
+    rig.node("src", &dc(0.1), 1);
+    rig.node("fx", "process = _;", 1);
+    rig.session.route("src", "fx", 1.0).unwrap();
+    rig.run(BLOCK * 8);
+    assert!(
+        (tail_mean(&rig, 64) - 0.2 * C).abs() < 1e-6,
+        "direct 0.1 + send 0.1"
+    );
+    rig.session.set("src/gain", 0.5).unwrap();
+    rig.run(RATE as usize / 4);
+    // Post-fader: the send carries 0.05, not 0.1.
+    assert!(
+        (tail_mean(&rig, 64) - 0.1 * C).abs() < 1e-5,
+        "{}",
+        tail_mean(&rig, 64)
+    );
+    rig.session.mute("src", true).unwrap();
+    rig.run(RATE as usize / 4);
+    assert!(
+        tail_mean(&rig, 64).abs() < 1e-6,
+        "mute silences the direct path and the send"
+    );
+}
+
+#[test]
+fn a_routing_cycle_is_refused_and_nothing_changes() {
+    let mut rig = Rig::new();
+    for n in ["a", "b", "c"] {
+        rig.node(n, "process = _ * 0.5;", 1);
+    }
+    rig.session.route("a", "b", 1.0).unwrap();
+    rig.session.route("b", "c", 1.0).unwrap();
+    let before = rig.session.dump();
+    let err = rig.session.route("c", "a", 1.0).unwrap_err();
+    assert!(err.to_string().contains("a → b → c"), "{err}");
+    assert!(rig.session.route("a", "a", 1.0).is_err());
+    assert_eq!(rig.session.dump()["routes"], before["routes"]);
+}
+
+#[test]
+fn redefining_a_node_crossfades_and_keeps_shared_controls() {
+    let mut rig = Rig::new();
+    let v1 = r#"level = hslider("level", 0.1, 0, 1, 0.001); process = level;"#;
+    let v2 = r#"level = hslider("level", 0.1, 0, 1, 0.001); extra = hslider("extra", 0.5, 0, 1, 0.001); process = level + extra;"#;
+    rig.node("n", v1, 1);
+    rig.session.set("n/level", 0.2).unwrap();
+    rig.run(BLOCK * 8);
+    let start = rig.left.len();
+    rig.node("n", v2, 1);
+    rig.run(RATE as usize / 10);
+    let out = &rig.left[start..];
+    // Before: 0.2. After: 0.2 (kept) + 0.5. Equal-power fade over 20 ms, never a jump.
+    assert!((out[0] / C - 0.2).abs() < 0.01);
+    assert!(
+        (tail_mean(&rig, 64) / C - 0.7).abs() < 1e-5,
+        "{}",
+        tail_mean(&rig, 64) / C
+    );
+    let biggest_step = out
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0, f32::max);
+    let fade_frames = 0.02 * RATE as f32;
+    // An equal-power fade from 0.2 to 0.7 moves at most (π/2)·0.7/fade per sample.
+    assert!(
+        biggest_step < std::f32::consts::FRAC_PI_2 * 0.7 * C / fade_frames * 1.01,
+        "step {biggest_step}"
+    );
+    assert_eq!(
+        rig.session.dump()["nodes"][0]["controls"][1]["value"],
+        serde_json::json!(0.2f32)
+    );
+}
+
+#[test]
+fn a_new_onset_while_the_gate_is_up_retriggers_it() {
+    let mut rig = Rig::new();
+    rig.node(
+        "g",
+        r#"gate = hslider("gate", 0, 0, 1, 1); process = gate * 0.5;"#,
+        1,
+    );
+    // legato 2: each gate would stay up across the next onset.
+    let ir = Ir::from_json(r#"{"v":1,"p":{"op":"seq","pats":[{"op":"pure","value":{"legato":2,"note":45}},{"op":"pure","value":{"legato":2,"note":45}}]}}"#).unwrap();
+    rig.session.play("g", ir, false).unwrap();
+    rig.run(RATE as usize * 2);
+    let second = frames_at(120.0, &[(1, 2)])[0];
+    assert!(rig.left[second - 1] > 0.0);
+    assert_eq!(
+        rig.left[second], 0.0,
+        "one sample of gate 0 at the new onset"
+    );
+    assert!(rig.left[second + 1] > 0.0);
+}
