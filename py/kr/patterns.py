@@ -1,0 +1,233 @@
+"""Patterns: Strudel's (TidalCycles') pattern language, in snake_case, plus the seed API.
+
+Everything here builds a :class:`Pattern` (implemented in Rust by ``kr-pattern``, shared with
+the engine). Strings given as patterns are mini-notation: ``mini("a [b c]*2 <d e>")``.
+
+Seed API::
+
+    kr.hit() + kr.rest() + kr.hit() * 2      # a sequence: x . [x x]
+    kr.seq("A2", "D3", None, "E2").over(2)    # notes (MIDI 45, 50, rest, 40) over two cycles
+    kr.note("c e g")                          # a sequence of notes; note("c", "e", "g") a chord
+    kr.p("x . x x")                           # x hits, ./~/- rests, note names
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from typing import Any
+
+from ._kr import Event, Pattern
+from ._kr import note_to_midi as _note_to_midi
+
+__all__ = [
+    "Event",
+    "Pattern",
+    "cat",
+    "control",
+    "cosine",
+    "fastcat",
+    "hit",
+    "irand",
+    "isaw",
+    "mask",
+    "mini",
+    "n",
+    "note",
+    "note_to_midi",
+    "p",
+    "pure",
+    "rand",
+    "rest",
+    "run",
+    "s",
+    "saw",
+    "seq",
+    "silence",
+    "sine",
+    "slowcat",
+    "square",
+    "stack",
+    "struct",
+    "timecat",
+    "tri",
+]
+
+Arg = Pattern | int | float | Fraction | str | bool | None | dict[str, Any] | list[Any]
+
+_DOT = re.compile(r"(?<![\w.])\.(?![\w.])")
+
+silence: Pattern = Pattern.silence()
+"""The empty pattern (a constant, as in Strudel)."""
+
+
+def mini(src: str) -> Pattern:
+    """Parse mini-notation. Raises ``ValueError`` with the column of a syntax error."""
+    return Pattern.mini(src)
+
+
+def pure(value: float | str | bool | dict[str, Any]) -> Pattern:
+    """One event per cycle with ``value``."""
+    return Pattern.pure(value)
+
+
+def fastcat(*pats: Arg) -> Pattern:
+    """All patterns in one cycle, each an equal share (strings are mini-notation)."""
+    return Pattern.seq(list(pats))
+
+
+def slowcat(*pats: Arg) -> Pattern:
+    """One pattern per cycle, in turn."""
+    return Pattern.cat(list(pats))
+
+
+def cat(*pats: Arg) -> Pattern:
+    """Same as :func:`slowcat`."""
+    return Pattern.cat(list(pats))
+
+
+def stack(*pats: Arg) -> Pattern:
+    """All patterns at once."""
+    return Pattern.stack(list(pats))
+
+
+def timecat(*parts: tuple[float | Fraction | int, Arg]) -> Pattern:
+    """A sequence where each pattern takes its weight's share: ``timecat((1, "a"), (2, "b c"))``."""
+    return Pattern.timecat([(float(w), pat) for w, pat in parts])
+
+
+def _note_step(x: Arg) -> Pattern:
+    if isinstance(x, Pattern):
+        return x
+    if x is None:
+        return silence
+    if isinstance(x, list | tuple):
+        return Pattern.seq([_note_step(y) for y in x])
+    if isinstance(x, bool):
+        return Pattern.pure(x)
+    if isinstance(x, int | float | Fraction):
+        return Pattern.notes(float(x))
+    if isinstance(x, str):
+        return Pattern.notes(x)
+    return Pattern.pure(x)
+
+
+def seq(*steps: Arg) -> Pattern:
+    """A sequence of notes sharing a cycle equally: note names (``"A2"``), MIDI numbers
+    (floats allowed), ``None`` for a rest, or patterns. Values are ``{"note": midi}``."""
+    return Pattern.seq([_note_step(x) for x in steps])
+
+
+def note(*notes: Arg) -> Pattern:
+    """Notes as ``{"note": midi}``: ``note("A2")``; ``note("c e g")`` is a sequence (mini-notation);
+    several arguments are a chord: ``note("c4", "e4", "g4")``. Numbers are MIDI notes; use
+    ``control("freq", ...)`` for Hz."""
+    if len(notes) == 1:
+        return _note_step(notes[0])
+    return Pattern.stack([_note_step(x) for x in notes])
+
+
+def hit() -> Pattern:
+    """A hit: one event per cycle with no pitch (it raises the gate)."""
+    return Pattern.pure(True)
+
+
+def rest() -> Pattern:
+    """One step of silence (for ``+`` sequences)."""
+    return silence
+
+
+def p(src: str) -> Pattern:
+    """A rhythm in text: ``x``/``X`` hits, ``.``/``~``/``-`` rests, note names for pitched hits,
+    and any mini-notation grouping: ``p("x . x [x x]")``."""
+    return Pattern.notes(Pattern.mini(_DOT.sub("~", src)))
+
+
+def control(name: str, values: Arg) -> Pattern:
+    """A control pattern: each value ``v`` becomes ``{name: v}``:
+    ``control("cutoff", sine(200, 2000))``."""
+    return Pattern.control_of(name, values)
+
+
+def s(values: Arg) -> Pattern:
+    """The ``s`` (sound) control: ``s("bd sd")``."""
+    return Pattern.control_of("s", values)
+
+
+def n(values: Arg) -> Pattern:
+    """The ``n`` control: ``n("0 1 2")``."""
+    return Pattern.control_of("n", values)
+
+
+def struct(bools: Arg, pat: Arg = True) -> Pattern:
+    """Hits (or ``pat``) on the truthy steps of ``bools``: ``struct("x ~ x x")``."""
+    base = Pattern.pure(pat) if isinstance(pat, bool) else _as_pattern(pat)
+    return base.struct(bools)
+
+
+def mask(bools: Arg, pat: Arg) -> Pattern:
+    """``pat`` only where ``bools`` is truthy."""
+    return _as_pattern(pat).mask(bools)
+
+
+def _as_pattern(x: Arg) -> Pattern:
+    if isinstance(x, Pattern):
+        return x
+    return Pattern.seq([x])
+
+
+def _ranged(sig: Pattern, lo: float | None, hi: float | None) -> Pattern:
+    if lo is None and hi is None:
+        return sig
+    return sig.range(0.0 if lo is None else lo, 1.0 if hi is None else hi)
+
+
+def sine(lo: float | None = None, hi: float | None = None) -> Pattern:
+    """A sine from 0 to 1 per cycle (Strudel's ``sine``), or from ``lo`` to ``hi``."""
+    return _ranged(Pattern.signal("sine"), lo, hi)
+
+
+def cosine(lo: float | None = None, hi: float | None = None) -> Pattern:
+    """``sine`` a quarter cycle earlier."""
+    return _ranged(Pattern.signal("cosine"), lo, hi)
+
+
+def saw(lo: float | None = None, hi: float | None = None) -> Pattern:
+    """A ramp up each cycle (the pattern signal; the DSP saw is ``kr.krs``)."""
+    return _ranged(Pattern.signal("saw"), lo, hi)
+
+
+def isaw(lo: float | None = None, hi: float | None = None) -> Pattern:
+    """A ramp down each cycle."""
+    return _ranged(Pattern.signal("isaw"), lo, hi)
+
+
+def tri(lo: float | None = None, hi: float | None = None) -> Pattern:
+    """A triangle: up then down each cycle."""
+    return _ranged(Pattern.signal("tri"), lo, hi)
+
+
+def square(lo: float | None = None, hi: float | None = None) -> Pattern:
+    """Low for the first half of each cycle, high for the second."""
+    return _ranged(Pattern.signal("square"), lo, hi)
+
+
+def rand(lo: float | None = None, hi: float | None = None) -> Pattern:
+    """Random numbers (Strudel's, a pure function of time), 0..1 or ``lo``..``hi``."""
+    return _ranged(Pattern.signal("rand"), lo, hi)
+
+
+def irand(n: Arg) -> Pattern:
+    """Random integers ``0 .. n-1``."""
+    return Pattern.irand(n)
+
+
+def run(n: Arg) -> Pattern:
+    """``0 1 .. n-1`` in one cycle."""
+    return Pattern.run(n)
+
+
+def note_to_midi(name: str) -> float:
+    """The MIDI number of a note name: ``"c4"`` = 60, ``"A2"`` = 45, octave 3 when none is given.
+    Raises ``ValueError`` for anything else."""
+    return _note_to_midi(name)

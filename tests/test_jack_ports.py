@@ -1,0 +1,56 @@
+"""Every node is visible in the JACK patchbay, and external clients can feed and tap it."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import jack
+import numpy as np
+from record import Recorder
+
+import kr
+from kr import krs
+
+
+def halve(inp: krs.Signal) -> krs.Signal:
+    return inp * 0.5
+
+
+def tone() -> krs.Signal:
+    return krs.sine_osc(440.0) * 0.1
+
+
+def test_jack_lsp_shows_every_nodes_ports(kr_clean: None) -> None:
+    kr.node("tone", tone)
+    kr.node("fx/halve", halve)
+    listed = subprocess.run(["jack_lsp"], capture_output=True, text=True, check=True).stdout.split()
+    client = kr.dump()["client"]
+    for port in ["master/out_1", "master/out_2", "tone/out_1", "fx/halve/in_1", "fx/halve/out_1"]:
+        assert f"{client}:{port}" in listed
+    kr.remove("tone")
+    time.sleep(0.2)
+    listed = subprocess.run(["jack_lsp"], capture_output=True, text=True, check=True).stdout.split()
+    assert f"{client}:tone/out_1" not in listed, "a removed node's ports go away"
+
+
+def test_an_external_client_feeds_an_effects_input(kr_clean: None) -> None:
+    kr.node("halve", halve)
+    feeder = jack.Client("kr-test-feeder", no_start_server=True)
+    out = feeder.outports.register("out")
+
+    @feeder.set_process_callback
+    def _process(frames: int) -> None:
+        out.get_array()[:] = 0.25
+
+    feeder.activate()
+    try:
+        feeder.connect(out, f"{kr.dump()['client']}:halve/in_1")
+        rec = Recorder(["krd:halve/out_1"], 0.5, name="kr-test-tap")
+        rec.start()
+        rec.wait(5)
+    finally:
+        feeder.deactivate()
+        feeder.close()
+    tail = rec.data[0, rec.pos // 2 : rec.pos]
+    assert np.allclose(tail, 0.125, atol=1e-6), f"expected 0.25 × 0.5, got {tail[:4]}"
