@@ -14,8 +14,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Where to send a reply.
-pub trait Replier: Send {
+pub trait Replier: Send + Sync {
     fn reply(&self, reply: Reply);
+}
+
+/// A replier shared between the command and the panic handler.
+struct Shared(Arc<dyn Replier>);
+
+impl Replier for Shared {
+    fn reply(&self, reply: Reply) {
+        self.0.reply(reply)
+    }
 }
 
 /// Messages to the control thread.
@@ -75,7 +84,24 @@ impl ControlThread {
     }
 
     /// Apply one request. Returns true when it went to the compiler (its reply comes later).
+    /// A panic while applying it (a bug) becomes a `/kr/fail`; the engine goes on.
     fn handle(&mut self, req: Request, to: Box<dyn Replier>) -> bool {
+        let (address, id) = (req.command.address(), req.id);
+        let to: Arc<dyn Replier> = Arc::from(to);
+        let replier = Arc::clone(&to);
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.apply(req, Box::new(Shared(replier)))
+        })) {
+            Ok(compiling) => compiling,
+            Err(_) => {
+                tracing::error!(address, "internal error while applying a command");
+                to.reply(Reply::fail(address, id, "internal error in krd while applying this command (a bug: please report it); the session may be incomplete"));
+                false
+            }
+        }
+    }
+
+    fn apply(&mut self, req: Request, to: Box<dyn Replier>) -> bool {
         let address = req.command.address();
         let id = req.id;
         let result: Result<(String, Vec<OscType>), SessionError> = match &req.command {

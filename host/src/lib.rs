@@ -12,13 +12,13 @@
 //!                                                                           ▼
 //!                              JACK process callback ── AudioEngine (rt/): graph, events, mix
 //! ```
-//! - [`rt`]: the audio thread's side (no allocation, lock or syscall; see DESIGN.md §2).
-//! - [`session`]: the model and every command's effect on it; builds real-time graphs.
-//! - [`scheduler`] and [`clock`]: patterns to frame-stamped events; cycles ↔ frames.
-//! - [`control`]: the control thread's loop; [`server`]: the OSC sockets.
-//! - [`jack_backend`] and [`ports`]: the JACK client and per-node ports.
-//! - [`render`]: `krd render`, the same engine offline and deterministic.
-//! - [`config`]: `krd.yaml`.
+//! - [`rt`] — the audio thread's side (no allocation, lock or syscall; see DESIGN.md §2).
+//! - [`session`] — the model and every command's effect on it; builds real-time graphs.
+//! - [`scheduler`] and [`clock`] — patterns to frame-stamped events; cycles ↔ frames.
+//! - [`control`] — the control thread's loop; [`server`]: the OSC sockets.
+//! - [`jack_backend`] and [`ports`] — the JACK client and per-node ports.
+//! - [`render`] — `krd render`, the same engine offline and deterministic.
+//! - [`config`] — `krd.yaml`.
 
 pub mod clock;
 pub mod config;

@@ -18,6 +18,9 @@ impl OwnedPort {
     }
 }
 
+/// Ports as the real-time graph holds them.
+pub type PortList = Box<[Port<Unowned>]>;
+
 /// A node's ports, `in_1..in_n` and `out_1..out_m`.
 #[derive(Default)]
 pub struct NodePorts {
@@ -27,7 +30,7 @@ pub struct NodePorts {
 
 impl NodePorts {
     /// Copies for a real-time graph (unowned: dropping them unregisters nothing).
-    pub fn unowned_copies(&self) -> (Box<[Port<Unowned>]>, Box<[Port<Unowned>]>) {
+    pub fn unowned_copies(&self) -> (PortList, PortList) {
         (
             self.ins.iter().map(OwnedPort::unowned).collect(),
             self.outs.iter().map(OwnedPort::unowned).collect(),

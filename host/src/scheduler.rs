@@ -81,6 +81,8 @@ pub struct Scheduler {
     next_sample_frame: u64,
     voices: BTreeMap<u32, Voices>,
     next_note: u32,
+    /// Targets whose pattern failed and was stopped (the session forgets them too).
+    pub failed: Vec<String>,
 }
 
 impl Scheduler {
@@ -91,6 +93,7 @@ impl Scheduler {
             next_sample_frame: 0,
             voices: BTreeMap::new(),
             next_note: 1,
+            failed: Vec::new(),
         }
     }
 
@@ -104,9 +107,23 @@ impl Scheduler {
         let sample_step = (clock.sample_rate / SAMPLES_PER_SECOND).max(1.0) as u64;
         let first_sample = self.next_sample_frame.max(clock.frame_of(begin));
         let end_frame = clock.frame_of(end);
-        let slots: Vec<Slot> = self.slots.values().cloned().collect();
-        for slot in &slots {
-            let haps = slot.pattern.query(begin - slot.offset, end - slot.offset);
+        let slots: Vec<(String, Slot)> = self
+            .slots
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (target, slot) in &slots {
+            // A pattern whose query fails (a bug, or arithmetic overflow in an extreme pattern)
+            // is stopped; the others and the engine go on.
+            let query = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                slot.pattern.query(begin - slot.offset, end - slot.offset)
+            }));
+            let Ok(haps) = query else {
+                tracing::error!(%target, "pattern query failed; the pattern is stopped");
+                self.slots.remove(target);
+                self.failed.push(target.clone());
+                continue;
+            };
             for hap in haps.iter().filter(|h| h.has_onset()) {
                 self.onset(clock, slot, hap, emit);
             }

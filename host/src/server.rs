@@ -81,7 +81,13 @@ pub fn serve_udp(
             continue;
         }
         for m in msgs {
-            match decode_request(&m, &limits) {
+            let decoded =
+                std::panic::catch_unwind(|| decode_request(&m, &limits)).unwrap_or_else(|_| {
+                    Err(kr_osc::DecodeError::Malformed(
+                        "internal error while decoding (a bug: please report it)".into(),
+                    ))
+                });
+            match decoded {
                 Ok(req) => {
                     if control.send(ControlMsg::Request(req, replier())).is_err() {
                         return;

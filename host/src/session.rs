@@ -606,6 +606,9 @@ impl Session {
         if full {
             link.telemetry.dropped_events.fetch_add(1, Relaxed);
         }
+        for target in std::mem::take(&mut self.scheduler.failed) {
+            self.patterns.remove(&target);
+        }
         if self
             .nodes
             .iter()

@@ -434,10 +434,10 @@ fn mix_to_master(master: &mut [Vec<f32>; 2], st: &NodeState, n: usize) {
     match st.outputs {
         0 => {}
         1 => {
-            for i in 0..n {
-                let v = st.post[0][i] * CENTRE;
-                master[0][i] += v;
-                master[1][i] += v;
+            let [l, r] = master;
+            for ((l, r), x) in l[..n].iter_mut().zip(&mut r[..n]).zip(&st.post[0][..n]) {
+                *l += x * CENTRE;
+                *r += x * CENTRE;
             }
         }
         _ => {

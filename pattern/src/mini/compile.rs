@@ -51,6 +51,10 @@ pub fn compile(node: &Node) -> Pattern {
                     .into_iter()
                     .map(|l| {
                         let w = l.weight();
+                        if w == int(0) {
+                            // `{}`: an empty layer has no steps to spread over the cycle.
+                            return crate::constructors::silence();
+                        }
                         let p = compile(l);
                         with_time_arg(&steps_pat, move |s| p.fast(s / w))
                     })
