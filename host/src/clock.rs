@@ -23,13 +23,7 @@ pub struct Clock {
 
 impl Clock {
     pub fn new(sample_rate: f64, bpm: f64, meter: f64, origin_frame: u64) -> Clock {
-        Clock {
-            sample_rate,
-            bpm,
-            meter,
-            origin_frame: origin_frame as f64,
-            origin_cycle: Time::from_integer(0),
-        }
+        Clock { sample_rate, bpm, meter, origin_frame: origin_frame as f64, origin_cycle: Time::from_integer(0) }
     }
 
     /// Cycles per second.
@@ -49,8 +43,7 @@ impl Clock {
 
     /// The (real-valued) cycle position at `frame`.
     pub fn cycle_at(&self, frame: u64) -> f64 {
-        self.origin_cycle.to_f64().unwrap_or(0.0)
-            + (frame as f64 - self.origin_frame) / self.sample_rate * self.cps()
+        self.origin_cycle.to_f64().unwrap_or(0.0) + (frame as f64 - self.origin_frame) / self.sample_rate * self.cps()
     }
 
     /// `cycle_at(frame)` rounded down to the scheduling grid.

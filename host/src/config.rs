@@ -13,6 +13,10 @@ pub struct Config {
     pub compiler: CompilerConfig,
     /// Folder of `.dsp` files usable as `faust:<path>` node types.
     pub dsp_dir: Option<PathBuf>,
+    /// Where the session is saved and restored from (None: $XDG_STATE_HOME/kr/session.json).
+    pub state_file: Option<PathBuf>,
+    /// Where recordings given a relative file name go (None: $XDG_DATA_HOME/kr/recordings).
+    pub record_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -59,38 +63,27 @@ impl Default for Config {
             engine: EngineConfig::default(),
             compiler: CompilerConfig::default(),
             dsp_dir: default_dsp_dir(),
+            state_file: None,
+            record_dir: None,
         }
     }
 }
 
 impl Default for OscConfig {
     fn default() -> Self {
-        OscConfig {
-            address: "127.0.0.1".into(),
-            port: kr_osc::DEFAULT_PORT,
-        }
+        OscConfig { address: "127.0.0.1".into(), port: kr_osc::DEFAULT_PORT }
     }
 }
 
 impl Default for JackConfig {
     fn default() -> Self {
-        JackConfig {
-            client_name: "krd".into(),
-            autoconnect: true,
-        }
+        JackConfig { client_name: "krd".into(), autoconnect: true }
     }
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig {
-            lookahead_ms: 50.0,
-            crossfade_ms: 20.0,
-            max_nodes: 256,
-            tempo: 120.0,
-            meter: 4.0,
-            master: 0.8,
-        }
+        EngineConfig { lookahead_ms: 50.0, crossfade_ms: 20.0, max_nodes: 256, tempo: 120.0, meter: 4.0, master: 0.8 }
     }
 }
 
@@ -118,31 +111,19 @@ fn default_dsp_dir() -> Option<PathBuf> {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("{path}: {source}")]
-    Parse {
-        path: PathBuf,
-        source: serde_yaml::Error,
-    },
+    Parse { path: PathBuf, source: serde_yaml::Error },
 }
 
 impl Config {
     /// Load a YAML file; a missing key keeps its default, an unknown key is an error.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.into(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
         if text.trim().is_empty() {
             return Ok(Config::default());
         }
-        serde_yaml::from_str(&text).map_err(|source| ConfigError::Parse {
-            path: path.into(),
-            source,
-        })
+        serde_yaml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.into(), source })
     }
 
     /// `$XDG_CONFIG_HOME/kr/krd.yaml` (or `~/.config/kr/krd.yaml`) when it exists.
@@ -163,16 +144,18 @@ impl Config {
             meter: self.engine.meter,
             master: self.engine.master,
             client_name: self.jack.client_name.clone(),
+            record_dir: self
+                .record_dir
+                .clone()
+                .or_else(|| default_dsp_dir().and_then(|d| d.parent().map(|p| p.join("recordings"))))
+                .unwrap_or_else(std::env::temp_dir),
         }
     }
 
     /// Compile-service settings; `worker` is the command that runs a compile worker.
     pub fn compiler_settings(&self, worker: Vec<String>) -> kr_faust::CompilerSettings {
         let c = &self.compiler;
-        let mut cache = kr_faust::CacheSettings {
-            max_bytes: c.cache_max_mb << 20,
-            ..Default::default()
-        };
+        let mut cache = kr_faust::CacheSettings { max_bytes: c.cache_max_mb << 20, ..Default::default() };
         if let Some(d) = &c.cache_dir {
             cache.dir = Some(d.clone());
         }

@@ -1,13 +1,17 @@
 //! The control thread: receives requests, applies them to the [`Session`] in order, answers
-//! every one, and runs the scheduler between them. Compiles go to the compile service; while
-//! one is in flight, later requests wait so that their order is kept, but scheduling goes on.
+//! every one, runs the scheduler between them, and saves the state after changes.
+//!
+//! Commands that need FAUST compiled (node creation, scene recall, restoring the state file)
+//! become a [`Job`]: its compiles go to the compile service, and until they are all back, later
+//! requests wait (so their order is kept) while scheduling goes on.
 
-use crate::session::{Session, SessionError};
+use crate::session::{Session, SessionError, Snapshot};
+use crate::state::StateWriter;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-use kr_faust::{CompileResult, CompileService};
+use kr_faust::{CompileError, CompileResult, CompileService, Factory};
 use kr_osc::{Command, DspSource, Reply, Request};
 use rosc::OscType;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -19,18 +23,33 @@ pub trait Replier: Send + Sync {
 }
 
 /// A replier shared between the command and the panic handler.
-struct Shared(Arc<dyn Replier>);
+struct SharedReplier(Arc<dyn Replier>);
 
-impl Replier for Shared {
+impl Replier for SharedReplier {
     fn reply(&self, reply: Reply) {
         self.0.reply(reply)
+    }
+}
+
+/// Nobody to answer (restoring the state file at start).
+struct Nobody;
+
+impl Replier for Nobody {
+    fn reply(&self, reply: Reply) {
+        if let Reply::Fail { message, .. } = reply {
+            tracing::error!("{message}");
+        }
     }
 }
 
 /// Messages to the control thread.
 pub enum ControlMsg {
     Request(Request, Box<dyn Replier>),
-    Compiled(Request, Box<dyn Replier>, CompileResult),
+    /// One compile of the job in flight finished (`name` is the node it is for).
+    Compiled {
+        name: String,
+        result: CompileResult,
+    },
     Shutdown,
 }
 
@@ -41,6 +60,26 @@ pub struct HostCounters {
     pub block_size: std::sync::atomic::AtomicU32,
 }
 
+/// A command waiting for its compiles.
+enum Job {
+    NodeNew(Request),
+    /// Make the session equal a snapshot (scene recall, restore), fading over `fade` cycles.
+    Apply {
+        address: &'static str,
+        id: Option<i64>,
+        snap: Snapshot,
+        fade: f64,
+    },
+}
+
+pub struct Pending {
+    job: Job,
+    to: Box<dyn Replier>,
+    remaining: usize,
+    factories: BTreeMap<String, Arc<Factory>>,
+    error: Option<CompileError>,
+}
+
 pub struct ControlThread {
     pub session: Session,
     pub compiler: CompileService,
@@ -49,139 +88,186 @@ pub struct ControlThread {
     pub dsp_dir: Option<PathBuf>,
     pub counters: Arc<HostCounters>,
     pub started: Instant,
+    pub state: Option<StateWriter>,
 }
 
 impl ControlThread {
+    /// Start rebuilding `snap` (the state file's session) before serving requests.
+    pub fn restore(&mut self, snap: Snapshot) -> Option<Pending> {
+        self.start_job(Job::Apply { address: "restore", id: None, snap, fade: 0.0 }, Box::new(Nobody))
+    }
+
     /// Run until `Shutdown`.
-    pub fn run(mut self) {
+    pub fn run(mut self, mut pending: Option<Pending>) {
         let mut waiting: VecDeque<(Request, Box<dyn Replier>)> = VecDeque::new();
-        let mut compiling = false;
+        let mut last_save = Instant::now();
         loop {
             match self.rx.recv_timeout(Duration::from_millis(2)) {
                 Ok(ControlMsg::Shutdown) => break,
                 Ok(ControlMsg::Request(req, to)) => {
-                    if compiling {
+                    if pending.is_some() {
                         waiting.push_back((req, to));
                     } else {
-                        compiling = self.handle(req, to);
+                        pending = self.handle(req, to);
                     }
                 }
-                Ok(ControlMsg::Compiled(req, to, result)) => {
-                    self.finish_node_new(req, to, result);
-                    compiling = false;
-                    while !compiling {
-                        let Some((req, to)) = waiting.pop_front() else {
-                            break;
-                        };
-                        compiling = self.handle(req, to);
+                Ok(ControlMsg::Compiled { name, result }) => {
+                    if let Some(p) = pending.as_mut() {
+                        match result {
+                            Ok(f) => {
+                                p.factories.insert(name, f);
+                            }
+                            Err(e) => {
+                                p.error.get_or_insert(e);
+                            }
+                        }
+                        p.remaining -= 1;
+                        if p.remaining == 0 {
+                            if let Some(p) = pending.take() {
+                                self.finish(p);
+                            }
+                            while pending.is_none() {
+                                let Some((req, to)) = waiting.pop_front() else { break };
+                                pending = self.handle(req, to);
+                            }
+                        }
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
             self.session.tick();
+            if last_save.elapsed() >= crate::state::WRITE_DELAY {
+                last_save = Instant::now();
+                if let Some(w) = self.state.as_mut() {
+                    w.save(self.session.state_json());
+                }
+            }
+        }
+        if let Some(w) = self.state.as_mut() {
+            w.save(self.session.state_json());
         }
     }
 
-    /// Apply one request. Returns true when it went to the compiler (its reply comes later).
-    /// A panic while applying it (a bug) becomes a `/kr/fail`; the engine goes on.
-    fn handle(&mut self, req: Request, to: Box<dyn Replier>) -> bool {
+    /// Apply one request, or start its job. A panic while applying it (a bug) becomes a
+    /// `/kr/fail`; the engine goes on.
+    fn handle(&mut self, req: Request, to: Box<dyn Replier>) -> Option<Pending> {
         let (address, id) = (req.command.address(), req.id);
         let to: Arc<dyn Replier> = Arc::from(to);
-        let replier = Arc::clone(&to);
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.apply(req, Box::new(Shared(replier)))
-        })) {
-            Ok(compiling) => compiling,
+        let replier = Box::new(SharedReplier(Arc::clone(&to)));
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.apply(req, replier))) {
+            Ok(p) => p,
             Err(_) => {
                 tracing::error!(address, "internal error while applying a command");
                 to.reply(Reply::fail(address, id, "internal error in krd while applying this command (a bug: please report it); the session may be incomplete"));
-                false
+                None
             }
         }
     }
 
-    fn apply(&mut self, req: Request, to: Box<dyn Replier>) -> bool {
+    fn apply(&mut self, req: Request, to: Box<dyn Replier>) -> Option<Pending> {
         let address = req.command.address();
         let id = req.id;
+        let s = &mut self.session;
         let result: Result<(String, Vec<OscType>), SessionError> = match &req.command {
             Command::Status => {
-                to.reply(Reply::Status {
-                    json: self.status().to_string(),
-                });
-                return false;
+                to.reply(Reply::Status { json: self.status().to_string() });
+                return None;
             }
-            Command::NodeNew { name, source, .. } => match self.resolve_source(source) {
-                Ok(text) => {
-                    let tx = self.tx.clone();
-                    let r = req.clone();
-                    self.compiler.submit(name, &text, move |result| {
-                        let _ = tx.send(ControlMsg::Compiled(r, to, result));
-                    });
-                    return true;
-                }
+            Command::NodeNew { .. } => return self.start_job(Job::NodeNew(req), to),
+            Command::Ping => Ok(("pong".into(), vec![])),
+            Command::NodeFree { name } => s.node_free(name).map(plain),
+            Command::Set { path, value } => s.set(path, *value).map(plain),
+            Command::Get { path } => s.get(path).map(|v| (format!("{path} = {v}"), vec![OscType::Float(v)])),
+            Command::Route { from, to, level } => s.route(from, to, *level).map(plain),
+            Command::Unroute { from, to } => s.unroute(from, to).map(plain),
+            Command::Play { target, pattern, from_zero } => s.play(target, pattern.clone(), *from_zero).map(plain),
+            Command::Hush { target } => s.hush(target.as_deref()).map(plain),
+            Command::Mute { name, on } => s.mute(name, *on).map(plain),
+            Command::Tempo { bpm } => s.tempo(Some(*bpm), None).map(plain),
+            Command::Meter { beats } => s.tempo(None, Some(*beats)).map(plain),
+            Command::Master { gain } => s.master(*gain).map(plain),
+            Command::Dump => Ok(("state".into(), vec![OscType::String(s.dump().to_string())])),
+            Command::Fade { path, target, cycles } => {
+                if *cycles > 0.0 { s.fade(path, *target, *cycles) } else { s.set(path, *target) }.map(plain)
+            }
+            Command::Solo { name, on } => s.solo(name, *on).map(plain),
+            Command::SceneSave { name } => s.scene_save(name).map(plain),
+            Command::SceneDelete { name } => s.scene_delete(name).map(plain),
+            Command::SceneList => {
+                let names = s.scene_names();
+                Ok((names.join(", "), names.into_iter().map(OscType::String).collect()))
+            }
+            Command::SceneRecall { name, cycles } => match s.scene(name) {
+                Ok(snap) => return self.start_job(Job::Apply { address, id, snap, fade: *cycles }, to),
                 Err(e) => Err(e),
             },
-            Command::Ping => Ok(("pong".into(), vec![])),
-            Command::NodeFree { name } => self.session.node_free(name).map(|m| (m, vec![])),
-            Command::Set { path, value } => self.session.set(path, *value).map(|m| (m, vec![])),
-            Command::Get { path } => self
-                .session
-                .get(path)
-                .map(|v| (format!("{path} = {v}"), vec![OscType::Float(v)])),
-            Command::Route { from, to, level } => {
-                self.session.route(from, to, *level).map(|m| (m, vec![]))
+            Command::RecordStart { file, target } => s.record_start(file, target.as_deref()).map(plain),
+            Command::RecordStop { file } => s.record_stop(file.as_deref()).map(plain),
+            Command::Subscribe { .. } | Command::Unsubscribe => {
+                Err(SessionError::Unsupported("notifications are not implemented yet".into()))
             }
-            Command::Unroute { from, to } => self.session.unroute(from, to).map(|m| (m, vec![])),
-            Command::Play {
-                target,
-                pattern,
-                from_zero,
-            } => self
-                .session
-                .play(target, pattern.clone(), *from_zero)
-                .map(|m| (m, vec![])),
-            Command::Hush { target } => self.session.hush(target.as_deref()).map(|m| (m, vec![])),
-            Command::Mute { name, on } => self.session.mute(name, *on).map(|m| (m, vec![])),
-            Command::Tempo { bpm } => self.session.tempo(Some(*bpm), None).map(|m| (m, vec![])),
-            Command::Meter { beats } => self.session.tempo(None, Some(*beats)).map(|m| (m, vec![])),
-            Command::Master { gain } => self.session.master(*gain).map(|m| (m, vec![])),
-            Command::Dump => Ok((
-                "state".into(),
-                vec![OscType::String(self.session.dump().to_string())],
-            )),
         };
         to.reply(match result {
-            Ok((message, extra)) => Reply::Done {
-                address: address.into(),
-                id,
-                message,
-                extra,
-            },
+            Ok((message, extra)) => Reply::Done { address: address.into(), id, message, extra },
             Err(e) => Reply::fail(address, id, e.to_string()),
         });
-        false
+        None
     }
 
-    fn finish_node_new(&mut self, req: Request, to: Box<dyn Replier>, result: CompileResult) {
-        let Command::NodeNew {
-            name,
-            source,
-            count,
-            gain,
-        } = req.command
-        else {
-            return;
+    /// Submit a job's compiles; finish it at once when it needs none.
+    fn start_job(&mut self, job: Job, to: Box<dyn Replier>) -> Option<Pending> {
+        let needs: Vec<(String, DspSource)> = match &job {
+            Job::NodeNew(Request { command: Command::NodeNew { name, source, .. }, .. }) => {
+                vec![(name.clone(), source.clone())]
+            }
+            Job::NodeNew(_) => vec![],
+            Job::Apply { snap, .. } => self.session.compile_needs(snap),
         };
-        let address = "/kr/node/new";
-        let reply = match result {
-            Err(e) => Reply::fail(address, req.id, e.to_string()),
-            Ok(factory) => match self.session.node_new(&name, source, factory, count, gain) {
-                Ok(m) => Reply::done(address, req.id, m),
-                Err(e) => Reply::fail(address, req.id, e.to_string()),
-            },
+        let mut sources = Vec::new();
+        for (name, source) in needs {
+            match self.resolve_source(&source) {
+                Ok(text) => sources.push((name, text)),
+                Err(e) => {
+                    let (address, id) = job_address(&job);
+                    to.reply(Reply::fail(address, id, e.to_string()));
+                    return None;
+                }
+            }
+        }
+        let pending = Pending { job, to, remaining: sources.len(), factories: BTreeMap::new(), error: None };
+        if sources.is_empty() {
+            self.finish(pending);
+            return None;
+        }
+        for (name, text) in sources {
+            let tx = self.tx.clone();
+            let n = name.clone();
+            self.compiler.submit(&name, &text, move |result| {
+                let _ = tx.send(ControlMsg::Compiled { name: n, result });
+            });
+        }
+        Some(pending)
+    }
+
+    fn finish(&mut self, p: Pending) {
+        let (address, id) = job_address(&p.job);
+        let reply = match (p.error, p.job) {
+            (Some(e), _) => Reply::fail(address, id, e.to_string()),
+            (None, Job::NodeNew(Request { command: Command::NodeNew { name, source, count, gain }, .. })) => {
+                match p.factories.get(&name) {
+                    Some(f) => {
+                        result_reply(address, id, self.session.node_new(&name, source, Arc::clone(f), count, gain))
+                    }
+                    None => Reply::fail(address, id, "internal error: the compile result went missing"),
+                }
+            }
+            (None, Job::NodeNew(_)) => Reply::fail(address, id, "internal error: not a node command"),
+            (None, Job::Apply { snap, fade, .. }) => {
+                result_reply(address, id, self.session.apply_snapshot(&snap, &p.factories, fade))
+            }
         };
-        to.reply(reply);
+        p.to.reply(reply);
     }
 
     /// FAUST text for a node: the source itself, or a file from the dsp directory.
@@ -189,22 +275,13 @@ impl ControlThread {
         match source {
             DspSource::Faust(text) => Ok(text.clone()),
             DspSource::File(t) => {
-                let bad = |message: String| SessionError::Dsp {
-                    name: format!("faust:{t}"),
-                    message,
-                };
-                let dir = self
-                    .dsp_dir
-                    .as_ref()
-                    .ok_or_else(|| bad("no dsp_dir is configured".into()))?;
+                let bad = |message: String| SessionError::Dsp { name: format!("faust:{t}"), message };
+                let dir = self.dsp_dir.as_ref().ok_or_else(|| bad("no dsp_dir is configured".into()))?;
                 if t.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
-                    return Err(bad(
-                        "a dsp type is a relative path without '.' or '..' segments".into(),
-                    ));
+                    return Err(bad("a dsp type is a relative path without '.' or '..' segments".into()));
                 }
                 let path = dir.join(format!("{t}.dsp"));
-                std::fs::read_to_string(&path)
-                    .map_err(|e| bad(format!("cannot read {}: {e}", path.display())))
+                std::fs::read_to_string(&path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))
             }
         }
     }
@@ -226,5 +303,23 @@ impl ControlThread {
             "uptime_s": self.started.elapsed().as_secs_f64(),
             "tempo": self.session.clock.bpm,
         })
+    }
+}
+
+fn plain(message: String) -> (String, Vec<OscType>) {
+    (message, vec![])
+}
+
+fn result_reply(address: &str, id: Option<i64>, r: Result<String, SessionError>) -> Reply {
+    match r {
+        Ok(m) => Reply::done(address, id, m),
+        Err(e) => Reply::fail(address, id, e.to_string()),
+    }
+}
+
+fn job_address(job: &Job) -> (&'static str, Option<i64>) {
+    match job {
+        Job::NodeNew(r) => (r.command.address(), r.id),
+        Job::Apply { address, id, .. } => (address, *id),
     }
 }

@@ -33,13 +33,7 @@ impl jack::ProcessHandler for Processor {
         let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             crate::rt_guard::no_alloc(|| {
                 engine.sync_clock(frame_time);
-                engine.process(
-                    n,
-                    BlockIo {
-                        master: [left, right],
-                        jack_frames: Some(n as u32),
-                    },
-                );
+                engine.process(n, BlockIo { master: [left, right], jack_frames: Some(n as u32) });
             })
         }));
         if ok.is_err() {
@@ -89,14 +83,9 @@ pub enum JackError {
 /// Open the client (never starting a server), register master ports. When the name is taken,
 /// JACK picks a unique one (`krd-01`); the session reports the name in use.
 pub fn open(name: &str) -> Result<(Client, [Port<AudioOut>; 2]), JackError> {
-    let (client, _) =
-        Client::new(name, ClientOptions::NO_START_SERVER).map_err(JackError::Connect)?;
-    let l = client
-        .register_port("master/out_1", AudioOut::default())
-        .map_err(JackError::Other)?;
-    let r = client
-        .register_port("master/out_2", AudioOut::default())
-        .map_err(JackError::Other)?;
+    let (client, _) = Client::new(name, ClientOptions::NO_START_SERVER).map_err(JackError::Connect)?;
+    let l = client.register_port("master/out_1", AudioOut::default()).map_err(JackError::Other)?;
+    let r = client.register_port("master/out_2", AudioOut::default()).map_err(JackError::Other)?;
     Ok((client, [l, r]))
 }
 
@@ -108,26 +97,16 @@ impl JackHost {
         engine: AudioEngine,
         notifications: Notifications,
     ) -> Result<JackHost, JackError> {
-        let processor = Processor {
-            engine,
-            counters: Arc::clone(&notifications.counters),
-            master,
-            faulted: false,
-        };
-        let client = client
-            .activate_async(notifications, processor)
-            .map_err(JackError::Other)?;
+        let processor = Processor { engine, counters: Arc::clone(&notifications.counters), master, faulted: false };
+        let client = client.activate_async(notifications, processor).map_err(JackError::Other)?;
         Ok(JackHost { client })
     }
 
     /// Connect master to the first two physical playback ports, if there are any.
     pub fn autoconnect(&self, own_name: &str) {
         let c = self.client.as_client();
-        let playback = c.ports(
-            None,
-            Some("32 bit float mono audio"),
-            jack::PortFlags::IS_INPUT | jack::PortFlags::IS_PHYSICAL,
-        );
+        let playback =
+            c.ports(None, Some("32 bit float mono audio"), jack::PortFlags::IS_INPUT | jack::PortFlags::IS_PHYSICAL);
         if playback.is_empty() {
             tracing::info!("no physical playback ports; master is not connected (connect krd:master/out_* yourself)");
         }
@@ -145,11 +124,9 @@ impl PortHost for JackHost {
         let c = self.client.as_client();
         let name = format!("{node}/{}_{index}", if input { "in" } else { "out" });
         let r = if input {
-            c.register_port(&name, AudioIn::default())
-                .map(OwnedPort::In)
+            c.register_port(&name, AudioIn::default()).map(OwnedPort::In)
         } else {
-            c.register_port(&name, AudioOut::default())
-                .map(OwnedPort::Out)
+            c.register_port(&name, AudioOut::default()).map(OwnedPort::Out)
         };
         r.map_err(|e| format!("cannot register JACK port {name}: {e}"))
     }

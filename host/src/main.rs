@@ -17,11 +17,7 @@ use std::time::{Duration, Instant};
 static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
 
 #[derive(Parser)]
-#[command(
-    name = "krd",
-    version,
-    about = "kr engine: FAUST nodes on JACK, driven over OSC"
-)]
+#[command(name = "krd", version, about = "kr engine: FAUST nodes on JACK, driven over OSC")]
 struct Cli {
     /// Configuration file (default: $XDG_CONFIG_HOME/kr/krd.yaml when it exists).
     #[arg(long, short)]
@@ -32,6 +28,13 @@ struct Cli {
     /// JACK client name (overrides the configuration).
     #[arg(long)]
     name: Option<String>,
+    /// Session state file (default: the configuration's `state_file`, else
+    /// $XDG_STATE_HOME/kr/session.json).
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// Neither restore nor save the session state.
+    #[arg(long)]
+    no_state: bool,
     #[command(subcommand)]
     command: Option<Sub>,
 }
@@ -59,18 +62,13 @@ fn main() {
         std::process::exit(kr_faust::worker::run_stdio());
     }
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KR_LOG").unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("KR_LOG").unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
     let result = match cli.command {
-        Some(Sub::Render {
-            ref score,
-            ref output,
-            sample_rate,
-            block,
-        }) => render(&cli, score, output, sample_rate, block),
+        Some(Sub::Render { ref score, ref output, sample_rate, block }) => {
+            render(&cli, score, output, sample_rate, block)
+        }
         _ => run(cli),
     };
     if let Err(e) = result {
@@ -97,23 +95,13 @@ fn render(
     use kr_host::render::{self, RenderSettings};
     let config = load_config(cli)?;
     let exe = std::env::current_exe()?.display().to_string();
-    let compiler =
-        kr_faust::CompileService::start(config.compiler_settings(vec![exe, "faust-worker".into()]));
+    let compiler = kr_faust::CompileService::start(config.compiler_settings(vec![exe, "faust-worker".into()]));
     let text = std::fs::read_to_string(score)?;
     let started = Instant::now();
-    let samples = render::render(
-        &text,
-        &RenderSettings { sample_rate, block },
-        &config,
-        &compiler,
-    )?;
+    let samples = render::render(&text, &RenderSettings { sample_rate, block }, &config, &compiler)?;
     render::write_wav(output, &samples, sample_rate)?;
     let seconds = samples.len() as f64 / 2.0 / sample_rate as f64;
-    tracing::info!(
-        "rendered {seconds:.2} s in {:.2} s to {}",
-        started.elapsed().as_secs_f64(),
-        output.display()
-    );
+    tracing::info!("rendered {seconds:.2} s in {:.2} s to {}", started.elapsed().as_secs_f64(), output.display());
     Ok(())
 }
 
@@ -134,7 +122,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 
     let (client, master) = jack_backend::open(&config.jack.client_name)?;
     let own_name = client.name().to_string();
-    let sample_rate = client.sample_rate() as u32;
+    let sample_rate = client.sample_rate();
     let counters = Arc::new(HostCounters::default());
     counters.block_size.store(client.buffer_size(), Relaxed);
     let shutdown = Arc::new(AtomicBool::new(false));
@@ -145,10 +133,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         client,
         master,
         engine,
-        Notifications {
-            counters: Arc::clone(&counters),
-            shutdown: Arc::clone(&shutdown),
-        },
+        Notifications { counters: Arc::clone(&counters), shutdown: Arc::clone(&shutdown) },
     )?;
     if config.jack.autoconnect {
         host.autoconnect(&own_name);
@@ -158,18 +143,20 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         std::thread::sleep(Duration::from_millis(1));
     }
 
-    let session = Session::new(
-        config.session_settings(),
-        sample_rate,
-        link,
-        collector,
-        Box::new(host),
-    );
+    let session = Session::new(config.session_settings(), sample_rate, link, collector, Box::new(host));
     let exe = std::env::current_exe()?.display().to_string();
-    let compiler =
-        kr_faust::CompileService::start(config.compiler_settings(vec![exe, "faust-worker".into()]));
+    let compiler = kr_faust::CompileService::start(config.compiler_settings(vec![exe, "faust-worker".into()]));
     let (tx, rx) = crossbeam_channel::unbounded();
-    let control = ControlThread {
+    let state_path = if cli.no_state {
+        None
+    } else {
+        cli.state.clone().or_else(|| config.state_file.clone()).or_else(kr_host::state::default_path)
+    };
+    let saved = match &state_path {
+        Some(p) => kr_host::state::load(p)?,
+        None => None,
+    };
+    let mut control = ControlThread {
         session,
         compiler,
         tx: tx.clone(),
@@ -177,19 +164,27 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         dsp_dir: config.dsp_dir.clone(),
         counters,
         started,
+        state: state_path.clone().map(kr_host::state::StateWriter::start),
     };
-    let control = std::thread::Builder::new()
-        .name("kr-control".into())
-        .spawn(move || control.run())?;
+    let mut restoring = None;
+    if let Some(saved) = saved {
+        control.session.set_scenes(serde_json::from_value(saved["scenes"].clone()).unwrap_or_default());
+        match serde_json::from_value(saved["session"].clone()) {
+            Ok(snap) => {
+                tracing::info!(path = ?state_path, "restoring the saved session");
+                restoring = control.restore(snap);
+            }
+            Err(e) => tracing::error!(error = %e, "the saved session cannot be read; starting empty"),
+        }
+    }
+    let control = std::thread::Builder::new().name("kr-control".into()).spawn(move || control.run(restoring))?;
 
     let stop = Arc::new(AtomicBool::new(false));
     let server = {
         let (tx, stop) = (tx.clone(), Arc::clone(&stop));
         std::thread::Builder::new()
             .name("kr-osc-udp".into())
-            .spawn(move || {
-                kr_host::server::serve_udp(socket, tx, kr_osc::Limits::default(), stop)
-            })?
+            .spawn(move || kr_host::server::serve_udp(socket, tx, kr_osc::Limits::default(), stop))?
     };
     tracing::info!(osc = %addr, jack = %own_name, sample_rate, "krd ready");
 
@@ -216,10 +211,7 @@ fn block_signals() -> libc::sigset_t {
 }
 
 fn wait_for_exit(signals: &libc::sigset_t, jack_gone: &AtomicBool) -> String {
-    let timeout = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 200_000_000,
-    };
+    let timeout = libc::timespec { tv_sec: 0, tv_nsec: 200_000_000 };
     loop {
         // SAFETY: `signals` is an initialised set; a null siginfo pointer is allowed.
         let sig = unsafe { libc::sigtimedwait(signals, std::ptr::null_mut(), &timeout) };

@@ -31,10 +31,7 @@ pub struct NodePorts {
 impl NodePorts {
     /// Copies for a real-time graph (unowned: dropping them unregisters nothing).
     pub fn unowned_copies(&self) -> (PortList, PortList) {
-        (
-            self.ins.iter().map(OwnedPort::unowned).collect(),
-            self.outs.iter().map(OwnedPort::unowned).collect(),
-        )
+        (self.ins.iter().map(OwnedPort::unowned).collect(), self.outs.iter().map(OwnedPort::unowned).collect())
     }
 
     /// Grow or shrink to `inputs`/`outputs` ports, keeping existing ones (so patchbay

@@ -35,12 +35,7 @@ pub enum RenderError {
     #[error("score: {0}")]
     Score(String),
     #[error("score command {index} ({address}) at {at}: {message}")]
-    Command {
-        index: usize,
-        address: &'static str,
-        at: String,
-        message: String,
-    },
+    Command { index: usize, address: &'static str, at: String, message: String },
     #[error("cannot write the WAV file: {0}")]
     Wav(#[from] hound::Error),
 }
@@ -75,10 +70,7 @@ pub struct RenderSettings {
 
 impl Default for RenderSettings {
     fn default() -> Self {
-        RenderSettings {
-            sample_rate: 48000,
-            block: 64,
-        }
+        RenderSettings { sample_rate: 48000, block: 64 }
     }
 }
 
@@ -108,16 +100,9 @@ fn command(v: serde_yaml::Value) -> Result<Command, String> {
     use serde_json::{json, Value};
     let mut v: Value = serde_json::to_value(v).map_err(|e| e.to_string())?;
     if let Value::Object(m) = &mut v {
-        let cmd = m
-            .get("cmd")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
+        let cmd = m.get("cmd").and_then(Value::as_str).unwrap_or_default().to_string();
         if let Some(Value::String(s)) = m.get("source").cloned() {
-            m.insert(
-                "source".into(),
-                serde_json::to_value(DspSource::parse(&s)).map_err(|e| e.to_string())?,
-            );
+            m.insert("source".into(), serde_json::to_value(DspSource::parse(&s)).map_err(|e| e.to_string())?);
         }
         if let Some(Value::String(s)) = m.get("pattern").cloned() {
             m.insert("pattern".into(), json!({"op": "mini", "src": s}));
@@ -140,24 +125,15 @@ pub fn render(
     config: &Config,
     compiler: &CompileService,
 ) -> Result<Vec<f32>, RenderError> {
-    let score: Score =
-        serde_yaml::from_str(score_text).map_err(|e| RenderError::Score(e.to_string()))?;
+    let score: Score = serde_yaml::from_str(score_text).map_err(|e| RenderError::Score(e.to_string()))?;
     let mut commands = Vec::new();
     for (i, e) in score.commands.into_iter().enumerate() {
-        let cmd =
-            command(e.command).map_err(|m| RenderError::Score(format!("command {i}: {m}")))?;
+        let cmd = command(e.command).map_err(|m| RenderError::Score(format!("command {i}: {m}")))?;
         commands.push((i, e.at, cmd));
     }
     let collector = basedrop::Collector::new();
-    let (mut engine, link) =
-        AudioEngine::new(&collector, settings.sample_rate, config.engine.master);
-    let mut session = Session::new(
-        config.session_settings(),
-        settings.sample_rate,
-        link,
-        collector,
-        Box::new(NoPorts),
-    );
+    let (mut engine, link) = AudioEngine::new(&collector, settings.sample_rate, config.engine.master);
+    let mut session = Session::new(config.session_settings(), settings.sample_rate, link, collector, Box::new(NoPorts));
     let sr = settings.sample_rate as f64;
     let frame_of = |at: &At, session: &Session| -> Result<u64, String> {
         match at {
@@ -168,13 +144,7 @@ pub fn render(
     };
     let last = commands
         .iter()
-        .filter_map(|(_, at, _)| {
-            if let At::Seconds(s) = at {
-                Some(*s)
-            } else {
-                None
-            }
-        })
+        .filter_map(|(_, at, _)| if let At::Seconds(s) = at { Some(*s) } else { None })
         .fold(0.0, f64::max);
     let duration = score.duration.unwrap_or(last + 2.0);
     let total = (duration * sr).round() as usize;
@@ -188,8 +158,7 @@ pub fn render(
         let block_end = (done + n) as u64;
         while next < commands.len() {
             let (index, at, cmd) = &commands[next];
-            let frame = frame_of(at, &session)
-                .map_err(|m| RenderError::Score(format!("command {index}: {m}")))?;
+            let frame = frame_of(at, &session).map_err(|m| RenderError::Score(format!("command {index}: {m}")))?;
             if frame >= block_end {
                 break;
             }
@@ -202,13 +171,7 @@ pub fn render(
             next += 1;
         }
         session.tick();
-        engine.process(
-            n,
-            BlockIo {
-                master: [&mut l[..n], &mut r[..n]],
-                jack_frames: None,
-            },
-        );
+        engine.process(n, BlockIo { master: [&mut l[..n], &mut r[..n]], jack_frames: None });
         for i in 0..n {
             out.push(l[i]);
             out.push(r[i]);
@@ -218,28 +181,11 @@ pub fn render(
     Ok(out)
 }
 
-fn apply(
-    session: &mut Session,
-    compiler: &CompileService,
-    config: &Config,
-    cmd: &Command,
-) -> Result<(), String> {
+fn apply(session: &mut Session, compiler: &CompileService, config: &Config, cmd: &Command) -> Result<(), String> {
     let s = |r: Result<String, SessionError>| r.map(|_| ()).map_err(|e| e.to_string());
     match cmd {
-        Command::NodeNew {
-            name,
-            source,
-            count,
-            gain,
-        } => {
-            let text = match source {
-                DspSource::Faust(t) => t.clone(),
-                DspSource::File(t) => {
-                    let dir = config.dsp_dir.as_ref().ok_or("no dsp_dir configured")?;
-                    std::fs::read_to_string(dir.join(format!("{t}.dsp")))
-                        .map_err(|e| e.to_string())?
-                }
-            };
+        Command::NodeNew { name, source, count, gain } => {
+            let text = source_text(config, source)?;
             let factory = compiler.compile(name, &text).map_err(|e| e.to_string())?;
             s(session.node_new(name, source.clone(), factory, *count, *gain))
         }
@@ -247,28 +193,54 @@ fn apply(
         Command::Set { path, value } => s(session.set(path, *value)),
         Command::Route { from, to, level } => s(session.route(from, to, *level)),
         Command::Unroute { from, to } => s(session.unroute(from, to)),
-        Command::Play {
-            target,
-            pattern,
-            from_zero,
-        } => s(session.play(target, pattern.clone(), *from_zero)),
+        Command::Play { target, pattern, from_zero } => s(session.play(target, pattern.clone(), *from_zero)),
         Command::Hush { target } => s(session.hush(target.as_deref())),
         Command::Mute { name, on } => s(session.mute(name, *on)),
         Command::Tempo { bpm } => s(session.tempo(Some(*bpm), None)),
         Command::Meter { beats } => s(session.tempo(None, Some(*beats))),
         Command::Master { gain } => s(session.master(*gain)),
-        Command::Status | Command::Ping | Command::Get { .. } | Command::Dump => Ok(()),
+        Command::Fade { path, target, cycles } => {
+            s(if *cycles > 0.0 { session.fade(path, *target, *cycles) } else { session.set(path, *target) })
+        }
+        Command::Solo { name, on } => s(session.solo(name, *on)),
+        Command::SceneSave { name } => s(session.scene_save(name)),
+        Command::SceneDelete { name } => s(session.scene_delete(name)),
+        Command::SceneRecall { name, cycles } => {
+            let snap = session.scene(name).map_err(|e| e.to_string())?;
+            let mut factories = std::collections::BTreeMap::new();
+            for (node, source) in session.compile_needs(&snap) {
+                let text = source_text(config, &source)?;
+                factories.insert(node.clone(), compiler.compile(&node, &text).map_err(|e| e.to_string())?);
+            }
+            s(session.apply_snapshot(&snap, &factories, *cycles))
+        }
+        Command::RecordStart { .. } | Command::RecordStop { .. } => {
+            Err("recording is for live sessions; `krd render` writes its output with -o".into())
+        }
+        Command::Status
+        | Command::Ping
+        | Command::Get { .. }
+        | Command::Dump
+        | Command::SceneList
+        | Command::Subscribe { .. }
+        | Command::Unsubscribe => Ok(()),
+    }
+}
+
+fn source_text(config: &Config, source: &DspSource) -> Result<String, String> {
+    match source {
+        DspSource::Faust(t) => Ok(t.clone()),
+        DspSource::File(t) => {
+            let dir = config.dsp_dir.as_ref().ok_or("no dsp_dir configured")?;
+            std::fs::read_to_string(dir.join(format!("{t}.dsp"))).map_err(|e| e.to_string())
+        }
     }
 }
 
 /// Write interleaved stereo float samples as a 32-bit float WAV.
 pub fn write_wav(path: &Path, samples: &[f32], sample_rate: u32) -> Result<(), RenderError> {
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
+    let spec =
+        hound::WavSpec { channels: 2, sample_rate, bits_per_sample: 32, sample_format: hound::SampleFormat::Float };
     let mut w = hound::WavWriter::create(path, spec)?;
     for s in samples {
         w.write_sample(*s)?;

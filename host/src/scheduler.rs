@@ -44,6 +44,42 @@ pub struct Slot {
     pub offset: Time,
 }
 
+/// What a fade moves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FadeTarget {
+    Control { node: u32, control: u16 },
+    Gain { node: u32 },
+    Master,
+}
+
+/// A linear move of one value from `from` (at cycle `begin`) to `to` (at `end`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fade {
+    pub path: String,
+    pub target: FadeTarget,
+    pub from: f32,
+    pub to: f32,
+    pub begin: Time,
+    pub end: Time,
+}
+
+impl Fade {
+    fn value_at(&self, cycle: f64) -> f32 {
+        let (b, e) = (self.begin.to_f64().unwrap_or(0.0), self.end.to_f64().unwrap_or(0.0));
+        let x = if e > b { ((cycle - b) / (e - b)).clamp(0.0, 1.0) } else { 1.0 };
+        self.from + (self.to - self.from) * x as f32
+    }
+
+    fn event(&self, frame: u64, value: f32) -> RtEvent {
+        let (node, kind) = match self.target {
+            FadeTarget::Control { node, control } => (node, RtEventKind::Set { control, value }),
+            FadeTarget::Gain { node } => (node, RtEventKind::Gain(value)),
+            FadeTarget::Master => (0, RtEventKind::Master(value)),
+        };
+        RtEvent { frame, node, voice: ALL_VOICES, kind }
+    }
+}
+
 /// Round-robin voice allocation with stealing of the oldest note.
 #[derive(Debug, Clone, Default)]
 struct Voices {
@@ -56,15 +92,9 @@ impl Voices {
     fn take(&mut self, count: u16, onset: u64, release: u64) -> u16 {
         let n = count.max(1) as usize;
         if self.busy_until.len() != n {
-            *self = Voices {
-                busy_until: vec![0; n],
-                started: vec![0; n],
-                next: 0,
-            };
+            *self = Voices { busy_until: vec![0; n], started: vec![0; n], next: 0 };
         }
-        let free = (0..n)
-            .map(|i| (self.next + i) % n)
-            .find(|&v| self.busy_until[v] <= onset);
+        let free = (0..n).map(|i| (self.next + i) % n).find(|&v| self.busy_until[v] <= onset);
         let v = free.unwrap_or_else(|| (0..n).min_by_key(|&v| self.started[v]).unwrap_or(0));
         self.busy_until[v] = release;
         self.started[v] = onset;
@@ -83,6 +113,7 @@ pub struct Scheduler {
     next_note: u32,
     /// Targets whose pattern failed and was stopped (the session forgets them too).
     pub failed: Vec<String>,
+    pub fades: Vec<Fade>,
 }
 
 impl Scheduler {
@@ -94,6 +125,7 @@ impl Scheduler {
             voices: BTreeMap::new(),
             next_note: 1,
             failed: Vec::new(),
+            fades: Vec::new(),
         }
     }
 
@@ -107,11 +139,7 @@ impl Scheduler {
         let sample_step = (clock.sample_rate / SAMPLES_PER_SECOND).max(1.0) as u64;
         let first_sample = self.next_sample_frame.max(clock.frame_of(begin));
         let end_frame = clock.frame_of(end);
-        let slots: Vec<(String, Slot)> = self
-            .slots
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let slots: Vec<(String, Slot)> = self.slots.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         for (target, slot) in &slots {
             // A pattern whose query fails (a bug, or arithmetic overflow in an extreme pattern)
             // is stopped; the others and the engine go on.
@@ -142,6 +170,17 @@ impl Scheduler {
                 }
             }
         }
+        for fade in &self.fades {
+            let mut f = first_sample;
+            while f < end_frame {
+                emit(fade.event(f, fade.value_at(clock.cycle_at(f))));
+                f += sample_step;
+            }
+            if fade.end < end {
+                emit(fade.event(clock.frame_of(fade.end.max(begin)), fade.to));
+            }
+        }
+        self.fades.retain(|f| f.end >= end);
         let mut f = first_sample;
         while f < end_frame {
             f += sample_step;
@@ -161,10 +200,7 @@ impl Scheduler {
                         frame,
                         node: *node,
                         voice: ALL_VOICES,
-                        kind: RtEventKind::Set {
-                            control: *control,
-                            value: v,
-                        },
+                        kind: RtEventKind::Set { control: *control, value: v },
                     });
                 }
             }
@@ -174,56 +210,29 @@ impl Scheduler {
                 };
                 let legato = note.legato.unwrap_or(DEFAULT_LEGATO);
                 let dur = (whole.end - whole.begin).to_f64().unwrap_or(0.0) * legato;
-                let off_frame = clock.frame_of(begin)
-                    + (dur / clock.cps() * clock.sample_rate).round().max(1.0) as u64;
-                let voice = self
-                    .voices
-                    .entry(t.node)
-                    .or_default()
-                    .take(t.voices, frame, off_frame);
-                let ev = |kind| RtEvent {
-                    frame,
-                    node: t.node,
-                    voice,
-                    kind,
-                };
+                let off_frame = clock.frame_of(begin) + (dur / clock.cps() * clock.sample_rate).round().max(1.0) as u64;
+                let voice = self.voices.entry(t.node).or_default().take(t.voices, frame, off_frame);
+                let ev = |kind| RtEvent { frame, node: t.node, voice, kind };
                 if let Some(m) = note.midi {
                     if let Some(c) = t.freq {
-                        emit(ev(RtEventKind::Set {
-                            control: c,
-                            value: midi_to_hz(m) as f32,
-                        }));
+                        emit(ev(RtEventKind::Set { control: c, value: midi_to_hz(m) as f32 }));
                     } else if let Some(c) = t.midi {
-                        emit(ev(RtEventKind::Set {
-                            control: c,
-                            value: m as f32,
-                        }));
+                        emit(ev(RtEventKind::Set { control: c, value: m as f32 }));
                     }
                 }
                 if let (Some(hz), Some(c)) = (note.freq, t.freq) {
-                    emit(ev(RtEventKind::Set {
-                        control: c,
-                        value: hz as f32,
-                    }));
+                    emit(ev(RtEventKind::Set { control: c, value: hz as f32 }));
                 }
                 for (name, v) in &note.controls {
                     if let Some(&c) = t.controls.get(name) {
-                        emit(ev(RtEventKind::Set {
-                            control: c,
-                            value: *v as f32,
-                        }));
+                        emit(ev(RtEventKind::Set { control: c, value: *v as f32 }));
                     }
                 }
                 if t.gate.is_some() {
                     let id = self.next_note;
                     self.next_note = self.next_note.wrapping_add(1).max(1);
                     emit(ev(RtEventKind::GateOn { note: id }));
-                    emit(RtEvent {
-                        frame: off_frame,
-                        node: t.node,
-                        voice,
-                        kind: RtEventKind::GateOff { note: id },
-                    });
+                    emit(RtEvent { frame: off_frame, node: t.node, voice, kind: RtEventKind::GateOff { note: id } });
                 }
             }
         }
@@ -283,14 +292,9 @@ fn number(v: &Value) -> Option<f32> {
 /// The value of a pattern at `frame` (continuous patterns are sampled; discrete ones give the
 /// value of the event in force).
 fn sample(p: &Pattern, clock: &Clock, frame: u64, offset: Time) -> Option<f32> {
-    let c = Time::new(
-        (clock.cycle_at(frame) * (1u64 << 20) as f64).floor() as i64,
-        1 << 20,
-    ) - offset;
+    let c = Time::new((clock.cycle_at(frame) * (1u64 << 20) as f64).floor() as i64, 1 << 20) - offset;
     let haps = p.query(c, c + Time::new(1, 1 << 20));
-    haps.iter()
-        .find(|h| h.whole.is_none())
-        .and_then(|h| number(&h.value))
+    haps.iter().find(|h| h.whole.is_none()).and_then(|h| number(&h.value))
 }
 
 /// Equal temperament, A4 = 69 = 440 Hz.

@@ -24,20 +24,12 @@ impl Replier for UdpReplier {
 }
 
 /// Flatten a packet into its messages (bundles nested up to the depth limit).
-fn messages(
-    packet: OscPacket,
-    depth: usize,
-    limits: &Limits,
-    out: &mut Vec<rosc::OscMessage>,
-) -> Result<(), String> {
+fn messages(packet: OscPacket, depth: usize, limits: &Limits, out: &mut Vec<rosc::OscMessage>) -> Result<(), String> {
     match packet {
         OscPacket::Message(m) => out.push(m),
         OscPacket::Bundle(b) => {
             if depth >= limits.max_bundle_depth {
-                return Err(format!(
-                    "bundles nested deeper than {}",
-                    limits.max_bundle_depth
-                ));
+                return Err(format!("bundles nested deeper than {}", limits.max_bundle_depth));
             }
             for p in b.content {
                 messages(p, depth + 1, limits, out)?;
@@ -48,12 +40,7 @@ fn messages(
 }
 
 /// Serve UDP until `stop` is set. Runs on its own thread.
-pub fn serve_udp(
-    socket: UdpSocket,
-    control: Sender<ControlMsg>,
-    limits: Limits,
-    stop: Arc<AtomicBool>,
-) {
+pub fn serve_udp(socket: UdpSocket, control: Sender<ControlMsg>, limits: Limits, stop: Arc<AtomicBool>) {
     let socket = Arc::new(socket);
     let _ = socket.set_read_timeout(Some(std::time::Duration::from_millis(200)));
     let mut buf = vec![0u8; 65536];
@@ -62,12 +49,7 @@ pub fn serve_udp(
             Ok(x) => x,
             Err(_) => continue,
         };
-        let replier = || {
-            Box::new(UdpReplier {
-                socket: Arc::clone(&socket),
-                to: from,
-            })
-        };
+        let replier = || Box::new(UdpReplier { socket: Arc::clone(&socket), to: from });
         let packet = match decode_packet(&buf[..len], &limits) {
             Ok(p) => p,
             Err(e) => {
@@ -81,12 +63,9 @@ pub fn serve_udp(
             continue;
         }
         for m in msgs {
-            let decoded =
-                std::panic::catch_unwind(|| decode_request(&m, &limits)).unwrap_or_else(|_| {
-                    Err(kr_osc::DecodeError::Malformed(
-                        "internal error while decoding (a bug: please report it)".into(),
-                    ))
-                });
+            let decoded = std::panic::catch_unwind(|| decode_request(&m, &limits)).unwrap_or_else(|_| {
+                Err(kr_osc::DecodeError::Malformed("internal error while decoding (a bug: please report it)".into()))
+            });
             match decoded {
                 Ok(req) => {
                     if control.send(ControlMsg::Request(req, replier())).is_err() {

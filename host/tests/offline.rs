@@ -15,7 +15,8 @@ static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisable
 const RATE: u32 = 48000;
 const BLOCK: usize = 64;
 /// Output = freq × gate / 1000 (under the safety clip): each onset shows as the exact frame where the output becomes non-zero.
-const PROBE: &str = r#"freq = hslider("freq", 0, 0, 20000, 0.001); gate = hslider("gate", 0, 0, 1, 1); process = freq * gate * 0.001;"#;
+const PROBE: &str =
+    r#"freq = hslider("freq", 0, 0, 20000, 0.001); gate = hslider("gate", 0, 0, 1, 1); process = freq * gate * 0.001;"#;
 
 struct Rig {
     session: Session,
@@ -28,32 +29,19 @@ impl Rig {
     fn new() -> Rig {
         let collector = basedrop::Collector::new();
         let (engine, link) = AudioEngine::new(&collector, RATE, 1.0);
-        let settings = SessionSettings {
-            master: 1.0,
-            ..Default::default()
-        };
+        let settings = SessionSettings { master: 1.0, ..Default::default() };
         let session = Session::new(settings, RATE, link, collector, Box::new(NoPorts));
         let compiler = CompileService::start(CompilerSettings {
             worker: vec![env!("CARGO_BIN_EXE_krd").into(), "faust-worker".into()],
-            cache: CacheSettings {
-                dir: None,
-                max_bytes: 0,
-            },
+            cache: CacheSettings { dir: None, max_bytes: 0 },
             ..Default::default()
         });
-        Rig {
-            session,
-            engine,
-            compiler,
-            left: Vec::new(),
-        }
+        Rig { session, engine, compiler, left: Vec::new() }
     }
 
     fn node(&mut self, name: &str, src: &str, count: u32) {
         let f = self.compiler.compile(name, src).expect("compiles");
-        self.session
-            .node_new(name, DspSource::Faust(src.into()), f, count, 1.0)
-            .expect("node");
+        self.session.node_new(name, DspSource::Faust(src.into()), f, count, 1.0).expect("node");
     }
 
     fn run(&mut self, frames: usize) {
@@ -62,13 +50,7 @@ impl Rig {
             self.session.tick();
             let engine = &mut self.engine;
             kr_host::rt_guard::no_alloc(|| {
-                engine.process(
-                    BLOCK,
-                    BlockIo {
-                        master: [&mut l, &mut r],
-                        jack_frames: None,
-                    },
-                )
+                engine.process(BLOCK, BlockIo { master: [&mut l, &mut r], jack_frames: None })
             });
             self.left.extend_from_slice(&l);
         }
@@ -84,10 +66,7 @@ impl Rig {
 
 fn frames_at(bpm: f64, cycles: &[(i64, i64)]) -> Vec<usize> {
     let cps = bpm / 60.0 / 4.0;
-    cycles
-        .iter()
-        .map(|&(n, d)| (n as f64 / d as f64 / cps * RATE as f64).round() as usize)
-        .collect()
+    cycles.iter().map(|&(n, d)| (n as f64 / d as f64 / cps * RATE as f64).round() as usize).collect()
 }
 
 #[test]
@@ -96,16 +75,10 @@ fn onsets_land_on_their_exact_frame_at_several_tempos() {
         let mut rig = Rig::new();
         rig.session.tempo(Some(bpm), None).unwrap();
         rig.node("probe", PROBE, 1);
-        rig.session
-            .play("probe", Ir::mini("a2 d3 ~ e2"), false)
-            .unwrap();
+        rig.session.play("probe", Ir::mini("a2 d3 ~ e2"), false).unwrap();
         rig.run(RATE as usize * 5);
         let expected = frames_at(bpm, &[(0, 1), (1, 4), (3, 4), (1, 1), (5, 4), (7, 4)]);
-        let got: Vec<usize> = rig
-            .onsets()
-            .into_iter()
-            .filter(|&f| f < expected[5] + 1)
-            .collect();
+        let got: Vec<usize> = rig.onsets().into_iter().filter(|&f| f < expected[5] + 1).collect();
         assert_eq!(got, expected, "at {bpm} bpm");
         // The pitch is the note's: A2 = 110 Hz (master is mono-centred at -3 dB).
         let a2 = rig.left[expected[0]] / std::f32::consts::FRAC_1_SQRT_2 * 1000.0;
@@ -127,13 +100,7 @@ fn a_tempo_change_keeps_the_cycle_position() {
     let clock = &rig.session.clock;
     let expect: Vec<usize> = (0..12)
         .map(|k| Time::new(k, 4))
-        .map(|c| {
-            if c < at {
-                (c.numer() * 2 * RATE as i64 / c.denom()) as usize
-            } else {
-                clock.frame_of(c) as usize
-            }
-        })
+        .map(|c| if c < at { (c.numer() * 2 * RATE as i64 / c.denom()) as usize } else { clock.frame_of(c) as usize })
         .filter(|&f| f < rig.left.len())
         .collect();
     assert!(at_frame > 0.0);
@@ -144,27 +111,15 @@ fn a_tempo_change_keeps_the_cycle_position() {
 fn nodes_come_and_go_while_playing_without_allocating_on_the_audio_thread() {
     let mut rig = Rig::new();
     rig.node("probe", PROBE, 2);
-    rig.session
-        .play("probe", Ir::mini("[a2, e3] d3"), false)
-        .unwrap();
+    rig.session.play("probe", Ir::mini("[a2, e3] d3"), false).unwrap();
     for i in 0..40 {
         let name = format!("n{}", i % 5);
-        rig.node(
-            &name,
-            "import(\"stdfaust.lib\"); process = os.osc(440) * 0.01;",
-            1,
-        );
+        rig.node(&name, "import(\"stdfaust.lib\"); process = os.osc(440) * 0.01;", 1);
         rig.run(BLOCK * 8);
         if i % 3 == 0 {
             rig.session.node_free(&name).unwrap();
         }
-        rig.session
-            .play(
-                "probe",
-                Ir::mini(if i % 2 == 0 { "c3 e3" } else { "[a2, e3] d3" }),
-                false,
-            )
-            .unwrap();
+        rig.session.play("probe", Ir::mini(if i % 2 == 0 { "c3 e3" } else { "[a2, e3] d3" }), false).unwrap();
     }
     rig.run(RATE as usize / 2);
     assert!(rig.left.iter().any(|v| v.abs() > 0.0));
@@ -186,9 +141,7 @@ const C: f32 = std::f32::consts::FRAC_1_SQRT_2;
 fn a_chord_on_a_poly_node_sounds_every_note_on_its_own_voice() {
     let mut rig = Rig::new();
     rig.node("pad", PROBE, 3);
-    rig.session
-        .play("pad", Ir::mini("[a2, a3, a4]"), false)
-        .unwrap();
+    rig.session.play("pad", Ir::mini("[a2, a3, a4]"), false).unwrap();
     rig.run(BLOCK * 16);
     // 110 + 220 + 440 Hz, summed by three voices (one voice would hold only the last note).
     let sum = rig.left[0] / C * 1000.0;
@@ -202,24 +155,14 @@ fn sends_are_post_fader_and_mute_silences_them() {
     rig.node("fx", "process = _;", 1);
     rig.session.route("src", "fx", 1.0).unwrap();
     rig.run(BLOCK * 8);
-    assert!(
-        (tail_mean(&rig, 64) - 0.2 * C).abs() < 1e-6,
-        "direct 0.1 + send 0.1"
-    );
+    assert!((tail_mean(&rig, 64) - 0.2 * C).abs() < 1e-6, "direct 0.1 + send 0.1");
     rig.session.set("src/gain", 0.5).unwrap();
     rig.run(RATE as usize / 4);
     // Post-fader: the send carries 0.05, not 0.1.
-    assert!(
-        (tail_mean(&rig, 64) - 0.1 * C).abs() < 1e-5,
-        "{}",
-        tail_mean(&rig, 64)
-    );
+    assert!((tail_mean(&rig, 64) - 0.1 * C).abs() < 1e-5, "{}", tail_mean(&rig, 64));
     rig.session.mute("src", true).unwrap();
     rig.run(RATE as usize / 4);
-    assert!(
-        tail_mean(&rig, 64).abs() < 1e-6,
-        "mute silences the direct path and the send"
-    );
+    assert!(tail_mean(&rig, 64).abs() < 1e-6, "mute silences the direct path and the send");
 }
 
 #[test]
@@ -251,44 +194,62 @@ fn redefining_a_node_crossfades_and_keeps_shared_controls() {
     let out = &rig.left[start..];
     // Before: 0.2. After: 0.2 (kept) + 0.5. Equal-power fade over 20 ms, never a jump.
     assert!((out[0] / C - 0.2).abs() < 0.01);
-    assert!(
-        (tail_mean(&rig, 64) / C - 0.7).abs() < 1e-5,
-        "{}",
-        tail_mean(&rig, 64) / C
-    );
-    let biggest_step = out
-        .windows(2)
-        .map(|w| (w[1] - w[0]).abs())
-        .fold(0.0, f32::max);
+    assert!((tail_mean(&rig, 64) / C - 0.7).abs() < 1e-5, "{}", tail_mean(&rig, 64) / C);
+    let biggest_step = out.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f32::max);
     let fade_frames = 0.02 * RATE as f32;
     // An equal-power fade from 0.2 to 0.7 moves at most (π/2)·0.7/fade per sample.
-    assert!(
-        biggest_step < std::f32::consts::FRAC_PI_2 * 0.7 * C / fade_frames * 1.01,
-        "step {biggest_step}"
-    );
-    assert_eq!(
-        rig.session.dump()["nodes"][0]["controls"][1]["value"],
-        serde_json::json!(0.2f32)
-    );
+    assert!(biggest_step < std::f32::consts::FRAC_PI_2 * 0.7 * C / fade_frames * 1.01, "step {biggest_step}");
+    assert_eq!(rig.session.dump()["nodes"][0]["controls"][1]["value"], serde_json::json!(0.2f32));
 }
 
 #[test]
 fn a_new_onset_while_the_gate_is_up_retriggers_it() {
     let mut rig = Rig::new();
-    rig.node(
-        "g",
-        r#"gate = hslider("gate", 0, 0, 1, 1); process = gate * 0.5;"#,
-        1,
-    );
+    rig.node("g", r#"gate = hslider("gate", 0, 0, 1, 1); process = gate * 0.5;"#, 1);
     // legato 2: each gate would stay up across the next onset.
     let ir = Ir::from_json(r#"{"v":1,"p":{"op":"seq","pats":[{"op":"pure","value":{"legato":2,"note":45}},{"op":"pure","value":{"legato":2,"note":45}}]}}"#).unwrap();
     rig.session.play("g", ir, false).unwrap();
     rig.run(RATE as usize * 2);
     let second = frames_at(120.0, &[(1, 2)])[0];
     assert!(rig.left[second - 1] > 0.0);
-    assert_eq!(
-        rig.left[second], 0.0,
-        "one sample of gate 0 at the new onset"
-    );
+    assert_eq!(rig.left[second], 0.0, "one sample of gate 0 at the new onset");
     assert!(rig.left[second + 1] > 0.0);
+}
+
+#[test]
+fn solo_in_place_keeps_the_soloed_chain_and_silences_the_rest() {
+    let mut rig = Rig::new();
+    rig.node("a", &dc(0.1), 1);
+    rig.node("b", &dc(0.02), 1);
+    rig.node("verb", "process = _;", 1);
+    rig.session.route("a", "verb", 1.0).unwrap();
+    rig.run(BLOCK * 8);
+    assert!((tail_mean(&rig, 64) / C - 0.22).abs() < 1e-5);
+    rig.session.solo("b", true).unwrap();
+    rig.run(BLOCK * 8);
+    assert!((tail_mean(&rig, 64) / C - 0.02).abs() < 1e-6, "only b");
+    // Soloing the effect keeps what feeds it (a's send) but not a's direct output.
+    rig.session.solo("b", false).unwrap();
+    rig.session.solo("verb", true).unwrap();
+    rig.run(BLOCK * 8);
+    assert!((tail_mean(&rig, 64) / C - 0.1).abs() < 1e-6, "{}", tail_mean(&rig, 64) / C);
+}
+
+#[test]
+fn a_fade_moves_a_control_linearly_over_its_cycles() {
+    let mut rig = Rig::new();
+    rig.node("n", r#"level = hslider("level", 0, 0, 1, 0.0001); process = level;"#, 1);
+    rig.run(BLOCK * 8);
+    let start = rig.left.len();
+    rig.session.fade("n/level", 1.0, 0.5).unwrap(); // half a cycle = 1 s at 120 bpm
+    assert_eq!(rig.session.get("n/level").unwrap(), 1.0, "the model holds the target");
+    rig.run(RATE as usize * 2);
+    let out: Vec<f32> = rig.left[start..].iter().map(|v| v / C).collect();
+    let lookahead = (0.05 * RATE as f64) as usize;
+    let at = |s: f64| out[lookahead + (s * RATE as f64) as usize];
+    assert!(at(0.25) > 0.2 && at(0.25) < 0.3, "{}", at(0.25));
+    assert!(at(0.5) > 0.45 && at(0.5) < 0.55, "{}", at(0.5));
+    assert!((at(1.2) - 1.0).abs() < 1e-6);
+    let biggest_step = out.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f32::max);
+    assert!(biggest_step < 0.01, "a fade moves in small steps ({biggest_step})");
 }

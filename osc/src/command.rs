@@ -90,6 +90,55 @@ pub enum Command {
     },
     /// The whole session state as JSON.
     Dump,
+    /// Move a control (or a node's `gain`) to `target` over `cycles` (0: at once).
+    Fade {
+        path: String,
+        target: f32,
+        cycles: f64,
+    },
+    /// Solo (`on`) or unsolo a node: while any node is soloed, only soloed nodes (and the
+    /// effects they feed) sound.
+    Solo {
+        name: String,
+        on: bool,
+    },
+    /// Store the current nodes' controls, gains, mutes, routes and patterns as a scene.
+    SceneSave {
+        name: String,
+    },
+    /// Return to a scene, crossfading controls and gains over `cycles` (0: at once).
+    SceneRecall {
+        name: String,
+        #[serde(default)]
+        cycles: f64,
+    },
+    /// The scene names.
+    SceneList,
+    SceneDelete {
+        name: String,
+    },
+    /// Record the master (or one node's output, `target`) to a WAV file in the recording
+    /// directory.
+    RecordStart {
+        file: String,
+        #[serde(default)]
+        target: Option<String>,
+    },
+    /// Stop one recording, or all when `file` is None.
+    RecordStop {
+        #[serde(default)]
+        file: Option<String>,
+    },
+    /// Subscribe the sender to notifications for `seconds`; subscribing again renews.
+    Subscribe {
+        #[serde(default = "default_subscribe_seconds")]
+        seconds: f64,
+    },
+    Unsubscribe,
+}
+
+fn default_subscribe_seconds() -> f64 {
+    crate::validate::DEFAULT_SUBSCRIBE_SECONDS
 }
 
 /// A command with the sender's optional request id.
@@ -101,7 +150,7 @@ pub struct Request {
     pub command: Command,
 }
 
-/// Every request address, for documentation checks.
+/// Every request address, for documentation checks and the decoder.
 pub const ADDRESSES: &[&str] = &[
     "/kr/status",
     "/kr/ping",
@@ -119,6 +168,17 @@ pub const ADDRESSES: &[&str] = &[
     "/kr/meter",
     "/kr/master",
     "/kr/dump",
+    "/kr/fade",
+    "/kr/solo",
+    "/kr/unsolo",
+    "/kr/scene/save",
+    "/kr/scene/recall",
+    "/kr/scene/list",
+    "/kr/scene/delete",
+    "/kr/record/start",
+    "/kr/record/stop",
+    "/kr/notify/subscribe",
+    "/kr/notify/unsubscribe",
 ];
 
 impl Command {
@@ -141,6 +201,17 @@ impl Command {
             Command::Meter { .. } => "/kr/meter",
             Command::Master { .. } => "/kr/master",
             Command::Dump => "/kr/dump",
+            Command::Fade { .. } => "/kr/fade",
+            Command::Solo { on: true, .. } => "/kr/solo",
+            Command::Solo { on: false, .. } => "/kr/unsolo",
+            Command::SceneSave { .. } => "/kr/scene/save",
+            Command::SceneRecall { .. } => "/kr/scene/recall",
+            Command::SceneList => "/kr/scene/list",
+            Command::SceneDelete { .. } => "/kr/scene/delete",
+            Command::RecordStart { .. } => "/kr/record/start",
+            Command::RecordStop { .. } => "/kr/record/stop",
+            Command::Subscribe { .. } => "/kr/notify/subscribe",
+            Command::Unsubscribe => "/kr/notify/unsubscribe",
         }
     }
 }

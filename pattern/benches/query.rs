@@ -11,9 +11,7 @@ const SEQ16: &str = "c3 e3 g3 b3 c4 e4 g4 b4 d3 f3 a3 c4 d4 f4 a4 c5";
 fn dense() -> Pattern {
     let seq = mini(SEQ16).expect("parses");
     let v1 = seq.first_of(4, |p| p.rev());
-    let v2 = mini("0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15")
-        .expect("parses")
-        .euclid_rot(11, 16, 2);
+    let v2 = mini("0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15").expect("parses").euclid_rot(11, 16, 2);
     let v3 = mini("bd*16").expect("parses").degrade_by(0.3);
     let v4 = mini("0 2 4 5 7 9 11 12 0 2 4 5 7 9 11 12")
         .expect("parses")
@@ -24,12 +22,7 @@ fn dense() -> Pattern {
 
 /// Queries cycle by cycle, as the scheduler does, and returns the number of events.
 fn run(p: &Pattern, cycles: i64) -> usize {
-    (0..cycles)
-        .map(|c| {
-            p.query(Time::from_integer(c), Time::from_integer(c + 1))
-                .len()
-        })
-        .sum()
+    (0..cycles).map(|c| p.query(Time::from_integer(c), Time::from_integer(c + 1)).len()).sum()
 }
 
 fn bench_query(c: &mut Criterion) {
@@ -38,9 +31,7 @@ fn bench_query(c: &mut Criterion) {
     let events = run(&p, cycles) as u64;
     let mut g = c.benchmark_group("query");
     g.throughput(Throughput::Elements(events));
-    g.bench_function("dense_4x16_16_cycles", |b| {
-        b.iter(|| run(black_box(&p), cycles))
-    });
+    g.bench_function("dense_4x16_16_cycles", |b| b.iter(|| run(black_box(&p), cycles)));
     // The scheduler's view: 50 ms windows at 120 BPM, 4 beats per cycle (0.025 cycle).
     let window = Time::new(1, 40);
     g.throughput(Throughput::Elements(events));
@@ -65,12 +56,8 @@ fn bench_query(c: &mut Criterion) {
 
 fn bench_parse(c: &mut Criterion) {
     let src = "bd*2 [~ sd] <hh [hh oh]> {a b c}%4 a(3,8,<0 2>) [c4,e4,g4]? a@3 _ b!2 . c | d";
-    c.bench_function("mini/parse_typical_line", |b| {
-        b.iter(|| kr_pattern::mini::parse(black_box(src)))
-    });
-    c.bench_function("mini/parse_and_compile_typical_line", |b| {
-        b.iter(|| mini(black_box(src)))
-    });
+    c.bench_function("mini/parse_typical_line", |b| b.iter(|| kr_pattern::mini::parse(black_box(src))));
+    c.bench_function("mini/parse_and_compile_typical_line", |b| b.iter(|| mini(black_box(src))));
     c.bench_function("mini/parse_seq16", |b| b.iter(|| mini(black_box(SEQ16))));
 }
 

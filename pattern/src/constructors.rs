@@ -20,11 +20,7 @@ pub fn pure(v: impl Into<Value>) -> Pattern {
     let v = v.into();
     let marker = v.clone();
     Pattern::new(move |st| {
-        st.span
-            .cycles()
-            .into_iter()
-            .map(|s| Hap::new(Some(Span::whole_cycle(s.begin)), s, v.clone()))
-            .collect()
+        st.span.cycles().into_iter().map(|s| Hap::new(Some(Span::whole_cycle(s.begin)), s, v.clone())).collect()
     })
     .mark_pure(marker)
 }
@@ -93,11 +89,7 @@ pub fn fastcat(pats: Vec<Pattern>) -> Pattern {
             let offset = k - int(Integer::div_floor(&ki, &n));
             let pat = &pats[ki.mod_floor(&n) as usize];
             let q = Span::new(sub.begin - offset, sub.end - offset);
-            out.extend(
-                pat.query_span(st, q)
-                    .into_iter()
-                    .map(|h| h.with_time(|t| (t + offset) / nt)),
-            );
+            out.extend(pat.query_span(st, q).into_iter().map(|h| h.with_time(|t| (t + offset) / nt)));
         }
         out
     })
@@ -105,10 +97,7 @@ pub fn fastcat(pats: Vec<Pattern>) -> Pattern {
 
 /// Like `fastcat`, but each pattern takes the given share of the cycle.
 pub fn timecat(parts: Vec<(Time, Pattern)>) -> Pattern {
-    let total: Time = parts
-        .iter()
-        .map(|(t, _)| *t)
-        .fold(Time::zero(), |a, b| a + b);
+    let total: Time = parts.iter().map(|(t, _)| *t).fold(Time::zero(), |a, b| a + b);
     if total.is_zero() || total.is_negative() {
         return silence();
     }

@@ -59,16 +59,7 @@ impl Hap {
 /// (continuous first), whole end, then value text.
 pub fn sort_haps(haps: &mut [Hap]) {
     haps.sort_by(|a, b| {
-        let key = |h: &Hap| {
-            (
-                h.part.begin,
-                h.part.end,
-                h.whole.map(|w| w.begin),
-                h.whole.map(|w| w.end),
-            )
-        };
-        key(a)
-            .cmp(&key(b))
-            .then_with(|| a.value.sort_key().cmp(&b.value.sort_key()))
+        let key = |h: &Hap| (h.part.begin, h.part.end, h.whole.map(|w| w.begin), h.whole.map(|w| w.end));
+        key(a).cmp(&key(b)).then_with(|| a.value.sort_key().cmp(&b.value.sort_key()))
     });
 }

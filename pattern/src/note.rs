@@ -34,12 +34,7 @@ pub fn note_to_midi(name: &str) -> Option<f64> {
     let octave: i64 = if rest.is_empty() {
         3
     } else {
-        if rest.len() > 3
-            || !rest
-                .trim_start_matches('-')
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-        {
+        if rest.len() > 3 || !rest.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
         rest.parse().ok()?

@@ -27,10 +27,7 @@ impl State {
 
     /// The same query over another span.
     pub fn with_span(&self, span: Span) -> Self {
-        State {
-            span,
-            seed: self.seed,
-        }
+        State { span, seed: self.seed }
     }
 }
 
@@ -54,10 +51,7 @@ impl std::fmt::Debug for Pattern {
 impl Pattern {
     /// A pattern from a query function.
     pub fn new(f: impl Fn(&State) -> Vec<Hap> + Send + Sync + 'static) -> Self {
-        Pattern {
-            q: Arc::new(f),
-            pure: None,
-        }
+        Pattern { q: Arc::new(f), pure: None }
     }
 
     /// Marks this pattern as the constant `v` (see [`Pattern::as_pure`]).
@@ -88,11 +82,7 @@ impl Pattern {
 
     /// Only the events that start within `[begin, end)`, sorted by onset: what a scheduler plays.
     pub fn onsets(&self, begin: Time, end: Time) -> Vec<Hap> {
-        let mut v: Vec<Hap> = self
-            .query(begin, end)
-            .into_iter()
-            .filter(Hap::has_onset)
-            .collect();
+        let mut v: Vec<Hap> = self.query(begin, end).into_iter().filter(Hap::has_onset).collect();
         crate::hap::sort_haps(&mut v);
         v
     }
@@ -107,10 +97,7 @@ impl Pattern {
             if cycles.len() == 1 {
                 return p.query_state(st);
             }
-            cycles
-                .into_iter()
-                .flat_map(|s| p.query_span(st, s))
-                .collect()
+            cycles.into_iter().flat_map(|s| p.query_span(st, s)).collect()
         })
     }
 
@@ -134,19 +121,11 @@ impl Pattern {
     /// Maps every time of every event.
     pub fn with_hap_time(&self, f: impl Fn(Time) -> Time + Send + Sync + 'static) -> Pattern {
         let p = self.clone();
-        Pattern::new(move |st| {
-            p.query_state(st)
-                .into_iter()
-                .map(|h| h.with_time(&f))
-                .collect()
-        })
+        Pattern::new(move |st| p.query_state(st).into_iter().map(|h| h.with_time(&f)).collect())
     }
 
     /// Maps the list of events of each query.
-    pub fn with_haps(
-        &self,
-        f: impl Fn(Vec<Hap>, &State) -> Vec<Hap> + Send + Sync + 'static,
-    ) -> Pattern {
+    pub fn with_haps(&self, f: impl Fn(Vec<Hap>, &State) -> Vec<Hap> + Send + Sync + 'static) -> Pattern {
         let p = self.clone();
         Pattern::new(move |st| f(p.query_state(st), st))
     }
@@ -189,12 +168,7 @@ impl Pattern {
     /// Sets the random seed seen by everything below (Strudel's `seed`).
     pub fn with_seed(&self, seed: f64) -> Pattern {
         let p = self.clone();
-        Pattern::new(move |st| {
-            p.query_state(&State {
-                span: st.span,
-                seed,
-            })
-        })
+        Pattern::new(move |st| p.query_state(&State { span: st.span, seed }))
     }
 
     // --- applicative combination ------------------------------------------------------------

@@ -14,11 +14,7 @@ use crate::time::{int, Time};
 pub fn show(pat: &Pattern, cycles: u32) -> String {
     let cycles = cycles.clamp(1, 16);
     let end = int(i64::from(cycles));
-    let mut haps: Vec<_> = pat
-        .query(int(0), end)
-        .into_iter()
-        .filter(|h| h.whole.is_some())
-        .collect();
+    let mut haps: Vec<_> = pat.query(int(0), end).into_iter().filter(|h| h.whole.is_some()).collect();
     sort_haps(&mut haps);
     if haps.is_empty() {
         return "(silence)".to_string();
@@ -57,12 +53,7 @@ pub fn show(pat: &Pattern, cycles: u32) -> String {
             }
         }
     }
-    let width = order
-        .iter()
-        .map(|s| s.chars().count())
-        .max()
-        .unwrap_or(1)
-        .min(24);
+    let width = order.iter().map(|s| s.chars().count()).max().unwrap_or(1).min(24);
     let mut out = String::new();
     for label in &order {
         let row = &rows[label];

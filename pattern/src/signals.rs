@@ -66,10 +66,7 @@ pub fn run(n: i64) -> Pattern {
     if n <= 0 {
         return crate::constructors::silence();
     }
-    saw()
-        .range_num(0.0, n as f64)
-        .fmap(|v| Value::Num(v.as_f64().unwrap_or(0.0).round()))
-        .segment(int(n))
+    saw().range_num(0.0, n as f64).fmap(|v| Value::Num(v.as_f64().unwrap_or(0.0).round())).segment(int(n))
 }
 
 /// `run` with a patterned count.

@@ -105,11 +105,7 @@ mod tests {
         let s = Span::new(frac(1, 2), frac(5, 2));
         assert_eq!(
             s.cycles(),
-            vec![
-                Span::new(frac(1, 2), int(1)),
-                Span::new(int(1), int(2)),
-                Span::new(int(2), frac(5, 2))
-            ]
+            vec![Span::new(frac(1, 2), int(1)), Span::new(int(1), int(2)), Span::new(int(2), frac(5, 2))]
         );
     }
 

@@ -109,12 +109,8 @@ impl Value {
                 }
                 Value::Map(m)
             }
-            (Value::Map(a), b) => {
-                Value::Map(a.iter().map(|(k, v)| (k.clone(), v.apply(op, b))).collect())
-            }
-            (a, Value::Map(b)) => {
-                Value::Map(b.iter().map(|(k, v)| (k.clone(), a.apply(op, v))).collect())
-            }
+            (Value::Map(a), b) => Value::Map(a.iter().map(|(k, v)| (k.clone(), v.apply(op, b))).collect()),
+            (a, Value::Map(b)) => Value::Map(b.iter().map(|(k, v)| (k.clone(), a.apply(op, v))).collect()),
             (Value::Str(a), Value::Str(b)) if op == Op::Add => Value::Str(format!("{a}{b}")),
             (a, b) => match (a.as_f64(), b.as_f64()) {
                 (Some(x), Some(y)) => Value::Num(op.num(x, y)),
@@ -142,10 +138,7 @@ impl Value {
             Value::Str(s) => s.clone(),
             Value::Bool(b) => b.to_string(),
             Value::Map(m) => {
-                let inner: Vec<String> = m
-                    .iter()
-                    .map(|(k, v)| format!("{k}:{}", v.short()))
-                    .collect();
+                let inner: Vec<String> = m.iter().map(|(k, v)| format!("{k}:{}", v.short())).collect();
                 inner.join(" ")
             }
         }
@@ -193,23 +186,11 @@ mod tests {
 
     #[test]
     fn arithmetic() {
-        assert_eq!(
-            Value::Num(1.0).apply(Op::Add, &Value::Num(2.0)),
-            Value::Num(3.0)
-        );
-        assert_eq!(
-            Value::from("c4").apply(Op::Add, &Value::Num(12.0)),
-            Value::Num(72.0)
-        );
+        assert_eq!(Value::Num(1.0).apply(Op::Add, &Value::Num(2.0)), Value::Num(3.0));
+        assert_eq!(Value::from("c4").apply(Op::Add, &Value::Num(12.0)), Value::Num(72.0));
         let m = Value::control("note", Value::Num(60.0));
-        assert_eq!(
-            m.apply(Op::Add, &Value::Num(7.0)),
-            Value::control("note", Value::Num(67.0))
-        );
-        assert_eq!(
-            Value::from("a").apply(Op::Add, &Value::from("b")),
-            Value::from("ab")
-        );
+        assert_eq!(m.apply(Op::Add, &Value::Num(7.0)), Value::control("note", Value::Num(67.0)));
+        assert_eq!(Value::from("a").apply(Op::Add, &Value::from("b")), Value::from("ab"));
     }
 
     #[test]

@@ -21,9 +21,7 @@ fn values_eq(a: &J, b: &J) -> bool {
     match (a, b) {
         (J::Number(x), J::Number(y)) => (x.as_f64().unwrap() - y.as_f64().unwrap()).abs() < 1e-9,
         (J::Object(x), J::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| values_eq(v, w)))
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| values_eq(v, w)))
         }
         _ => a == b,
     }
@@ -68,30 +66,21 @@ fn check_case(line: &str) -> Result<(), String> {
     let mut haps = pat.query(b, e);
     sort_haps(&mut haps);
     let expected = deviations(id, case["events"].as_array().unwrap().clone());
-    let show = |haps: &[Hap]| {
-        haps.iter()
-            .map(|h| hap_json(h).to_string())
-            .collect::<Vec<_>>()
-            .join("\n  ")
-    };
+    let show = |haps: &[Hap]| haps.iter().map(|h| hap_json(h).to_string()).collect::<Vec<_>>().join("\n  ");
     if haps.len() != expected.len() {
         return Err(format!(
             "{id} `{expr}`: {} events, expected {}\n  got:\n  {}\n  expected:\n  {}",
             haps.len(),
             expected.len(),
             show(&haps),
-            expected
-                .iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("\n  ")
+            expected.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n  ")
         ));
     }
     for (h, x) in haps.iter().zip(&expected) {
-        let whole_ok = h.whole.map(|w| w.begin) == opt_t(&x["whole_begin"])
-            && h.whole.map(|w| w.end) == opt_t(&x["whole_end"]);
-        let part_ok = h.part.begin == t(x["part_begin"].as_str().unwrap())
-            && h.part.end == t(x["part_end"].as_str().unwrap());
+        let whole_ok =
+            h.whole.map(|w| w.begin) == opt_t(&x["whole_begin"]) && h.whole.map(|w| w.end) == opt_t(&x["whole_end"]);
+        let part_ok =
+            h.part.begin == t(x["part_begin"].as_str().unwrap()) && h.part.end == t(x["part_end"].as_str().unwrap());
         let v = serde_json::to_value(&h.value).unwrap();
         if !(whole_ok && part_ok && values_eq(&v, &x["value"])) {
             return Err(format!(
@@ -116,10 +105,5 @@ fn strudel_conformance() {
         }
     }
     assert!(n >= 98, "only {n} cases");
-    assert!(
-        failures.is_empty(),
-        "{} of {n} cases failed:\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    assert!(failures.is_empty(), "{} of {n} cases failed:\n{}", failures.len(), failures.join("\n\n"));
 }

@@ -50,9 +50,7 @@ fn leaf(ir: Ir) -> PyResult<PyPattern> {
 /// the arguments' IRs, the compiled pattern uses the arguments' compiled patterns.
 fn node(args: Vec<PyPattern>, make: impl Fn(Vec<Ir>) -> Ir) -> PyResult<PyPattern> {
     let shallow = make((0..args.len() as u64).map(|id| Ir::Opaque { id }).collect());
-    let pat = shallow
-        .to_pattern_with(&|id| args.get(id as usize).map(|a| a.pat.clone()))
-        .map_err(ir_err)?;
+    let pat = shallow.to_pattern_with(&|id| args.get(id as usize).map(|a| a.pat.clone())).map_err(ir_err)?;
     let ir = make(args.into_iter().map(|a| a.ir).collect());
     Ok(PyPattern { ir, pat })
 }
@@ -86,10 +84,7 @@ fn to_value(ob: &Bound<'_, PyAny>) -> PyResult<Value> {
         let x: f64 = ob.call_method0("__float__")?.extract()?;
         return Ok(Value::Num(x));
     }
-    Err(PyTypeError::new_err(format!(
-        "cannot use {} as a pattern value",
-        ob.get_type().name()?
-    )))
+    Err(PyTypeError::new_err(format!("cannot use {} as a pattern value", ob.get_type().name()?)))
 }
 
 fn from_value(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
@@ -125,9 +120,7 @@ fn to_time(ob: &Bound<'_, PyAny>) -> PyResult<Time> {
         }
         return Ok(Time::new(n, d));
     }
-    let x: f64 = ob
-        .extract()
-        .map_err(|_| PyTypeError::new_err("a time must be an int, float or Fraction"))?;
+    let x: f64 = ob.extract().map_err(|_| PyTypeError::new_err("a time must be an int, float or Fraction"))?;
     from_f64(x).ok_or_else(|| PyValueError::new_err(format!("bad time {x}")))
 }
 
@@ -146,9 +139,7 @@ fn arg(ob: &Bound<'_, PyAny>) -> PyResult<PyPattern> {
     }
     if let Ok(s) = ob.cast::<PyString>() {
         let src = s.to_str()?;
-        return leaf(Ir::Mini {
-            src: src.to_string(),
-        });
+        return leaf(Ir::Mini { src: src.to_string() });
     }
     if let Ok(l) = ob.cast::<PyList>() {
         let items: Vec<PyPattern> = l.iter().map(|x| arg(&x)).collect::<PyResult<_>>()?;
@@ -158,16 +149,11 @@ fn arg(ob: &Bound<'_, PyAny>) -> PyResult<PyPattern> {
         let items: Vec<PyPattern> = t.iter().map(|x| arg(&x)).collect::<PyResult<_>>()?;
         return node(items, |pats| Ir::Seq { pats });
     }
-    leaf(Ir::Pure {
-        value: to_value(ob)?,
-    })
+    leaf(Ir::Pure { value: to_value(ob)? })
 }
 
 fn num(x: f64) -> PyPattern {
-    PyPattern {
-        ir: Ir::num(x),
-        pat: kr_pattern::pure(x),
-    }
+    PyPattern { ir: Ir::num(x), pat: kr_pattern::pure(x) }
 }
 
 /// Calls a Python function on a pattern and converts its result.
@@ -180,11 +166,7 @@ fn apply(f: &Bound<'_, PyAny>, p: &PyPattern) -> PyResult<PyPattern> {
 }
 
 impl PyPattern {
-    fn with1(
-        &self,
-        a: &Bound<'_, PyAny>,
-        make: impl Fn(Box<Ir>, Box<Ir>) -> Ir,
-    ) -> PyResult<PyPattern> {
+    fn with1(&self, a: &Bound<'_, PyAny>, make: impl Fn(Box<Ir>, Box<Ir>) -> Ir) -> PyResult<PyPattern> {
         node(vec![arg(a)?, self.clone()], |v| make(b(&v[0]), b(&v[1])))
     }
 
@@ -193,28 +175,17 @@ impl PyPattern {
     }
 
     fn arith(&self, op: Op, other: &Bound<'_, PyAny>) -> PyResult<PyPattern> {
-        node(vec![self.clone(), arg(other)?], |v| Ir::Arith {
-            arith: op,
-            pat: b(&v[0]),
-            other: b(&v[1]),
-        })
+        node(vec![self.clone(), arg(other)?], |v| Ir::Arith { arith: op, pat: b(&v[0]), other: b(&v[1]) })
     }
 
     fn set_control(&self, name: &str, x: &Bound<'_, PyAny>) -> PyResult<PyPattern> {
         let ctl = arg(x)?.as_control(name)?;
-        node(vec![self.clone(), ctl], |v| Ir::Arith {
-            arith: Op::Set,
-            pat: b(&v[0]),
-            other: b(&v[1]),
-        })
+        node(vec![self.clone(), ctl], |v| Ir::Arith { arith: Op::Set, pat: b(&v[0]), other: b(&v[1]) })
     }
 
     fn as_control(&self, name: &str) -> PyResult<PyPattern> {
         let name = name.to_string();
-        self.unary(move |p| Ir::Control {
-            name: name.clone(),
-            pat: p,
-        })
+        self.unary(move |p| Ir::Control { name: name.clone(), pat: p })
     }
 
     fn flat(&self, op: &str, other: PyPattern) -> PyResult<PyPattern> {
@@ -244,17 +215,13 @@ impl PyPattern {
     #[staticmethod]
     fn mini(src: &str) -> PyResult<PyPattern> {
         kr_pattern::mini::parse(src).map_err(|e| PyValueError::new_err(e.to_string()))?;
-        leaf(Ir::Mini {
-            src: src.to_string(),
-        })
+        leaf(Ir::Mini { src: src.to_string() })
     }
 
     /// One event per cycle.
     #[staticmethod]
     fn pure(value: &Bound<'_, PyAny>) -> PyResult<PyPattern> {
-        leaf(Ir::Pure {
-            value: to_value(value)?,
-        })
+        leaf(Ir::Pure { value: to_value(value)? })
     }
 
     /// The empty pattern.
@@ -288,17 +255,8 @@ impl PyPattern {
     #[staticmethod]
     fn timecat(parts: Vec<(f64, Bound<'_, PyAny>)>) -> PyResult<PyPattern> {
         let weights: Vec<f64> = parts.iter().map(|(w, _)| *w).collect();
-        let items = parts
-            .iter()
-            .map(|(_, p)| arg(p))
-            .collect::<PyResult<Vec<_>>>()?;
-        node(items, |pats| Ir::Timecat {
-            parts: weights
-                .iter()
-                .zip(pats)
-                .map(|(w, p)| Part { w: *w, p })
-                .collect(),
-        })
+        let items = parts.iter().map(|(_, p)| arg(p)).collect::<PyResult<Vec<_>>>()?;
+        node(items, |pats| Ir::Timecat { parts: weights.iter().zip(pats).map(|(w, p)| Part { w: *w, p }).collect() })
     }
 
     /// A continuous signal: sine, cosine, saw, isaw, tri, square, rand.
@@ -492,21 +450,13 @@ impl PyPattern {
     /// `f` applied in the first of every `n` cycles.
     fn first_of(&self, n: &Bound<'_, PyAny>, f: &Bound<'_, PyAny>) -> PyResult<PyPattern> {
         let then = apply(f, self)?;
-        node(vec![arg(n)?, then, self.clone()], |v| Ir::FirstOf {
-            n: b(&v[0]),
-            then: b(&v[1]),
-            base: b(&v[2]),
-        })
+        node(vec![arg(n)?, then, self.clone()], |v| Ir::FirstOf { n: b(&v[0]), then: b(&v[1]), base: b(&v[2]) })
     }
 
     /// `f` applied in the last of every `n` cycles.
     fn last_of(&self, n: &Bound<'_, PyAny>, f: &Bound<'_, PyAny>) -> PyResult<PyPattern> {
         let then = apply(f, self)?;
-        node(vec![arg(n)?, then, self.clone()], |v| Ir::LastOf {
-            n: b(&v[0]),
-            then: b(&v[1]),
-            base: b(&v[2]),
-        })
+        node(vec![arg(n)?, then, self.clone()], |v| Ir::LastOf { n: b(&v[0]), then: b(&v[1]), base: b(&v[2]) })
     }
 
     /// Stack with `f(self.late(t))`.
@@ -517,25 +467,18 @@ impl PyPattern {
 
     /// Swing: delay every other `1/(2n)` slot by `x/2` of it (`inside(n, late(seq(0, x/2)))`).
     fn swing_by(&self, x: &Bound<'_, PyAny>, n: &Bound<'_, PyAny>) -> PyResult<PyPattern> {
-        node(vec![arg(x)?, arg(n)?, self.clone()], |v| Ir::SwingBy {
-            amount: b(&v[0]),
-            n: b(&v[1]),
-            pat: b(&v[2]),
-        })
+        node(vec![arg(x)?, arg(n)?, self.clone()], |v| Ir::SwingBy { amount: b(&v[0]), n: b(&v[1]), pat: b(&v[2]) })
     }
 
     /// Seed API swing: `amount` 0.5 is straight, 2/3 is triplet swing, on a `grid` of steps per
     /// cycle: `swing_by(2*amount - 1, grid/2)`.
     #[pyo3(signature = (amount, grid = 8.0))]
     fn swing(&self, amount: f64, grid: f64) -> PyResult<PyPattern> {
-        node(
-            vec![num(2.0 * amount - 1.0), num(grid / 2.0), self.clone()],
-            |v| Ir::SwingBy {
-                amount: b(&v[0]),
-                n: b(&v[1]),
-                pat: b(&v[2]),
-            },
-        )
+        node(vec![num(2.0 * amount - 1.0), num(grid / 2.0), self.clone()], |v| Ir::SwingBy {
+            amount: b(&v[0]),
+            n: b(&v[1]),
+            pat: b(&v[2]),
+        })
     }
 
     // --- structure --------------------------------------------------------------------------
@@ -568,13 +511,11 @@ impl PyPattern {
             Some(r) => arg(r)?,
             None => num(0.0),
         };
-        node(vec![arg(pulses)?, arg(steps)?, r, self.clone()], |v| {
-            Ir::Euclid {
-                pulses: b(&v[0]),
-                steps: b(&v[1]),
-                rotation: b(&v[2]),
-                pat: b(&v[3]),
-            }
+        node(vec![arg(pulses)?, arg(steps)?, r, self.clone()], |v| Ir::Euclid {
+            pulses: b(&v[0]),
+            steps: b(&v[1]),
+            rotation: b(&v[2]),
+            pat: b(&v[3]),
         })
     }
 
@@ -598,10 +539,7 @@ impl PyPattern {
 
     /// Remove half the events at random.
     fn degrade(&self) -> PyResult<PyPattern> {
-        node(vec![num(0.5), self.clone()], |v| Ir::DegradeBy {
-            amount: b(&v[0]),
-            pat: b(&v[1]),
-        })
+        node(vec![num(0.5), self.clone()], |v| Ir::DegradeBy { amount: b(&v[0]), pat: b(&v[1]) })
     }
 
     /// Keep each event with probability `amount` (the complement of `degrade_by(1-amount)`).
@@ -626,11 +564,7 @@ impl PyPattern {
 
     /// `sometimes(f)` (probability 0.5, Strudel) or `sometimes(prob, f)` (seed API).
     #[pyo3(signature = (prob_or_f, f = None))]
-    fn sometimes(
-        &self,
-        prob_or_f: &Bound<'_, PyAny>,
-        f: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<PyPattern> {
+    fn sometimes(&self, prob_or_f: &Bound<'_, PyAny>, f: Option<&Bound<'_, PyAny>>) -> PyResult<PyPattern> {
         match f {
             Some(f) => self.sometimes_by(prob_or_f, f),
             None => {
@@ -673,20 +607,14 @@ impl PyPattern {
 
     /// Scale values from 0..1 to `lo..hi`.
     fn range(&self, lo: &Bound<'_, PyAny>, hi: &Bound<'_, PyAny>) -> PyResult<PyPattern> {
-        node(vec![arg(lo)?, arg(hi)?, self.clone()], |v| Ir::Range {
-            lo: b(&v[0]),
-            hi: b(&v[1]),
-            pat: b(&v[2]),
-        })
+        node(vec![arg(lo)?, arg(hi)?, self.clone()], |v| Ir::Range { lo: b(&v[0]), hi: b(&v[1]), pat: b(&v[2]) })
     }
 
     /// Map values with a Python function. Python-only: `to_ir()` then raises.
     fn fmap(&self, f: Py<PyAny>) -> PyResult<PyPattern> {
         let pat = self.pat.fmap(move |v| {
             Python::attach(|py| {
-                let r = from_value(py, v)
-                    .and_then(|x| f.call1(py, (x,)))
-                    .and_then(|r| to_value(r.bind(py)));
+                let r = from_value(py, v).and_then(|x| f.call1(py, (x,))).and_then(|r| to_value(r.bind(py)));
                 match r {
                     Ok(x) => x,
                     Err(e) => {
@@ -698,10 +626,7 @@ impl PyPattern {
                 }
             })
         });
-        Ok(PyPattern {
-            ir: Ir::Opaque { id: 0 },
-            pat,
-        })
+        Ok(PyPattern { ir: Ir::Opaque { id: 0 }, pat })
     }
 
     /// Set control `name` from `value` (a number, string, mini-notation or pattern).
@@ -783,10 +708,7 @@ impl PyEvent {
     /// `(begin, end)` of the fragment inside the query, as Fractions.
     #[getter]
     fn part(&self, py: Python<'_>) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
-        Ok((
-            fraction(py, self.hap.part.begin)?,
-            fraction(py, self.hap.part.end)?,
-        ))
+        Ok((fraction(py, self.hap.part.begin)?, fraction(py, self.hap.part.end)?))
     }
 
     /// The value: float, str, bool or dict.
@@ -809,10 +731,7 @@ impl PyEvent {
         } else {
             format!(" (part {})", span(self.hap.part))
         };
-        format!(
-            "Event({whole}{part}: {})",
-            serde_json::to_string(&self.hap.value).unwrap_or_default()
-        )
+        format!("Event({whole}{part}: {})", serde_json::to_string(&self.hap.value).unwrap_or_default())
     }
 }
 
@@ -820,8 +739,7 @@ impl PyEvent {
 /// ValueError for anything else.
 #[pyfunction]
 fn note_to_midi(name: &str) -> PyResult<f64> {
-    kr_pattern::note_to_midi(name)
-        .ok_or_else(|| PyValueError::new_err(format!("not a note name: {name:?}")))
+    kr_pattern::note_to_midi(name).ok_or_else(|| PyValueError::new_err(format!("not a note name: {name:?}")))
 }
 
 /// Adds `Pattern`, `Event` and `note_to_midi` to the module.

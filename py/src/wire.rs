@@ -12,12 +12,10 @@ use rosc::{OscPacket, OscType};
 /// Raises ValueError when the request is malformed or fails validation.
 #[pyfunction]
 fn encode_request_json<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyBytes>> {
-    let req: Request = serde_json::from_str(json)
-        .map_err(|e| PyValueError::new_err(format!("bad request: {e}")))?;
+    let req: Request = serde_json::from_str(json).map_err(|e| PyValueError::new_err(format!("bad request: {e}")))?;
     let msg = encode_request(&req);
     // Validate exactly as krd will, so a bad value fails here with the engine's own message.
-    kr_osc::decode_request(&msg, &kr_osc::Limits::default())
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    kr_osc::decode_request(&msg, &kr_osc::Limits::default()).map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok(PyBytes::new(py, &to_bytes(&OscPacket::Message(msg))))
 }
 
@@ -37,18 +35,14 @@ fn arg_to_py(py: Python<'_>, a: &OscType) -> PyResult<Py<PyAny>> {
 /// Decode an OSC packet into a list of `(address, [args])` (bundles flattened).
 #[pyfunction]
 fn decode_packet<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyList>> {
-    let packet = kr_osc::decode_packet(data, &kr_osc::Limits::default())
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let packet =
+        kr_osc::decode_packet(data, &kr_osc::Limits::default()).map_err(|e| PyValueError::new_err(e.to_string()))?;
     let out = PyList::empty(py);
     let mut stack = vec![packet];
     while let Some(p) = stack.pop() {
         match p {
             OscPacket::Message(m) => {
-                let args = m
-                    .args
-                    .iter()
-                    .map(|a| arg_to_py(py, a))
-                    .collect::<PyResult<Vec<_>>>()?;
+                let args = m.args.iter().map(|a| arg_to_py(py, a)).collect::<PyResult<Vec<_>>>()?;
                 out.append((m.addr, args))?;
             }
             OscPacket::Bundle(b) => stack.extend(b.content.into_iter().rev()),

@@ -36,13 +36,7 @@ pub struct NodeState {
 
 impl NodeState {
     /// Allocate all buffers up front (control thread).
-    pub fn new(
-        voices: Vec<VoiceState>,
-        inputs: usize,
-        outputs: usize,
-        gate: Option<u16>,
-        gain: f32,
-    ) -> NodeState {
+    pub fn new(voices: Vec<VoiceState>, inputs: usize, outputs: usize, gate: Option<u16>, gain: f32) -> NodeState {
         let bufs = |n: usize| (0..n).map(|_| vec![0.0f32; MAX_BLOCK]).collect::<Vec<_>>();
         NodeState {
             voices,

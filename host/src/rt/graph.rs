@@ -1,6 +1,7 @@
 //! The immutable, flat real-time graph built by the control thread.
 
 use super::cell::NodeCell;
+use super::tap::RtTap;
 use basedrop::Shared;
 use jack::{Port, Unowned};
 
@@ -14,6 +15,8 @@ pub struct RtNode {
     pub sends: Box<[(usize, f32)]>,
     pub out_ports: Box<[Port<Unowned>]>,
     pub in_ports: Box<[Port<Unowned>]>,
+    /// False while other nodes are soloed and this one is neither soloed nor fed by one.
+    pub to_master: bool,
 }
 
 /// Nodes in topological order plus a key → position table.
@@ -23,26 +26,18 @@ pub struct RtGraph {
     pub index: Vec<(u32, usize)>,
     /// Increases with each graph the control thread builds.
     pub generation: u64,
-    /// Whether any node is soloed (then only soloed nodes reach master).
-    pub solo: Box<[bool]>,
+    /// Recordings in progress.
+    pub taps: Vec<RtTap>,
 }
 
 impl RtGraph {
     pub fn empty() -> RtGraph {
-        RtGraph {
-            nodes: Vec::new(),
-            index: Vec::new(),
-            generation: 0,
-            solo: Box::new([]),
-        }
+        RtGraph { nodes: Vec::new(), index: Vec::new(), generation: 0, taps: Vec::new() }
     }
 
     /// Position of node `key`, if it is in this graph.
     #[inline]
     pub fn position(&self, key: u32) -> Option<usize> {
-        self.index
-            .binary_search_by_key(&key, |e| e.0)
-            .ok()
-            .map(|i| self.index[i].1)
+        self.index.binary_search_by_key(&key, |e| e.0).ok().map(|i| self.index[i].1)
     }
 }

@@ -4,6 +4,7 @@
 use super::cell::{NodeState, VoiceState};
 use super::event::{RtEvent, RtEventKind, ALL_VOICES};
 use super::graph::RtGraph;
+use super::tap::TapSource;
 use basedrop::{Collector, Handle, Owned};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
@@ -34,10 +35,7 @@ pub struct EngineTelemetry {
 
 impl EngineTelemetry {
     pub fn load(&self) -> (f32, f32) {
-        (
-            f32::from_bits(self.load_mean.load(Relaxed)),
-            f32::from_bits(self.load_peak.load(Relaxed)),
-        )
+        (f32::from_bits(self.load_mean.load(Relaxed)), f32::from_bits(self.load_peak.load(Relaxed)))
     }
 }
 
@@ -85,11 +83,7 @@ pub struct AudioEngine {
 
 impl AudioEngine {
     /// Make an engine and the control thread's link to it.
-    pub fn new(
-        collector: &Collector,
-        sample_rate: u32,
-        master_gain: f32,
-    ) -> (AudioEngine, AudioLink) {
+    pub fn new(collector: &Collector, sample_rate: u32, master_gain: f32) -> (AudioEngine, AudioLink) {
         let (gp, gc) = rtrb::RingBuffer::new(64);
         let (ep, ec) = rtrb::RingBuffer::new(EVENT_CAPACITY);
         let telemetry = Arc::new(EngineTelemetry::default());
@@ -107,12 +101,7 @@ impl AudioEngine {
             master_buf: [vec![0.0; MAX_BLOCK], vec![0.0; MAX_BLOCK]],
             telemetry: Arc::clone(&telemetry),
         };
-        let link = AudioLink {
-            graphs: gp,
-            events: ep,
-            telemetry,
-            handle: collector.handle(),
-        };
+        let link = AudioLink { graphs: gp, events: ep, telemetry, handle: collector.handle() };
         (engine, link)
     }
 
@@ -135,19 +124,14 @@ impl AudioEngine {
     pub fn process(&mut self, frames: usize, io: BlockIo<'_>) {
         let started = std::time::Instant::now();
         self.swap_graph();
-        let BlockIo {
-            master,
-            jack_frames,
-        } = io;
+        let BlockIo { master, jack_frames } = io;
         let [left, right] = master;
         let mut done = 0;
         while done < frames {
             let n = (frames - done).min(MAX_BLOCK);
             self.take_events();
             self.process_chunk(n, done, jack_frames);
-            let end = (n)
-                .min(left.len().saturating_sub(done))
-                .min(right.len().saturating_sub(done));
+            let end = (n).min(left.len().saturating_sub(done)).min(right.len().saturating_sub(done));
             left[done..done + end].copy_from_slice(&self.master_buf[0][..end]);
             right[done..done + end].copy_from_slice(&self.master_buf[1][..end]);
             self.frame += n as u64;
@@ -159,12 +143,8 @@ impl AudioEngine {
         if period > 0.0 {
             let load = started.elapsed().as_secs_f32() / period;
             let (mean, peak) = self.telemetry.load();
-            self.telemetry
-                .load_mean
-                .store((mean + (load - mean) * 0.05).to_bits(), Relaxed);
-            self.telemetry
-                .load_peak
-                .store(peak.max(load).to_bits(), Relaxed);
+            self.telemetry.load_mean.store((mean + (load - mean) * 0.05).to_bits(), Relaxed);
+            self.telemetry.load_peak.store(peak.max(load).to_bits(), Relaxed);
         }
     }
 
@@ -172,9 +152,7 @@ impl AudioEngine {
         while let Ok(g) = self.graphs.pop() {
             // The old graph's drop is deferred to the collector (control thread): no free here.
             self.graph = g;
-            self.telemetry
-                .generation
-                .store(self.graph.generation, Relaxed);
+            self.telemetry.generation.store(self.graph.generation, Relaxed);
         }
     }
 
@@ -228,7 +206,7 @@ impl AudioEngine {
             b[..n].fill(0.0);
         }
         let events = &self.pending[..due];
-        for node in graph.nodes.iter() {
+        for (pos, node) in graph.nodes.iter().enumerate() {
             // SAFETY: audio thread; this is the only live reference to this node's cell (sends
             // below take references to *other* cells, never this one: cycles are refused).
             let st = unsafe { node.cell.state() };
@@ -237,9 +215,7 @@ impl AudioEngine {
                     // SAFETY: the port is registered for as long as a graph holding it can be in
                     // use (the control thread unregisters only after the swap is confirmed); JACK
                     // buffers hold `jf` frames and `offset + n <= jf`.
-                    let buf = unsafe {
-                        std::slice::from_raw_parts(port.buffer(jf) as *const f32, jf as usize)
-                    };
+                    let buf = unsafe { std::slice::from_raw_parts(port.buffer(jf) as *const f32, jf as usize) };
                     for (d, s) in st.input[ch][..n].iter_mut().zip(&buf[offset..offset + n]) {
                         *d += *s;
                     }
@@ -255,13 +231,15 @@ impl AudioEngine {
             if let Some(jf) = jack_frames {
                 for (ch, port) in node.out_ports.iter().enumerate().take(st.outputs) {
                     // SAFETY: as for the input ports above.
-                    let buf = unsafe {
-                        std::slice::from_raw_parts_mut(port.buffer(jf) as *mut f32, jf as usize)
-                    };
+                    let buf = unsafe { std::slice::from_raw_parts_mut(port.buffer(jf) as *mut f32, jf as usize) };
                     buf[offset..offset + n].copy_from_slice(&st.post[ch][..n]);
                 }
             }
-            if node_reaches_master(graph, node.key) {
+            for tap in graph.taps.iter().filter(|t| t.source == TapSource::Node(pos)) {
+                // SAFETY: audio thread; tap cells are referenced only from this graph.
+                unsafe { tap.cell.write(&st.post, start, n) };
+            }
+            if node.to_master {
                 mix_to_master(&mut self.master_buf, st, n);
             }
             for &(target, level) in node.sends.iter() {
@@ -278,21 +256,14 @@ impl AudioEngine {
             self.master_gain += (self.master_target - self.master_gain) * coef;
             for b in &mut self.master_buf {
                 let v = b[i] * self.master_gain;
-                b[i] = if v.is_finite() {
-                    v.clamp(-SAFETY_CLIP, SAFETY_CLIP)
-                } else {
-                    0.0
-                };
+                b[i] = if v.is_finite() { v.clamp(-SAFETY_CLIP, SAFETY_CLIP) } else { 0.0 };
             }
         }
+        for tap in graph.taps.iter().filter(|t| t.source == TapSource::Master) {
+            // SAFETY: audio thread; tap cells are referenced only from this graph.
+            unsafe { tap.cell.write(&self.master_buf, start, n) };
+        }
         self.pending.drain(..due);
-    }
-}
-
-fn node_reaches_master(graph: &RtGraph, key: u32) -> bool {
-    match graph.position(key) {
-        Some(i) => graph.solo.get(i).copied().unwrap_or(true),
-        None => false,
     }
 }
 
@@ -301,20 +272,10 @@ fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n:
     for b in &mut st.mix {
         b[..n].fill(0.0);
     }
-    let NodeState {
-        voices,
-        input,
-        mix,
-        scratch,
-        gate,
-        ..
-    } = st;
+    let NodeState { voices, input, mix, scratch, gate, .. } = st;
     for (v, voice) in voices.iter_mut().enumerate() {
         let mut pos = 0usize;
-        for ev in events
-            .iter()
-            .filter(|e| e.node == key && (e.voice == ALL_VOICES || e.voice as usize == v))
-        {
+        for ev in events.iter().filter(|e| e.node == key && (e.voice == ALL_VOICES || e.voice as usize == v)) {
             let at = (ev.frame.saturating_sub(start) as usize).min(n);
             if at > pos {
                 run(voice, input, scratch, pos, at);
@@ -367,20 +328,13 @@ fn apply_event(voice: &mut VoiceState, gate: Option<u16>, kind: RtEventKind) {
 
 /// Compute one voice over frames `[from, to)` of the chunk into `scratch`.
 #[inline]
-fn run(
-    voice: &mut VoiceState,
-    input: &[Vec<f32>],
-    scratch: &mut [Vec<f32>],
-    from: usize,
-    to: usize,
-) {
+fn run(voice: &mut VoiceState, input: &[Vec<f32>], scratch: &mut [Vec<f32>], from: usize, to: usize) {
     let (ni, no) = (input.len(), scratch.len());
     let mut ins: [&[f32]; kr_faust::MAX_CHANNELS] = [&[]; kr_faust::MAX_CHANNELS];
     for (slot, b) in ins.iter_mut().zip(input) {
         *slot = &b[from..to];
     }
-    let mut outs: [&mut [f32]; kr_faust::MAX_CHANNELS] =
-        std::array::from_fn(|_| <&mut [f32]>::default());
+    let mut outs: [&mut [f32]; kr_faust::MAX_CHANNELS] = std::array::from_fn(|_| <&mut [f32]>::default());
     for (slot, b) in outs.iter_mut().zip(scratch.iter_mut()) {
         *slot = &mut b[from..to];
     }
@@ -402,16 +356,9 @@ fn crossfade(st: &mut NodeState, old: &mut NodeState, key: u32, start: u64, n: u
     compute_node(old, key, &[], start, n);
     for i in 0..n {
         let x = ((st.fade_pos as f32 + i as f32) / st.fade_len.max(1) as f32).min(1.0);
-        let (w_new, w_old) = (
-            (x * std::f32::consts::FRAC_PI_2).sin(),
-            (x * std::f32::consts::FRAC_PI_2).cos(),
-        );
+        let (w_new, w_old) = ((x * std::f32::consts::FRAC_PI_2).sin(), (x * std::f32::consts::FRAC_PI_2).cos());
         for ch in 0..st.outputs {
-            let o = if old.outputs > 0 {
-                old.mix[ch % old.outputs][i]
-            } else {
-                0.0
-            };
+            let o = if old.outputs > 0 { old.mix[ch % old.outputs][i] } else { 0.0 };
             st.mix[ch][i] = st.mix[ch][i] * w_new + o * w_old;
         }
     }

@@ -9,19 +9,13 @@ use crate::time::from_f64;
 use crate::value::Value;
 
 impl Ir {
-    pub(super) fn build(
-        &self,
-        path: &str,
-        ext: &dyn Fn(u64) -> Option<Pattern>,
-    ) -> Result<Pattern, IrError> {
+    pub(super) fn build(&self, path: &str, ext: &dyn Fn(u64) -> Option<Pattern>) -> Result<Pattern, IrError> {
         use Ir::*;
         let b = |name: &str, ir: &Ir| ir.build(&format!("{path}.{name}"), ext);
         Ok(match self {
             Silence => silence(),
             Pure { value } => pure(value.clone()),
-            Mini { src } => {
-                crate::mini::mini(src).map_err(|e| IrError::new(path, e.to_string()))?
-            }
+            Mini { src } => crate::mini::mini(src).map_err(|e| IrError::new(path, e.to_string()))?,
             Seq { pats } => fastcat(build_all(path, pats, ext)?),
             Cat { pats } => slowcat(build_all(path, pats, ext)?),
             Stack { pats } => stack(build_all(path, pats, ext)?),
@@ -54,25 +48,14 @@ impl Ir {
             Iter { n, pat } => b("pat", pat)?.iter_p(&b("n", n)?),
             IterBack { n, pat } => b("pat", pat)?.iter_back_p(&b("n", n)?),
             Palindrome { pat } => b("pat", pat)?.palindrome(),
-            FirstOf { n, then, base } => {
-                b("base", base)?.first_of_p(&b("n", n)?, &b("then", then)?)
-            }
+            FirstOf { n, then, base } => b("base", base)?.first_of_p(&b("n", n)?, &b("then", then)?),
             LastOf { n, then, base } => b("base", base)?.last_of_p(&b("n", n)?, &b("then", then)?),
-            Euclid {
-                pulses,
-                steps,
-                rotation,
-                pat,
-            } => b("pat", pat)?.euclid_p(
-                &b("pulses", pulses)?,
-                &b("steps", steps)?,
-                &b("rotation", rotation)?,
-            ),
+            Euclid { pulses, steps, rotation, pat } => {
+                b("pat", pat)?.euclid_p(&b("pulses", pulses)?, &b("steps", steps)?, &b("rotation", rotation)?)
+            }
             Struct { bools, pat } => b("pat", pat)?.struct_(&b("bools", bools)?),
             Mask { bools, pat } => b("pat", pat)?.mask(&b("bools", bools)?),
-            SwingBy { amount, n, pat } => {
-                b("pat", pat)?.swing_by(&b("amount", amount)?, &b("n", n)?)
-            }
+            SwingBy { amount, n, pat } => b("pat", pat)?.swing_by(&b("amount", amount)?, &b("n", n)?),
             DegradeBy { amount, pat } => b("pat", pat)?.degrade_by_p(&b("amount", amount)?),
             UndegradeBy { amount, pat } => b("pat", pat)?.undegrade_by_p(&b("amount", amount)?),
             SometimesBy { prob, then, base } => {
@@ -96,21 +79,13 @@ impl Ir {
                 crate::ops::args::with_num_arg(&b("n", n)?, move |n| p.repeat_cycles(n as i64))
             }
             Notes { pat } => b("pat", pat)?.fmap(as_note),
-            Opaque { id } => ext(*id)
-                .ok_or_else(|| IrError::new(path, format!("unknown opaque pattern {id}")))?,
+            Opaque { id } => ext(*id).ok_or_else(|| IrError::new(path, format!("unknown opaque pattern {id}")))?,
         })
     }
 }
 
-fn build_all(
-    path: &str,
-    pats: &[Ir],
-    ext: &dyn Fn(u64) -> Option<Pattern>,
-) -> Result<Vec<Pattern>, IrError> {
-    pats.iter()
-        .enumerate()
-        .map(|(i, p)| p.build(&format!("{path}.pats[{i}]"), ext))
-        .collect()
+fn build_all(path: &str, pats: &[Ir], ext: &dyn Fn(u64) -> Option<Pattern>) -> Result<Vec<Pattern>, IrError> {
+    pats.iter().enumerate().map(|(i, p)| p.build(&format!("{path}.pats[{i}]"), ext)).collect()
 }
 
 /// The seed API's reading of a value as a note: numbers and note names become

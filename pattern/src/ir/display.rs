@@ -12,10 +12,7 @@ fn value(v: &Value) -> String {
         Value::Str(s) => format!("'{s}'"),
         Value::Bool(b) => if *b { "True" } else { "False" }.to_string(),
         Value::Map(m) => {
-            let inner: Vec<String> = m
-                .iter()
-                .map(|(k, v)| format!("'{k}': {}", value(v)))
-                .collect();
+            let inner: Vec<String> = m.iter().map(|(k, v)| format!("'{k}': {}", value(v))).collect();
             format!("{{{}}}", inner.join(", "))
         }
     }
@@ -34,10 +31,7 @@ impl Display for Arg<'_> {
 }
 
 fn list(pats: &[Ir]) -> String {
-    pats.iter()
-        .map(|p| format!("{}", Arg(p)))
-        .collect::<Vec<_>>()
-        .join(", ")
+    pats.iter().map(|p| format!("{}", Arg(p))).collect::<Vec<_>>().join(", ")
 }
 
 impl Display for Ir {
@@ -51,10 +45,7 @@ impl Display for Ir {
             Cat { pats } => write!(f, "cat({})", list(pats)),
             Stack { pats } => write!(f, "stack({})", list(pats)),
             Timecat { parts } => {
-                let inner: Vec<String> = parts
-                    .iter()
-                    .map(|p| format!("({}, {})", fmt_num(p.w), Arg(&p.p)))
-                    .collect();
+                let inner: Vec<String> = parts.iter().map(|p| format!("({}, {})", fmt_num(p.w), Arg(&p.p))).collect();
                 write!(f, "timecat({})", inner.join(", "))
             }
             Signal { kind } => f.write_str(match kind {
@@ -80,22 +71,11 @@ impl Display for Ir {
             Palindrome { pat } => write!(f, "{pat}.palindrome()"),
             FirstOf { n, then, base } => write!(f, "{base}.first_of({}, then={then})", Arg(n)),
             LastOf { n, then, base } => write!(f, "{base}.last_of({}, then={then})", Arg(n)),
-            Euclid {
-                pulses,
-                steps,
-                rotation,
-                pat,
-            } => {
+            Euclid { pulses, steps, rotation, pat } => {
                 if matches!(rotation.as_ref(), Pure { value: Value::Num(x) } if *x == 0.0) {
                     write!(f, "{pat}.euclid({}, {})", Arg(pulses), Arg(steps))
                 } else {
-                    write!(
-                        f,
-                        "{pat}.euclid_rot({}, {}, {})",
-                        Arg(pulses),
-                        Arg(steps),
-                        Arg(rotation)
-                    )
+                    write!(f, "{pat}.euclid_rot({}, {}, {})", Arg(pulses), Arg(steps), Arg(rotation))
                 }
             }
             Struct { bools, pat } => write!(f, "{pat}.struct({})", Arg(bools)),

@@ -104,58 +104,29 @@ pub enum Ir {
     /// Forwards, then backwards.
     Palindrome { pat: Box<Ir> },
     /// `then` in the first of every `n` cycles, else `base` (`every`).
-    FirstOf {
-        n: Box<Ir>,
-        then: Box<Ir>,
-        base: Box<Ir>,
-    },
+    FirstOf { n: Box<Ir>, then: Box<Ir>, base: Box<Ir> },
     /// `then` in the last of every `n` cycles, else `base`.
-    LastOf {
-        n: Box<Ir>,
-        then: Box<Ir>,
-        base: Box<Ir>,
-    },
+    LastOf { n: Box<Ir>, then: Box<Ir>, base: Box<Ir> },
     /// Euclidean rhythm.
-    Euclid {
-        pulses: Box<Ir>,
-        steps: Box<Ir>,
-        rotation: Box<Ir>,
-        pat: Box<Ir>,
-    },
+    Euclid { pulses: Box<Ir>, steps: Box<Ir>, rotation: Box<Ir>, pat: Box<Ir> },
     /// Structure from `bools` (truthy events only).
     Struct { bools: Box<Ir>, pat: Box<Ir> },
     /// Keep `pat` where `bools` is truthy.
     Mask { bools: Box<Ir>, pat: Box<Ir> },
     /// `inside(n, late(seq(0, amount/2)))`.
-    SwingBy {
-        amount: Box<Ir>,
-        n: Box<Ir>,
-        pat: Box<Ir>,
-    },
+    SwingBy { amount: Box<Ir>, n: Box<Ir>, pat: Box<Ir> },
     /// Remove events with probability `amount`.
     DegradeBy { amount: Box<Ir>, pat: Box<Ir> },
     /// Keep events with probability `amount`, complement of `degrade_by(1 - amount)`.
     UndegradeBy { amount: Box<Ir>, pat: Box<Ir> },
     /// `then` (= `f(base)`) with probability `prob`, else `base`.
-    SometimesBy {
-        prob: Box<Ir>,
-        then: Box<Ir>,
-        base: Box<Ir>,
-    },
+    SometimesBy { prob: Box<Ir>, then: Box<Ir>, base: Box<Ir> },
     /// Random seed for everything inside.
     Seed { seed: Box<Ir>, pat: Box<Ir> },
     /// Scale 0..1 to `lo..hi`.
-    Range {
-        lo: Box<Ir>,
-        hi: Box<Ir>,
-        pat: Box<Ir>,
-    },
+    Range { lo: Box<Ir>, hi: Box<Ir>, pat: Box<Ir> },
     /// Arithmetic with a patterned operand, structure from `pat`.
-    Arith {
-        arith: Op,
-        pat: Box<Ir>,
-        other: Box<Ir>,
-    },
+    Arith { arith: Op, pat: Box<Ir>, other: Box<Ir> },
     /// Each value becomes `{name: value}`.
     Control { name: String, pat: Box<Ir> },
     /// Note names become MIDI numbers (also inside maps' `note`).
@@ -187,10 +158,7 @@ pub struct IrError {
 
 impl IrError {
     pub(crate) fn new(path: &str, msg: impl Into<String>) -> Self {
-        IrError {
-            path: path.to_string(),
-            msg: msg.into(),
-        }
+        IrError { path: path.to_string(), msg: msg.into() }
     }
 }
 
@@ -213,31 +181,23 @@ impl Ir {
         if s.len() > 4 * 1024 * 1024 {
             return Err(IrError::new("$", "IR larger than 4 MiB"));
         }
-        let v: serde_json::Value =
-            serde_json::from_str(s).map_err(|e| IrError::new("$", format!("bad JSON: {e}")))?;
+        let v: serde_json::Value = serde_json::from_str(s).map_err(|e| IrError::new("$", format!("bad JSON: {e}")))?;
         match v.get("v").and_then(serde_json::Value::as_u64) {
             Some(n) if n == u64::from(VERSION) => {}
             Some(n) => {
-                return Err(IrError::new(
-                    "v",
-                    format!("unsupported IR version {n} (this engine reads {VERSION})"),
-                ))
+                return Err(IrError::new("v", format!("unsupported IR version {n} (this engine reads {VERSION})")))
             }
             None => return Err(IrError::new("v", "missing version field \"v\"")),
         }
-        let env: Envelope = serde_json::from_value(v)
-            .map_err(|e| IrError::new("p", format!("bad pattern node: {e}")))?;
+        let env: Envelope =
+            serde_json::from_value(v).map_err(|e| IrError::new("p", format!("bad pattern node: {e}")))?;
         env.p.validate()?;
         Ok(env.p)
     }
 
     /// Encodes as `{"v":1,"p":...}`.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(&EnvelopeRef {
-            v: VERSION,
-            p: self,
-        })
-        .unwrap_or_default()
+        serde_json::to_string(&EnvelopeRef { v: VERSION, p: self }).unwrap_or_default()
     }
 
     /// Checks limits (depth, node count, string sizes), that numbers are finite, that constant
@@ -255,10 +215,7 @@ impl Ir {
 
     /// Compiles a tree that may hold [`Ir::Opaque`] leaves, resolved by `ext`. Used by the
     /// Python binding to compile one new node over already-compiled children.
-    pub fn to_pattern_with(
-        &self,
-        ext: &dyn Fn(u64) -> Option<Pattern>,
-    ) -> Result<Pattern, IrError> {
+    pub fn to_pattern_with(&self, ext: &dyn Fn(u64) -> Option<Pattern>) -> Result<Pattern, IrError> {
         let mut count = 0;
         self.check("p", 1, &mut count, true)?;
         self.build("p", ext)
@@ -278,9 +235,7 @@ impl Ir {
         use Ir::*;
         match self {
             Silence | Pure { .. } | Mini { .. } | Signal { .. } | Opaque { .. } => vec![],
-            Seq { pats } | Cat { pats } | Stack { pats } => {
-                pats.iter().map(|p| ("pats", p)).collect()
-            }
+            Seq { pats } | Cat { pats } | Stack { pats } => pats.iter().map(|p| ("pats", p)).collect(),
             Timecat { parts } => parts.iter().map(|p| ("parts", &p.p)).collect(),
             Irand { n } | Run { n } => vec![("n", n)],
             Fast { factor, pat } | Slow { factor, pat } | Ply { factor, pat } => {
@@ -289,26 +244,15 @@ impl Ir {
             Early { by, pat } | Late { by, pat } => vec![("by", by), ("pat", pat)],
             Rev { pat } | Palindrome { pat } | ToMidi { pat } | Notes { pat } => vec![("pat", pat)],
             Compress { pat, .. } | Zoom { pat, .. } | Control { pat, .. } => vec![("pat", pat)],
-            Segment { n, pat }
-            | Iter { n, pat }
-            | IterBack { n, pat }
-            | RepeatCycles { n, pat } => {
+            Segment { n, pat } | Iter { n, pat } | IterBack { n, pat } | RepeatCycles { n, pat } => {
                 vec![("n", n), ("pat", pat)]
             }
             FirstOf { n, then, base } | LastOf { n, then, base } => {
                 vec![("n", n), ("then", then), ("base", base)]
             }
-            Euclid {
-                pulses,
-                steps,
-                rotation,
-                pat,
-            } => vec![
-                ("pulses", pulses),
-                ("steps", steps),
-                ("rotation", rotation),
-                ("pat", pat),
-            ],
+            Euclid { pulses, steps, rotation, pat } => {
+                vec![("pulses", pulses), ("steps", steps), ("rotation", rotation), ("pat", pat)]
+            }
             Struct { bools, pat } | Mask { bools, pat } => vec![("bools", bools), ("pat", pat)],
             SwingBy { amount, n, pat } => vec![("amount", amount), ("n", n), ("pat", pat)],
             DegradeBy { amount, pat } | UndegradeBy { amount, pat } => {
@@ -328,15 +272,11 @@ impl Ir {
 impl Ir {
     /// `{"op":"pure","value":x}` for a number.
     pub fn num(x: f64) -> Ir {
-        Ir::Pure {
-            value: Value::Num(x),
-        }
+        Ir::Pure { value: Value::Num(x) }
     }
 
     /// `{"op":"mini","src":...}`.
     pub fn mini(src: &str) -> Ir {
-        Ir::Mini {
-            src: src.to_string(),
-        }
+        Ir::Mini { src: src.to_string() }
     }
 }

@@ -4,22 +4,13 @@ use super::{Ir, IrError, MAX_DEPTH, MAX_FACTOR, MAX_NODES, MAX_STR};
 use crate::value::Value;
 
 impl Ir {
-    pub(super) fn check(
-        &self,
-        path: &str,
-        depth: usize,
-        count: &mut usize,
-        opaque: bool,
-    ) -> Result<(), IrError> {
+    pub(super) fn check(&self, path: &str, depth: usize, count: &mut usize, opaque: bool) -> Result<(), IrError> {
         *count += 1;
         if *count > MAX_NODES {
             return Err(IrError::new(path, format!("more than {MAX_NODES} nodes")));
         }
         if depth > MAX_DEPTH {
-            return Err(IrError::new(
-                path,
-                format!("deeper than {MAX_DEPTH} levels"),
-            ));
+            return Err(IrError::new(path, format!("deeper than {MAX_DEPTH} levels")));
         }
         match self {
             Ir::Opaque { .. } if !opaque => {
@@ -32,10 +23,7 @@ impl Ir {
             Ir::Pure { value } => check_value(path, value, 0)?,
             Ir::Mini { src } => {
                 if src.len() > MAX_STR {
-                    return Err(IrError::new(
-                        path,
-                        format!("mini source longer than {MAX_STR}"),
-                    ));
+                    return Err(IrError::new(path, format!("mini source longer than {MAX_STR}")));
                 }
                 crate::mini::parse(src).map_err(|e| IrError::new(path, e.to_string()))?;
             }
@@ -53,11 +41,7 @@ impl Ir {
                 }
             }
             Ir::Compress { begin, end, .. } | Ir::Zoom { begin, end, .. }
-                if !(begin.is_finite()
-                    && end.is_finite()
-                    && *begin >= 0.0
-                    && end <= &1.0
-                    && begin < end) =>
+                if !(begin.is_finite() && end.is_finite() && *begin >= 0.0 && end <= &1.0 && begin < end) =>
             {
                 return Err(IrError::new(path, "need 0 <= begin < end <= 1"));
             }
@@ -90,9 +74,7 @@ fn check_value(path: &str, v: &Value, depth: usize) -> Result<(), IrError> {
         return Err(IrError::new(path, "value nested too deeply"));
     }
     match v {
-        Value::Num(x) if !x.is_finite() => {
-            Err(IrError::new(path, format!("number not finite: {x}")))
-        }
+        Value::Num(x) if !x.is_finite() => Err(IrError::new(path, format!("number not finite: {x}"))),
         Value::Str(s) if s.len() > MAX_STR => Err(IrError::new(path, "string too long")),
         Value::Map(m) => {
             if m.len() > 256 {
@@ -116,14 +98,8 @@ fn check_positive(path: &str, ir: &Ir) -> Result<(), IrError> {
     if let Ir::Pure { value } = ir {
         match value.as_f64() {
             Some(x) if x.is_finite() && x > 0.0 && x <= MAX_FACTOR => Ok(()),
-            Some(x) => Err(IrError::new(
-                path,
-                format!("must be a positive number up to {MAX_FACTOR}, got {x}"),
-            )),
-            None => Err(IrError::new(
-                path,
-                format!("must be a number, got {}", value.short()),
-            )),
+            Some(x) => Err(IrError::new(path, format!("must be a positive number up to {MAX_FACTOR}, got {x}"))),
+            None => Err(IrError::new(path, format!("must be a number, got {}", value.short()))),
         }
     } else {
         Ok(())

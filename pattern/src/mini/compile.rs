@@ -26,10 +26,9 @@ pub fn compile(node: &Node) -> Pattern {
         Node::Rest => silence(),
         Node::Seq(steps) => compile_seq(steps),
         Node::Stack(layers) => stack(layers.iter().map(compile).collect()),
-        Node::Rand(opts, seed) => choose_in_with(
-            &seeded_rand(*seed).segment(int(1)),
-            opts.iter().map(compile).collect(),
-        ),
+        Node::Rand(opts, seed) => {
+            choose_in_with(&seeded_rand(*seed).segment(int(1)), opts.iter().map(compile).collect())
+        }
         Node::Feet(feet) => fastcat(feet.iter().map(compile).collect()),
         Node::Alt(inner) => match inner.as_ref() {
             Node::Stack(layers) => stack(layers.iter().map(alt_layer).collect()),
@@ -42,9 +41,9 @@ pub fn compile(node: &Node) -> Pattern {
             };
             let steps_pat = match steps {
                 Some(s) => compile(s),
-                None => pure(crate::value::Value::Num(crate::time::to_f64(
-                    layers.first().map_or(int(1), |l| l.weight()),
-                ))),
+                None => {
+                    pure(crate::value::Value::Num(crate::time::to_f64(layers.first().map_or(int(1), |l| l.weight()))))
+                }
             };
             stack(
                 layers
@@ -71,13 +70,7 @@ fn alt_layer(node: &Node) -> Pattern {
 fn compile_seq(steps: &[Step]) -> Pattern {
     let pats: Vec<Pattern> = steps.iter().map(compile_step).collect();
     if steps.iter().any(|s| s.weighted) {
-        timecat(
-            steps
-                .iter()
-                .map(|s| s.weight)
-                .zip(pats)
-                .collect::<Vec<(Time, Pattern)>>(),
-        )
+        timecat(steps.iter().map(|s| s.weight).zip(pats).collect::<Vec<(Time, Pattern)>>())
     } else {
         fastcat(pats)
     }

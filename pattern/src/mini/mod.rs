@@ -25,20 +25,14 @@ pub struct ParseError {
 impl ParseError {
     /// A new error.
     pub fn new(col: usize, msg: impl Into<String>) -> Self {
-        ParseError {
-            col,
-            msg: msg.into(),
-        }
+        ParseError { col, msg: msg.into() }
     }
 }
 
 /// Parses mini-notation into its AST.
 pub fn parse(src: &str) -> Result<parser::Node, ParseError> {
     if src.len() > MAX_LEN {
-        return Err(ParseError::new(
-            1,
-            format!("longer than {MAX_LEN} bytes ({} bytes)", src.len()),
-        ));
+        return Err(ParseError::new(1, format!("longer than {MAX_LEN} bytes ({} bytes)", src.len())));
     }
     let toks = lexer::lex(src)?;
     let end_col = src.chars().count() + 1;

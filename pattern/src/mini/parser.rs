@@ -80,13 +80,7 @@ const MAX_REPLICATE: u32 = 1024;
 impl<'a> Parser<'a> {
     /// A parser over `toks`; `end_col` is the column just past the source.
     pub fn new(toks: &'a [Token], end_col: usize) -> Self {
-        Parser {
-            toks,
-            pos: 0,
-            depth: 0,
-            seed: 0,
-            end_col,
-        }
+        Parser { toks, pos: 0, depth: 0, seed: 0, end_col }
     }
 
     fn peek(&self) -> Option<&Token> {
@@ -225,12 +219,7 @@ impl<'a> Parser<'a> {
     /// A step: a term followed by modifiers.
     fn parse_step(&mut self) -> Result<Step, ParseError> {
         let node = self.parse_term()?;
-        let mut step = Step {
-            node,
-            weight: Time::from_integer(1),
-            weighted: false,
-            ops: Vec::new(),
-        };
+        let mut step = Step { node, weight: Time::from_integer(1), weighted: false, ops: Vec::new() };
         while let Some(t) = self.peek().cloned() {
             if t.spaced && !matches!(t.tok, Tok::Star | Tok::Slash | Tok::At | Tok::Percent) {
                 break;
@@ -260,9 +249,10 @@ impl<'a> Parser<'a> {
                 }
                 Tok::Bang => {
                     // `!n` (adjacent number) replicates; a bare `!` is handled by the sequence.
-                    let next_is_num = self.toks.get(self.pos + 1).is_some_and(|n| {
-                        !n.spaced && matches!(&n.tok, Tok::Word(w) if w.parse::<u32>().is_ok())
-                    });
+                    let next_is_num = self
+                        .toks
+                        .get(self.pos + 1)
+                        .is_some_and(|n| !n.spaced && matches!(&n.tok, Tok::Word(w) if w.parse::<u32>().is_ok()));
                     if !next_is_num {
                         break;
                     }
@@ -279,12 +269,7 @@ impl<'a> Parser<'a> {
                 Tok::Question => {
                     self.pos += 1;
                     let mut amount = 0.5;
-                    if let Some(Token {
-                        tok: Tok::Word(w),
-                        spaced: false,
-                        ..
-                    }) = self.peek()
-                    {
+                    if let Some(Token { tok: Tok::Word(w), spaced: false, .. }) = self.peek() {
                         if let Some(x) = parse_number(w) {
                             amount = x;
                             self.pos += 1;
@@ -298,11 +283,7 @@ impl<'a> Parser<'a> {
                     let k = self.parse_euclid_arg()?;
                     self.expect(&Tok::Comma, "',' in euclid (k,n)")?;
                     let n = self.parse_euclid_arg()?;
-                    let r = if self.eat(&Tok::Comma) {
-                        Some(self.parse_euclid_arg()?)
-                    } else {
-                        None
-                    };
+                    let r = if self.eat(&Tok::Comma) { Some(self.parse_euclid_arg()?) } else { None };
                     self.expect(&Tok::RParen, "')'")?;
                     step.ops.push(StepOp::Euclid(k, n, r));
                 }
@@ -330,9 +311,7 @@ impl<'a> Parser<'a> {
 
     fn parse_number(&mut self, what: &str) -> Result<f64, ParseError> {
         match self.peek() {
-            Some(Token {
-                tok: Tok::Word(w), ..
-            }) => match parse_number(w) {
+            Some(Token { tok: Tok::Word(w), .. }) => match parse_number(w) {
                 Some(x) => {
                     self.pos += 1;
                     Ok(x)
@@ -370,10 +349,7 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
                 let g = self.parse_group(Some(&Tok::RBrace))?;
                 self.expect(&Tok::RBrace, "'}'")?;
-                let steps = if self
-                    .peek()
-                    .is_some_and(|t| t.tok == Tok::Percent && !t.spaced)
-                {
+                let steps = if self.peek().is_some_and(|t| t.tok == Tok::Percent && !t.spaced) {
                     self.pos += 1;
                     Some(Box::new(self.parse_term()?))
                 } else {
@@ -392,10 +368,7 @@ pub fn parse_number(w: &str) -> Option<f64> {
     if body.is_empty() || !body.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
         return None;
     }
-    if !body
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+'))
-    {
+    if !body.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+')) {
         return None;
     }
     w.parse::<f64>().ok().filter(|x| x.is_finite())

@@ -17,15 +17,8 @@ pub fn with_arg(arg: &Pattern, f: impl Fn(&Value) -> Pattern + Send + Sync + 'st
 }
 
 /// Applies `f` to the values of several patterned arguments.
-pub fn with_args(
-    args: &[Pattern],
-    f: impl Fn(&[Value]) -> Pattern + Send + Sync + 'static,
-) -> Pattern {
-    if let Some(vals) = args
-        .iter()
-        .map(|a| a.as_pure().cloned())
-        .collect::<Option<Vec<Value>>>()
-    {
+pub fn with_args(args: &[Pattern], f: impl Fn(&[Value]) -> Pattern + Send + Sync + 'static) -> Pattern {
+    if let Some(vals) = args.iter().map(|a| a.as_pure().cloned()).collect::<Option<Vec<Value>>>() {
         return f(&vals);
     }
     let Some((first, rest)) = args.split_first() else {
@@ -60,10 +53,7 @@ pub fn time_of(v: &Value) -> Option<Time> {
 }
 
 /// Applies a time-taking `f` to a patterned time argument; unusable values give silence.
-pub fn with_time_arg(
-    arg: &Pattern,
-    f: impl Fn(Time) -> Pattern + Send + Sync + 'static,
-) -> Pattern {
+pub fn with_time_arg(arg: &Pattern, f: impl Fn(Time) -> Pattern + Send + Sync + 'static) -> Pattern {
     with_arg(arg, move |v| match time_of(v) {
         Some(t) => f(t),
         None => crate::constructors::silence(),

@@ -34,20 +34,15 @@ impl Pattern {
 
     /// Scales values from `[0, 1]` to `[lo, hi]`: `self * (hi - lo) + lo`.
     pub fn range_num(&self, lo: f64, hi: f64) -> Pattern {
-        self.fmap(move |v| {
-            v.apply(Op::Mul, &Value::Num(hi - lo))
-                .apply(Op::Add, &Value::Num(lo))
-        })
+        self.fmap(move |v| v.apply(Op::Mul, &Value::Num(hi - lo)).apply(Op::Add, &Value::Num(lo)))
     }
 
     /// `range` with patterned bounds.
     pub fn range(&self, lo: &Pattern, hi: &Pattern) -> Pattern {
         let p = self.clone();
-        with_args(&[lo.clone(), hi.clone()], move |v| {
-            match (v[0].as_f64(), v[1].as_f64()) {
-                (Some(lo), Some(hi)) => p.range_num(lo, hi),
-                _ => silence(),
-            }
+        with_args(&[lo.clone(), hi.clone()], move |v| match (v[0].as_f64(), v[1].as_f64()) {
+            (Some(lo), Some(hi)) => p.range_num(lo, hi),
+            _ => silence(),
         })
     }
 

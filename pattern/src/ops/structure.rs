@@ -36,19 +36,14 @@ impl Pattern {
     /// Euclid with patterned pulses, steps and rotation.
     pub fn euclid_p(&self, pulses: &Pattern, steps: &Pattern, rotation: &Pattern) -> Pattern {
         let p = self.clone();
-        with_args(
-            &[pulses.clone(), steps.clone(), rotation.clone()],
-            move |v| {
-                let ints: Option<Vec<i64>> = v
-                    .iter()
-                    .map(|x| x.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
-                    .collect();
-                match ints.as_deref() {
-                    Some([k, n, r]) => p.euclid_rot(*k, *n, *r),
-                    _ => silence(),
-                }
-            },
-        )
+        with_args(&[pulses.clone(), steps.clone(), rotation.clone()], move |v| {
+            let ints: Option<Vec<i64>> =
+                v.iter().map(|x| x.as_f64().filter(|f| f.is_finite()).map(|f| f as i64)).collect();
+            match ints.as_deref() {
+                Some([k, n, r]) => p.euclid_rot(*k, *n, *r),
+                _ => silence(),
+            }
+        })
     }
 }
 

@@ -23,8 +23,7 @@ impl Pattern {
         if factor.is_one() {
             return self.clone();
         }
-        self.with_query_time(move |t| t * factor)
-            .with_hap_time(move |t| t / factor)
+        self.with_query_time(move |t| t * factor).with_hap_time(move |t| t / factor)
     }
 
     /// Slows down by `factor`.
@@ -40,8 +39,7 @@ impl Pattern {
         if t.is_zero() {
             return self.clone();
         }
-        self.with_query_time(move |x| x + t)
-            .with_hap_time(move |x| x - t)
+        self.with_query_time(move |x| x + t).with_hap_time(move |x| x - t)
     }
 
     /// Shifts later in time by `t` cycles.
@@ -80,10 +78,7 @@ impl Pattern {
             let cycle = sam(st.span.begin);
             let next = cycle + int(1);
             let reflect = |s: Span| Span::new(cycle + next - s.end, cycle + next - s.begin);
-            p.query_span(st, reflect(st.span))
-                .into_iter()
-                .map(|h| h.with_span(reflect))
-                .collect()
+            p.query_span(st, reflect(st.span)).into_iter().map(|h| h.with_span(reflect)).collect()
         })
         .split_queries()
     }
@@ -112,12 +107,9 @@ impl Pattern {
                     let bp = ((begin - c) / factor).min(one);
                     let ep = ((end - c) / factor).min(one);
                     let part = Span::new(c + bp, c + ep);
-                    let whole = h.whole.map(|w| {
-                        Span::new(
-                            part.begin - (begin - w.begin) / factor,
-                            part.end + (w.end - end) / factor,
-                        )
-                    });
+                    let whole = h
+                        .whole
+                        .map(|w| Span::new(part.begin - (begin - w.begin) / factor, part.end + (w.end - end) / factor));
                     Hap::new(whole, part, h.value)
                 })
                 .collect()
@@ -341,10 +333,7 @@ impl Pattern {
             let cycle = sam(st.span.begin);
             let source = (cycle / int(n)).floor();
             let delta = cycle - source;
-            p.query_span(st, st.span.with_time(|t| t - delta))
-                .into_iter()
-                .map(|h| h.with_time(|t| t + delta))
-                .collect()
+            p.query_span(st, st.span.with_time(|t| t - delta)).into_iter().map(|h| h.with_time(|t| t + delta)).collect()
         })
         .split_queries()
     }

@@ -36,20 +36,14 @@ fn lex(s: &str) -> Vec<Tok> {
                 j += 1;
             }
             let text: String = c[i + 1..j].iter().collect();
-            out.push(if ch == '"' {
-                Tok::Dq(text)
-            } else {
-                Tok::Sq(text)
-            });
+            out.push(if ch == '"' { Tok::Dq(text) } else { Tok::Sq(text) });
             i = j + 1;
         } else if ch.is_ascii_digit() {
             let mut j = i;
             while j < c.len() && (c[j].is_ascii_digit() || c[j] == '.') {
                 j += 1;
             }
-            out.push(Tok::Num(
-                c[i..j].iter().collect::<String>().parse().unwrap(),
-            ));
+            out.push(Tok::Num(c[i..j].iter().collect::<String>().parse().unwrap()));
             i = j;
         } else if ch.is_alphabetic() || ch == '_' {
             let mut j = i;
@@ -102,9 +96,7 @@ impl P {
     }
     fn expr(&mut self) -> Expr {
         // lambda?
-        if let (Some(Tok::Ident(x)), Some(Tok::Arrow)) =
-            (self.t.get(self.i), self.t.get(self.i + 1))
-        {
+        if let (Some(Tok::Ident(x)), Some(Tok::Arrow)) = (self.t.get(self.i), self.t.get(self.i + 1)) {
             let x = x.clone();
             self.i += 2;
             let body = self.expr();
@@ -133,9 +125,7 @@ impl P {
     fn postfix(&mut self) -> Expr {
         let mut e = self.primary();
         while self.sym('.') {
-            let Some(Tok::Ident(name)) = self.peek().cloned() else {
-                panic!("method name")
-            };
+            let Some(Tok::Ident(name)) = self.peek().cloned() else { panic!("method name") };
             self.i += 1;
             assert!(self.sym('('));
             let a = self.args(')');
@@ -265,9 +255,7 @@ pub fn eval(e: &Expr, env: &Env) -> JsVal {
                 "note" | "n" | "s" => control(name, &reify(&a[0])),
                 "irand" => signals::irand(&reify(&a[0])),
                 "run" => signals::run_p(&reify(&a[0])),
-                "randcat" | "chooseCycles" => {
-                    choose_in_with(&signals::rand().segment(1.into()), pats())
-                }
+                "randcat" | "chooseCycles" => choose_in_with(&signals::rand().segment(1.into()), pats()),
                 other => panic!("unknown function {other}"),
             })
         }

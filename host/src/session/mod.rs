@@ -4,19 +4,21 @@
 use crate::clock::Clock;
 use crate::ports::{NodePorts, OwnedPort, PortHost};
 use crate::rt::{
-    AudioLink, NodeCell, NodeState, RtEvent, RtEventKind, RtGraph, RtNode, VoiceState, ALL_VOICES,
+    AudioLink, NodeCell, NodeState, RtEvent, RtEventKind, RtGraph, RtNode, RtTap, TapSource, VoiceState, ALL_VOICES,
 };
-use crate::scheduler::{NoteTarget, Scheduler, Slot, Target};
+use crate::scheduler::{Fade, FadeTarget, NoteTarget, Scheduler, Slot, Target};
 use basedrop::{Collector, Shared};
 use kr_faust::{Factory, Instance};
 use kr_osc::DspSource;
 use kr_pattern::ir::Ir;
 use kr_pattern::Time;
-use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use thiserror::Error;
+
+mod snapshot;
+pub use snapshot::Snapshot;
 
 /// Why a command was refused. The session is unchanged when one of these is returned.
 #[derive(Debug, Error, PartialEq)]
@@ -24,23 +26,21 @@ pub enum SessionError {
     #[error("no node named '{0}'")]
     NoNode(String),
     #[error("node '{node}' has no control '{control}' (it has: {available})")]
-    NoControl {
-        node: String,
-        control: String,
-        available: String,
-    },
+    NoControl { node: String, control: String, available: String },
     #[error("routing {from} → {to} would make a cycle ({path}); audio cannot flow in a loop")]
-    Cycle {
-        from: String,
-        to: String,
-        path: String,
-    },
+    Cycle { from: String, to: String, path: String },
     #[error("'{0}' has no audio inputs, so nothing can be routed into it")]
     NotAnEffect(String),
     #[error("no route from '{from}' to '{to}'")]
     NoRoute { from: String, to: String },
     #[error("node limit reached ({0} nodes); free some first")]
     TooManyNodes(usize),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("recording: {0}")]
+    Record(String),
+    #[error("no scene named '{0}'")]
+    NoScene(String),
     #[error("nothing is playing on '{0}'")]
     NothingPlaying(String),
     #[error("'{name}': {message}")]
@@ -62,6 +62,8 @@ pub struct SessionSettings {
     pub master: f32,
     /// The JACK client name in use (ports are `<client>:<node>/out_N`).
     pub client_name: String,
+    /// Where recordings with a relative file name go.
+    pub record_dir: std::path::PathBuf,
 }
 
 impl Default for SessionSettings {
@@ -74,6 +76,7 @@ impl Default for SessionSettings {
             meter: 4.0,
             master: 0.8,
             client_name: "krd".into(),
+            record_dir: std::env::temp_dir(),
         }
     }
 }
@@ -86,6 +89,7 @@ struct NodeModel {
     count: u32,
     gain: f32,
     muted: bool,
+    soloed: bool,
     /// Current value of each control (as last set by a command).
     values: Vec<f32>,
     cell: Shared<NodeCell>,
@@ -121,6 +125,8 @@ pub struct Session {
     ports: Box<dyn PortHost>,
     next_key: u32,
     generation: u64,
+    scenes: BTreeMap<String, Snapshot>,
+    recordings: Vec<crate::record::Recording>,
     /// Ports to unregister once the audio thread runs a graph of at least this generation.
     retired_ports: Vec<(u64, Vec<OwnedPort>)>,
 }
@@ -152,6 +158,8 @@ impl Session {
             next_key: 1,
             generation: 0,
             retired_ports: Vec::new(),
+            scenes: BTreeMap::new(),
+            recordings: Vec::new(),
         }
     }
 
@@ -173,19 +181,11 @@ impl Session {
     }
 
     fn node(&self, name: &str) -> Result<&NodeModel, SessionError> {
-        self.nodes
-            .iter()
-            .find(|n| n.name == name)
-            .ok_or_else(|| SessionError::NoNode(name.into()))
+        self.nodes.iter().find(|n| n.name == name).ok_or_else(|| SessionError::NoNode(name.into()))
     }
 
     fn send_now(&mut self, node: u32, kind: RtEventKind) -> Result<(), SessionError> {
-        if self.link.send(RtEvent {
-            frame: 0,
-            node,
-            voice: ALL_VOICES,
-            kind,
-        }) {
+        if self.link.send(RtEvent { frame: 0, node, voice: ALL_VOICES, kind }) {
             Ok(())
         } else {
             Err(SessionError::Busy)
@@ -195,9 +195,7 @@ impl Session {
     /// Split `bass/cutoff` into a node and a control (node names may contain `/`).
     fn split_path<'a>(&self, path: &'a str) -> Result<(&'a str, &'a str), SessionError> {
         match path.rsplit_once('/') {
-            Some((node, control)) if self.nodes.iter().any(|n| n.name == node) => {
-                Ok((node, control))
-            }
+            Some((node, control)) if self.nodes.iter().any(|n| n.name == node) => Ok((node, control)),
             Some((node, _)) => Err(SessionError::NoNode(node.into())),
             None => Err(SessionError::NoNode(path.into())),
         }
@@ -205,13 +203,13 @@ impl Session {
 
     fn control_index(node: &NodeModel, control: &str) -> Result<usize, SessionError> {
         let info = node.factory.info();
-        info.control_index(control)
-            .filter(|&i| !info.controls[i].kind.is_output())
-            .ok_or_else(|| SessionError::NoControl {
+        info.control_index(control).filter(|&i| !info.controls[i].kind.is_output()).ok_or_else(|| {
+            SessionError::NoControl {
                 node: node.name.clone(),
                 control: control.into(),
                 available: available_controls(&node.factory),
-            })
+            }
+        })
     }
 
     // ---- nodes -------------------------------------------------------------------------------
@@ -248,21 +246,13 @@ impl Session {
         }
         let voices = (0..count.max(1))
             .map(|_| {
-                let mut dsp: Instance =
-                    factory
-                        .instance(self.sample_rate)
-                        .map_err(|e| SessionError::Dsp {
-                            name: name.into(),
-                            message: e.to_string(),
-                        })?;
+                let mut dsp: Instance = factory
+                    .instance(self.sample_rate)
+                    .map_err(|e| SessionError::Dsp { name: name.into(), message: e.to_string() })?;
                 for (i, v) in values.iter().enumerate() {
                     dsp.set(i, *v);
                 }
-                Ok(VoiceState {
-                    dsp,
-                    gate_up: false,
-                    note: 0,
-                })
+                Ok(VoiceState { dsp, gate_up: false, note: 0 })
             })
             .collect::<Result<Vec<_>, SessionError>>()?;
         let gate = info.control_index("gate").map(|i| i as u16);
@@ -277,10 +267,7 @@ impl Session {
                 if self.ports.enabled() {
                     ports
                         .resize(self.ports.as_mut(), name, info.inputs, info.outputs)
-                        .map_err(|m| SessionError::Dsp {
-                            name: name.into(),
-                            message: m,
-                        })?;
+                        .map_err(|m| SessionError::Dsp { name: name.into(), message: m })?;
                 }
                 let key = self.next_key;
                 self.next_key += 1;
@@ -293,16 +280,14 @@ impl Session {
                     count,
                     gain,
                     muted: false,
+                    soloed: false,
                     values,
                     cell,
                     prev: None,
                     ports,
                 });
                 self.rebuild();
-                Ok(format!(
-                    "node '{name}' created ({} in, {} out, {} voice(s))",
-                    info.inputs, info.outputs, count
-                ))
+                Ok(format!("node '{name}' created ({} in, {} out, {} voice(s))", info.inputs, info.outputs, count))
             }
             Some(i) => {
                 let fade = (self.settings.crossfade_seconds * self.sample_rate as f64) as u32;
@@ -313,19 +298,13 @@ impl Session {
                     let retired = self.nodes[i]
                         .ports
                         .resize(self.ports.as_mut(), name, info.inputs, info.outputs)
-                        .map_err(|m| SessionError::Dsp {
-                            name: name.into(),
-                            message: m,
-                        })?;
+                        .map_err(|m| SessionError::Dsp { name: name.into(), message: m })?;
                     self.retired_ports.push((self.generation + 1, retired));
                 }
                 let cell = Shared::new(&self.collector.handle(), NodeCell::new(state));
                 let n = &mut self.nodes[i];
                 let old_cell = std::mem::replace(&mut n.cell, cell);
-                n.prev = Some((
-                    old_cell,
-                    now + 2 * fade as u64 + self.sample_rate as u64 / 10,
-                ));
+                n.prev = Some((old_cell, now + 2 * fade as u64 + self.sample_rate as u64 / 10));
                 n.source = source;
                 n.factory = factory;
                 n.count = count;
@@ -338,39 +317,31 @@ impl Session {
     }
 
     pub fn node_free(&mut self, name: &str) -> Result<String, SessionError> {
-        let i = self
-            .nodes
-            .iter()
-            .position(|n| n.name == name)
-            .ok_or_else(|| SessionError::NoNode(name.into()))?;
+        let i = self.nodes.iter().position(|n| n.name == name).ok_or_else(|| SessionError::NoNode(name.into()))?;
+        let key = self.nodes[i].key;
+        self.scheduler.fades.retain(
+            |f| !matches!(f.target, FadeTarget::Gain { node } | FadeTarget::Control { node, .. } if node == key),
+        );
         let node = self.nodes.remove(i);
         self.routes.retain(|r| r.from != name && r.to != name);
         let prefix = format!("{name}/");
-        let targets: Vec<String> = self
-            .patterns
-            .keys()
-            .filter(|t| *t == name || t.starts_with(&prefix))
-            .cloned()
-            .collect();
+        let targets: Vec<String> =
+            self.patterns.keys().filter(|t| *t == name || t.starts_with(&prefix)).cloned().collect();
         for t in targets {
             self.patterns.remove(&t);
             self.scheduler.slots.remove(&t);
         }
         self.rebuild();
-        self.retired_ports
-            .push((self.generation, node.ports.into_owned()));
+        self.retired_ports.push((self.generation, node.ports.into_owned()));
         Ok(format!("node '{name}' freed"))
     }
 
     // ---- controls ----------------------------------------------------------------------------
 
     pub fn set(&mut self, path: &str, value: f32) -> Result<String, SessionError> {
+        self.scheduler.fades.retain(|f| f.path != path);
         let (node, control) = self.split_path(path)?;
-        let i = self
-            .nodes
-            .iter()
-            .position(|n| n.name == node)
-            .ok_or_else(|| SessionError::NoNode(node.into()))?;
+        let i = self.nodes.iter().position(|n| n.name == node).ok_or_else(|| SessionError::NoNode(node.into()))?;
         if control == "gain" && self.nodes[i].factory.info().control_index("gain").is_none() {
             let key = self.nodes[i].key;
             let g = value.clamp(0.0, 16.0);
@@ -381,15 +352,47 @@ impl Session {
         let c = Self::control_index(&self.nodes[i], control)?;
         let v = self.nodes[i].factory.info().controls[c].clamp(value);
         let key = self.nodes[i].key;
-        self.send_now(
-            key,
-            RtEventKind::Set {
-                control: c as u16,
-                value: v,
-            },
-        )?;
+        self.send_now(key, RtEventKind::Set { control: c as u16, value: v })?;
         self.nodes[i].values[c] = v;
         Ok(format!("{path} = {v}"))
+    }
+
+    /// Move a control, a node's gain or `master` linearly to `target` over `cycles`, starting
+    /// at the end of what is already scheduled. The model holds the target at once.
+    pub fn fade(&mut self, path: &str, target: f32, cycles: f64) -> Result<String, SessionError> {
+        let (fade_target, from, to) = if path == "master" {
+            (FadeTarget::Master, self.master, target.clamp(0.0, 4.0))
+        } else {
+            let (node, control) = self.split_path(path)?;
+            let i = self.nodes.iter().position(|n| n.name == node).ok_or_else(|| SessionError::NoNode(node.into()))?;
+            let n = &self.nodes[i];
+            if control == "gain" && n.factory.info().control_index("gain").is_none() {
+                (FadeTarget::Gain { node: n.key }, n.gain, target.clamp(0.0, 16.0))
+            } else {
+                let c = Self::control_index(n, control)?;
+                (
+                    FadeTarget::Control { node: n.key, control: c as u16 },
+                    n.values[c],
+                    n.factory.info().controls[c].clamp(target),
+                )
+            }
+        };
+        let begin = self.scheduler.scheduled_until;
+        let end = begin + kr_pattern::time::from_f64(cycles.max(0.0)).unwrap_or_default();
+        self.scheduler.fades.retain(|f| f.path != path);
+        self.scheduler.fades.push(Fade { path: path.into(), target: fade_target, from, to, begin, end });
+        match fade_target {
+            FadeTarget::Master => self.master = to,
+            FadeTarget::Gain { node } | FadeTarget::Control { node, .. } => {
+                if let Some(n) = self.nodes.iter_mut().find(|n| n.key == node) {
+                    match fade_target {
+                        FadeTarget::Control { control, .. } => n.values[control as usize] = to,
+                        _ => n.gain = to,
+                    }
+                }
+            }
+        }
+        Ok(format!("{path} → {to} over {cycles} cycle(s)"))
     }
 
     pub fn get(&self, path: &str) -> Result<f32, SessionError> {
@@ -412,6 +415,7 @@ impl Session {
     }
 
     pub fn master(&mut self, gain: f32) -> Result<String, SessionError> {
+        self.scheduler.fades.retain(|f| f.path != "master");
         self.send_now(0, RtEventKind::Master(gain))?;
         self.master = gain;
         Ok(format!("master = {gain}"))
@@ -425,23 +429,11 @@ impl Session {
             return Err(SessionError::NotAnEffect(to.into()));
         }
         if let Some(path) = self.path_between(to, from) {
-            return Err(SessionError::Cycle {
-                from: from.into(),
-                to: to.into(),
-                path,
-            });
+            return Err(SessionError::Cycle { from: from.into(), to: to.into(), path });
         }
-        match self
-            .routes
-            .iter_mut()
-            .find(|r| r.from == from && r.to == to)
-        {
+        match self.routes.iter_mut().find(|r| r.from == from && r.to == to) {
             Some(r) => r.level = level,
-            None => self.routes.push(Route {
-                from: from.into(),
-                to: to.into(),
-                level,
-            }),
+            None => self.routes.push(Route { from: from.into(), to: to.into(), level }),
         }
         self.rebuild();
         Ok(format!("{from} → {to} at {level}"))
@@ -451,10 +443,7 @@ impl Session {
         let before = self.routes.len();
         self.routes.retain(|r| !(r.from == from && r.to == to));
         if self.routes.len() == before {
-            return Err(SessionError::NoRoute {
-                from: from.into(),
-                to: to.into(),
-            });
+            return Err(SessionError::NoRoute { from: from.into(), to: to.into() });
         }
         self.rebuild();
         Ok(format!("{from} → {to} removed"))
@@ -488,11 +477,8 @@ impl Session {
     fn target_for(&self, target: &str) -> Result<Target, SessionError> {
         if let Ok(n) = self.node(target) {
             let info = n.factory.info();
-            let find = |name: &str| {
-                info.control_index(name)
-                    .filter(|&i| !info.controls[i].kind.is_output())
-                    .map(|i| i as u16)
-            };
+            let find =
+                |name: &str| info.control_index(name).filter(|&i| !info.controls[i].kind.is_output()).map(|i| i as u16);
             return Ok(Target::Notes(NoteTarget {
                 node: n.key,
                 voices: n.count as u16,
@@ -511,45 +497,23 @@ impl Session {
         let (node, control) = self.split_path(target)?;
         let n = self.node(node)?;
         let c = Self::control_index(n, control)?;
-        Ok(Target::Control {
-            node: n.key,
-            control: c as u16,
-        })
+        Ok(Target::Control { node: n.key, control: c as u16 })
     }
 
     pub fn play(&mut self, target: &str, ir: Ir, from_zero: bool) -> Result<String, SessionError> {
         let t = self.target_for(target)?;
-        let pattern = ir
-            .to_pattern()
-            .map_err(|e| SessionError::Pattern(e.to_string()))?;
-        let offset = if from_zero {
-            self.scheduler.scheduled_until.ceil()
-        } else {
-            Time::from_integer(0)
-        };
-        self.scheduler.slots.insert(
-            target.into(),
-            Slot {
-                target: t,
-                pattern,
-                offset,
-            },
-        );
-        self.patterns
-            .insert(target.into(), PlayingPattern { ir, from_zero });
+        let pattern = ir.to_pattern().map_err(|e| SessionError::Pattern(e.to_string()))?;
+        let offset = if from_zero { self.scheduler.scheduled_until.ceil() } else { Time::from_integer(0) };
+        self.scheduler.slots.insert(target.into(), Slot { target: t, pattern, offset });
+        self.patterns.insert(target.into(), PlayingPattern { ir, from_zero });
         Ok(format!("playing on {target}"))
     }
 
     /// After a redefinition, re-resolve control indices of the patterns on that node.
     fn retarget_patterns(&mut self, node: &str) {
         let prefix = format!("{node}/");
-        let targets: Vec<String> = self
-            .scheduler
-            .slots
-            .keys()
-            .filter(|t| *t == node || t.starts_with(&prefix))
-            .cloned()
-            .collect();
+        let targets: Vec<String> =
+            self.scheduler.slots.keys().filter(|t| *t == node || t.starts_with(&prefix)).cloned().collect();
         for t in targets {
             match self.target_for(&t) {
                 Ok(target) => {
@@ -601,19 +565,14 @@ impl Session {
         }
         let link = &mut self.link;
         let mut full = false;
-        self.scheduler
-            .tick(&self.clock, horizon, &mut |ev| full |= !link.send(ev));
+        self.scheduler.tick(&self.clock, horizon, &mut |ev| full |= !link.send(ev));
         if full {
             link.telemetry.dropped_events.fetch_add(1, Relaxed);
         }
         for target in std::mem::take(&mut self.scheduler.failed) {
             self.patterns.remove(&target);
         }
-        if self
-            .nodes
-            .iter()
-            .any(|n| matches!(n.prev, Some((_, until)) if until <= now))
-        {
+        if self.nodes.iter().any(|n| matches!(n.prev, Some((_, until)) if until <= now)) {
             for n in &mut self.nodes {
                 if matches!(n.prev, Some((_, until)) if until <= now) {
                     n.prev = None;
@@ -628,9 +587,8 @@ impl Session {
     /// Unregister retired ports whose last graph the audio thread no longer runs.
     fn release_ports(&mut self) {
         let applied = self.link.telemetry.generation.load(Relaxed);
-        let (done, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.retired_ports)
-            .into_iter()
-            .partition(|(g, _)| *g <= applied);
+        let (done, keep): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.retired_ports).into_iter().partition(|(g, _)| *g <= applied);
         self.retired_ports = keep;
         for (_, ports) in done {
             self.ports.unregister(ports);
@@ -654,12 +612,7 @@ impl Session {
     /// Nodes in an order where every route goes forward (routes are acyclic by construction).
     fn topological_order(&self) -> Vec<usize> {
         let n = self.nodes.len();
-        let index: BTreeMap<&str, usize> = self
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (m.name.as_str(), i))
-            .collect();
+        let index: BTreeMap<&str, usize> = self.nodes.iter().enumerate().map(|(i, m)| (m.name.as_str(), i)).collect();
         let mut indegree = vec![0usize; n];
         for r in &self.routes {
             if let Some(&t) = index.get(r.to.as_str()) {
@@ -682,14 +635,117 @@ impl Session {
         order
     }
 
+    /// Start recording master (or a node) to `file`: absolute, or relative to the recording
+    /// folder.
+    pub fn record_start(&mut self, file: &str, target: Option<&str>) -> Result<String, SessionError> {
+        let bad = |message: String| SessionError::Record(message);
+        let channels = match target {
+            None => 2,
+            Some(t) => self.node(t)?.factory.info().outputs,
+        };
+        let path = std::path::Path::new(file);
+        let path = if path.is_absolute() { path.to_path_buf() } else { self.settings.record_dir.join(path) };
+        if self.recordings.iter().any(|r| r.path == path) {
+            return Err(bad(format!("{} is already being recorded", path.display())));
+        }
+        let handle = self.collector.handle();
+        let rec =
+            crate::record::Recording::start(&handle, &path, target.map(String::from), channels, self.sample_rate, 0)
+                .map_err(bad)?;
+        self.recordings.push(rec);
+        self.rebuild();
+        Ok(format!("recording {} to {}", target.unwrap_or("master"), path.display()))
+    }
+
+    /// Stop one recording (by file as given to `record_start`, or its full path), or all.
+    pub fn record_stop(&mut self, file: Option<&str>) -> Result<String, SessionError> {
+        let matches = |r: &crate::record::Recording| match file {
+            None => true,
+            Some(f) => r.path == std::path::Path::new(f) || r.path == self.settings.record_dir.join(f),
+        };
+        let (stopped, keep): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.recordings).into_iter().partition(|r| matches(r));
+        self.recordings = keep;
+        if stopped.is_empty() {
+            return Err(SessionError::Record(match file {
+                Some(f) => format!("nothing is being recorded to {f}"),
+                None => "nothing is being recorded".into(),
+            }));
+        }
+        self.rebuild();
+        // The disk threads finish once the audio thread has let go of their taps.
+        self.wait_for_graph(self.generation);
+        let mut messages = Vec::new();
+        for r in stopped {
+            messages.push(self.finish_recording(r)?);
+        }
+        Ok(messages.join("; "))
+    }
+
+    fn finish_recording(&mut self, r: crate::record::Recording) -> Result<String, SessionError> {
+        let collector = &mut self.collector;
+        r.finish(|| {
+            // The replaced graph, then its taps, are freed by the collector (two rounds).
+            collector.collect();
+            collector.collect();
+        })
+        .map_err(SessionError::Record)
+    }
+
+    /// Wait (briefly) until the audio thread runs graph `generation` or a later one.
+    fn wait_for_graph(&self, generation: u64) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(500);
+        while self.link.telemetry.generation.load(Relaxed) < generation && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
+    /// Who is heard while something is soloed (solo in place): soloed nodes and everything they
+    /// feed reach master; nodes feeding a soloed node keep their sends but not their direct
+    /// output. With nothing soloed, everyone is heard. Indexed like `self.nodes`.
+    fn solo_reach(&self) -> (Vec<bool>, Vec<bool>) {
+        let n = self.nodes.len();
+        if !self.nodes.iter().any(|m| m.soloed) {
+            return (vec![true; n], vec![true; n]);
+        }
+        let index: BTreeMap<&str, usize> = self.nodes.iter().enumerate().map(|(i, m)| (m.name.as_str(), i)).collect();
+        let walk = |forward: bool| {
+            let mut reached: Vec<bool> = self.nodes.iter().map(|m| m.soloed).collect();
+            let mut stack: Vec<usize> = (0..n).filter(|&i| reached[i]).collect();
+            while let Some(i) = stack.pop() {
+                for r in &self.routes {
+                    let (from, to) = if forward { (&r.from, &r.to) } else { (&r.to, &r.from) };
+                    if *from == self.nodes[i].name {
+                        if let Some(&j) = index.get(to.as_str()) {
+                            if !reached[j] {
+                                reached[j] = true;
+                                stack.push(j);
+                            }
+                        }
+                    }
+                }
+            }
+            reached
+        };
+        let downstream = walk(true);
+        let upstream = walk(false);
+        let sends = downstream.iter().zip(&upstream).map(|(d, u)| *d || *u).collect();
+        (downstream, sends)
+    }
+
+    /// Solo a node (or stop soloing it).
+    pub fn solo(&mut self, name: &str, on: bool) -> Result<String, SessionError> {
+        let n = self.nodes.iter_mut().find(|n| n.name == name).ok_or_else(|| SessionError::NoNode(name.into()))?;
+        n.soloed = on;
+        self.rebuild();
+        Ok(format!("{name} {}", if on { "soloed" } else { "unsoloed" }))
+    }
+
     fn rebuild(&mut self) {
         let order = self.topological_order();
-        let position: BTreeMap<&str, usize> = order
-            .iter()
-            .enumerate()
-            .map(|(pos, &i)| (self.nodes[i].name.as_str(), pos))
-            .collect();
-        let any_solo = false;
+        let position: BTreeMap<&str, usize> =
+            order.iter().enumerate().map(|(pos, &i)| (self.nodes[i].name.as_str(), pos)).collect();
+        let (to_master, sends_on) = self.solo_reach();
         let nodes: Vec<RtNode> = order
             .iter()
             .map(|&i| {
@@ -697,7 +753,7 @@ impl Session {
                 let sends = self
                     .routes
                     .iter()
-                    .filter(|r| r.from == m.name)
+                    .filter(|r| r.from == m.name && sends_on[i])
                     .filter_map(|r| position.get(r.to.as_str()).map(|&p| (p, r.level)))
                     .collect();
                 let (in_ports, out_ports) = m.ports.unowned_copies();
@@ -708,81 +764,33 @@ impl Session {
                     sends,
                     out_ports,
                     in_ports,
+                    to_master: to_master[i],
                 }
             })
             .collect();
-        let mut index: Vec<(u32, usize)> =
-            nodes.iter().enumerate().map(|(p, n)| (n.key, p)).collect();
+        let mut index: Vec<(u32, usize)> = nodes.iter().enumerate().map(|(p, n)| (n.key, p)).collect();
         index.sort_unstable();
         self.generation += 1;
-        let solo = vec![!any_solo; nodes.len()].into_boxed_slice();
-        let graph = RtGraph {
-            nodes,
-            index,
-            generation: self.generation,
-            solo,
-        };
+        let taps = self
+            .recordings
+            .iter()
+            .filter_map(|r| {
+                let source = match &r.target {
+                    None => TapSource::Master,
+                    Some(t) => TapSource::Node(*position.get(t.as_str())?),
+                };
+                Some(RtTap { source, cell: r.cell.clone() })
+            })
+            .collect();
+        let graph = RtGraph { nodes, index, generation: self.generation, taps };
         if !self.link.publish(graph) {
             tracing::error!("graph ring full: the audio thread is not running");
         }
     }
-
-    // ---- state -------------------------------------------------------------------------------
-
-    /// The session as JSON (DESIGN.md §7): nodes with DSP and controls, routes, patterns, clock.
-    pub fn dump(&self) -> serde_json::Value {
-        let nodes: Vec<_> = self
-            .nodes
-            .iter()
-            .map(|n| {
-                let info = n.factory.info();
-                let controls: Vec<_> = info
-                    .controls
-                    .iter()
-                    .zip(&n.values)
-                    .map(|(c, v)| json!({"name": c.path, "kind": c.kind, "value": v, "init": c.init, "min": c.min, "max": c.max, "step": c.step}))
-                    .collect();
-                let ports: Vec<String> = (1..=info.inputs)
-                    .map(|i| format!("{}:{}/in_{i}", self.settings.client_name, n.name))
-                    .chain((1..=info.outputs).map(|i| format!("{}:{}/out_{i}", self.settings.client_name, n.name)))
-                    .collect();
-                json!({
-                    "name": n.name, "source": n.source.to_wire(), "count": n.count, "gain": n.gain, "muted": n.muted,
-                    "inputs": info.inputs, "outputs": info.outputs, "controls": controls, "ports": ports,
-                })
-            })
-            .collect();
-        let routes: Vec<_> = self
-            .routes
-            .iter()
-            .map(|r| json!({"from": r.from, "to": r.to, "level": r.level}))
-            .collect();
-        let patterns: Vec<_> = self
-            .patterns
-            .iter()
-            .map(|(t, p)| json!({"target": t, "pattern": serde_json::from_str::<serde_json::Value>(&p.ir.to_json()).unwrap_or_default(), "from_zero": p.from_zero}))
-            .collect();
-        json!({
-            "client": self.settings.client_name,
-            "tempo": self.clock.bpm, "meter": self.clock.meter, "master": self.master,
-            "clock": {
-                "sample_rate": self.sample_rate, "origin_frame": self.clock.origin_frame,
-                "origin_cycle": [*self.clock.origin_cycle.numer(), *self.clock.origin_cycle.denom()],
-                "cps": self.clock.cps(), "frame": self.now(),
-            },
-            "nodes": nodes, "routes": routes, "patterns": patterns,
-        })
-    }
 }
 
 fn available_controls(f: &Factory) -> String {
-    let names: Vec<&str> = f
-        .info()
-        .controls
-        .iter()
-        .filter(|c| !c.kind.is_output())
-        .map(|c| c.path.as_str())
-        .collect();
+    let names: Vec<&str> = f.info().controls.iter().filter(|c| !c.kind.is_output()).map(|c| c.path.as_str()).collect();
     if names.is_empty() {
         "no controls".into()
     } else {

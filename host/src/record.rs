@@ -1,0 +1,106 @@
+//! Recording to WAV files: the disk thread of each recording drains its tap's ring into a
+//! 32-bit float WAV file. The audio thread never waits for the disk: if the disk stalls long
+//! enough for the ring (several seconds) to fill, samples are dropped, counted and reported.
+
+use crate::rt::{TapCell, TapState};
+use basedrop::{Handle, Shared};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Seconds of audio the ring holds before the disk must catch up.
+pub const RING_SECONDS: usize = 4;
+
+/// A recording in progress, as the control thread sees it.
+pub struct Recording {
+    pub path: PathBuf,
+    /// The node recorded, or None for master.
+    pub target: Option<String>,
+    pub cell: Shared<TapCell>,
+    pub dropped: Arc<AtomicU64>,
+    pub frames_written: Arc<AtomicU64>,
+    pub thread: Option<std::thread::JoinHandle<Result<(), String>>>,
+}
+
+impl Recording {
+    /// Create the file and the disk thread; the tap records from engine frame `start`.
+    pub fn start(
+        handle: &Handle,
+        path: &Path,
+        target: Option<String>,
+        channels: usize,
+        sample_rate: u32,
+        start: u64,
+    ) -> Result<Recording, String> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        let spec = hound::WavSpec {
+            channels: channels as u16,
+            sample_rate,
+            bits_per_sample: 32,
+            sample_format: hound::SampleFormat::Float,
+        };
+        let writer =
+            hound::WavWriter::create(path, spec).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        let (producer, consumer) = rtrb::RingBuffer::new(RING_SECONDS * sample_rate as usize * channels);
+        let dropped = Arc::new(AtomicU64::new(0));
+        let frames_written = Arc::new(AtomicU64::new(0));
+        let state = TapState { producer, channels, start, stop: u64::MAX, dropped: Arc::clone(&dropped) };
+        let written = Arc::clone(&frames_written);
+        let thread = std::thread::Builder::new()
+            .name("kr-record".into())
+            .spawn(move || drain(consumer, writer, channels, &written))
+            .map_err(|e| e.to_string())?;
+        Ok(Recording {
+            path: path.into(),
+            target,
+            cell: Shared::new(handle, TapCell::new(state)),
+            dropped,
+            frames_written,
+            thread: Some(thread),
+        })
+    }
+
+    /// Let go of the tap, run `release` (which must free the graphs that held it), and wait for
+    /// the disk thread to finish the file.
+    pub fn finish(self, release: impl FnOnce()) -> Result<String, String> {
+        let Recording { path, cell, dropped, frames_written, thread, .. } = self;
+        drop(cell);
+        release();
+        let result = thread.map(|t| t.join().unwrap_or_else(|_| Err("the recording thread failed".into())));
+        let frames = frames_written.load(Relaxed);
+        let dropped = dropped.load(Relaxed);
+        result.unwrap_or(Ok(()))?;
+        let mut msg = format!("recorded {frames} frames to {}", path.display());
+        if dropped > 0 {
+            msg += &format!("; {dropped} samples were DROPPED because the disk was too slow");
+        }
+        Ok(msg)
+    }
+}
+
+fn drain(
+    mut consumer: rtrb::Consumer<f32>,
+    mut writer: hound::WavWriter<std::io::BufWriter<std::fs::File>>,
+    channels: usize,
+    written: &AtomicU64,
+) -> Result<(), String> {
+    loop {
+        let abandoned = consumer.is_abandoned();
+        let n = consumer.slots();
+        if n > 0 {
+            let chunk = consumer.read_chunk(n).map_err(|e| e.to_string())?;
+            for s in chunk.into_iter() {
+                writer.write_sample(s).map_err(|e| e.to_string())?;
+            }
+            written.fetch_add((n / channels.max(1)) as u64, Relaxed);
+        } else if abandoned {
+            break;
+        } else {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    writer.finalize().map_err(|e| e.to_string())
+}

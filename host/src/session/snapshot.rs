@@ -1,0 +1,266 @@
+//! Snapshots of the session: the state dump, scenes, the state file, and re-creating a session
+//! from a snapshot (scene recall and restore on start).
+
+use super::{PlayingPattern, Session, SessionError};
+use kr_faust::Factory;
+use kr_osc::DspSource;
+use kr_pattern::ir::Ir;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Everything needed to rebuild a session (DESIGN.md §7).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub tempo: f64,
+    pub meter: f64,
+    pub master: f32,
+    pub nodes: Vec<NodeSnapshot>,
+    pub routes: Vec<RouteSnapshot>,
+    pub patterns: Vec<PatternSnapshot>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeSnapshot {
+    pub name: String,
+    /// Wire form: FAUST source or `faust:<type>`.
+    pub source: String,
+    pub count: u32,
+    pub gain: f32,
+    pub muted: bool,
+    pub soloed: bool,
+    pub controls: BTreeMap<String, f32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteSnapshot {
+    pub from: String,
+    pub to: String,
+    pub level: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatternSnapshot {
+    pub target: String,
+    /// Pattern IR, `{"v":1,"p":...}`.
+    pub pattern: serde_json::Value,
+    pub from_zero: bool,
+}
+
+impl Session {
+    /// The session as a snapshot.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            tempo: self.clock.bpm,
+            meter: self.clock.meter,
+            master: self.master,
+            nodes: self
+                .nodes
+                .iter()
+                .map(|n| NodeSnapshot {
+                    name: n.name.clone(),
+                    source: n.source.to_wire(),
+                    count: n.count,
+                    gain: n.gain,
+                    muted: n.muted,
+                    soloed: n.soloed,
+                    controls: n
+                        .factory
+                        .info()
+                        .controls
+                        .iter()
+                        .zip(&n.values)
+                        .filter(|(c, _)| !c.kind.is_output())
+                        .map(|(c, v)| (c.path.clone(), *v))
+                        .collect(),
+                })
+                .collect(),
+            routes: self
+                .routes
+                .iter()
+                .map(|r| RouteSnapshot { from: r.from.clone(), to: r.to.clone(), level: r.level })
+                .collect(),
+            patterns: self
+                .patterns
+                .iter()
+                .map(|(t, p)| PatternSnapshot {
+                    target: t.clone(),
+                    pattern: serde_json::from_str(&p.ir.to_json()).unwrap_or_default(),
+                    from_zero: p.from_zero,
+                })
+                .collect(),
+        }
+    }
+
+    /// The state file's contents: the session and its scenes.
+    pub fn state_json(&self) -> String {
+        json!({"version": crate::state::VERSION, "session": self.snapshot(), "scenes": self.scenes}).to_string()
+    }
+
+    /// The session as JSON for `/kr/dump`: the snapshot plus what the engine knows about each
+    /// node (channels, ports, control ranges), the clock and the scene names.
+    pub fn dump(&self) -> serde_json::Value {
+        let nodes: Vec<_> = self
+            .nodes
+            .iter()
+            .map(|n| {
+                let info = n.factory.info();
+                let client = &self.settings.client_name;
+                let controls: Vec<_> = info
+                    .controls
+                    .iter()
+                    .zip(&n.values)
+                    .map(|(c, v)| json!({"name": c.path, "kind": c.kind, "value": v, "init": c.init, "min": c.min, "max": c.max, "step": c.step}))
+                    .collect();
+                let ports: Vec<String> = (1..=info.inputs)
+                    .map(|i| format!("{client}:{}/in_{i}", n.name))
+                    .chain((1..=info.outputs).map(|i| format!("{client}:{}/out_{i}", n.name)))
+                    .collect();
+                json!({
+                    "name": n.name, "source": n.source.to_wire(), "count": n.count, "gain": n.gain,
+                    "muted": n.muted, "soloed": n.soloed, "inputs": info.inputs, "outputs": info.outputs,
+                    "controls": controls, "ports": ports,
+                })
+            })
+            .collect();
+        let snap = self.snapshot();
+        json!({
+            "client": self.settings.client_name,
+            "tempo": snap.tempo, "meter": snap.meter, "master": snap.master,
+            "clock": {
+                "sample_rate": self.sample_rate, "origin_frame": self.clock.origin_frame,
+                "origin_cycle": [*self.clock.origin_cycle.numer(), *self.clock.origin_cycle.denom()],
+                "cps": self.clock.cps(), "frame": self.now(),
+            },
+            "nodes": nodes, "routes": snap.routes, "patterns": snap.patterns,
+            "scenes": self.scenes.keys().collect::<Vec<_>>(),
+        })
+    }
+
+    // ---- scenes ------------------------------------------------------------------------------
+
+    pub fn scene_save(&mut self, name: &str) -> Result<String, SessionError> {
+        self.scenes.insert(name.into(), self.snapshot());
+        Ok(format!("scene '{name}' saved"))
+    }
+
+    pub fn scene_delete(&mut self, name: &str) -> Result<String, SessionError> {
+        self.scenes
+            .remove(name)
+            .map(|_| format!("scene '{name}' deleted"))
+            .ok_or_else(|| SessionError::NoScene(name.into()))
+    }
+
+    pub fn scene_names(&self) -> Vec<String> {
+        self.scenes.keys().cloned().collect()
+    }
+
+    pub fn scene(&self, name: &str) -> Result<Snapshot, SessionError> {
+        self.scenes.get(name).cloned().ok_or_else(|| SessionError::NoScene(name.into()))
+    }
+
+    /// Replace the scenes (restoring the state file).
+    pub fn set_scenes(&mut self, scenes: BTreeMap<String, Snapshot>) {
+        self.scenes = scenes;
+    }
+
+    // ---- rebuilding from a snapshot ----------------------------------------------------------
+
+    /// The nodes of `snap` whose DSP must be compiled: new ones, and ones whose source changed.
+    pub fn compile_needs(&self, snap: &Snapshot) -> Vec<(String, DspSource)> {
+        snap.nodes
+            .iter()
+            .filter(|s| !self.nodes.iter().any(|n| n.name == s.name && n.source.to_wire() == s.source))
+            .map(|s| (s.name.clone(), DspSource::parse(&s.source)))
+            .collect()
+    }
+
+    /// Make the session equal `snap`. `factories` holds the compiled DSP of every node listed by
+    /// [`Session::compile_needs`]. With `fade_cycles` > 0, gains, controls and master move there
+    /// over that many cycles instead of jumping. Everything is checked before anything changes.
+    pub fn apply_snapshot(
+        &mut self,
+        snap: &Snapshot,
+        factories: &BTreeMap<String, Arc<Factory>>,
+        fade_cycles: f64,
+    ) -> Result<String, SessionError> {
+        let patterns: Vec<(String, Ir, bool)> = snap
+            .patterns
+            .iter()
+            .map(|p| Ir::from_json(&p.pattern.to_string()).map(|ir| (p.target.clone(), ir, p.from_zero)))
+            .collect::<Result<_, _>>()
+            .map_err(|e| SessionError::Pattern(e.to_string()))?;
+        for (name, _) in self.compile_needs(snap) {
+            if !factories.contains_key(&name) {
+                return Err(SessionError::Dsp { name, message: "no compiled DSP for this node".into() });
+            }
+        }
+        let keep: Vec<&str> = snap.nodes.iter().map(|n| n.name.as_str()).collect();
+        let gone: Vec<String> =
+            self.nodes.iter().filter(|n| !keep.contains(&n.name.as_str())).map(|n| n.name.clone()).collect();
+        for name in gone {
+            self.node_free(&name)?;
+        }
+        for s in &snap.nodes {
+            let existing = self.nodes.iter().position(|n| n.name == s.name);
+            let factory = match (factories.get(&s.name), existing) {
+                (Some(f), _) => Some(Arc::clone(f)),
+                (None, Some(i)) if self.nodes[i].count != s.count => Some(Arc::clone(&self.nodes[i].factory)),
+                _ => None,
+            };
+            if let Some(f) = factory {
+                self.node_new(&s.name, DspSource::parse(&s.source), f, s.count, s.gain)?;
+            }
+            let set = |me: &mut Session, path: &str, v: f32| {
+                if fade_cycles > 0.0 {
+                    me.fade(path, v, fade_cycles)
+                } else {
+                    me.set(path, v)
+                }
+            };
+            for (control, v) in &s.controls {
+                set(self, &format!("{}/{control}", s.name), *v)?;
+            }
+            let has_gain_control = self.node(&s.name)?.factory.info().control_index("gain").is_some();
+            if !has_gain_control {
+                set(self, &format!("{}/gain", s.name), s.gain)?;
+            }
+            self.mute(&s.name, s.muted)?;
+            if self.node(&s.name)?.soloed != s.soloed {
+                self.solo(&s.name, s.soloed)?;
+            }
+        }
+        let routes_now: Vec<(String, String)> = self.routes.iter().map(|r| (r.from.clone(), r.to.clone())).collect();
+        for (from, to) in routes_now {
+            if !snap.routes.iter().any(|r| r.from == from && r.to == to) {
+                self.unroute(&from, &to)?;
+            }
+        }
+        for r in &snap.routes {
+            self.route(&r.from, &r.to, r.level)?;
+        }
+        let playing: Vec<String> = self.patterns.keys().cloned().collect();
+        for t in playing {
+            if !patterns.iter().any(|(p, _, _)| *p == t) {
+                self.hush(Some(&t))?;
+            }
+        }
+        for (target, ir, from_zero) in patterns {
+            let unchanged =
+                self.patterns.get(&target).is_some_and(|p: &PlayingPattern| p.ir == ir && p.from_zero == from_zero);
+            if !unchanged {
+                self.play(&target, ir, from_zero)?;
+            }
+        }
+        if (snap.tempo, snap.meter) != (self.clock.bpm, self.clock.meter) {
+            self.tempo(Some(snap.tempo), Some(snap.meter))?;
+        }
+        if fade_cycles > 0.0 {
+            self.fade("master", snap.master, fade_cycles)?;
+        } else {
+            self.master(snap.master)?;
+        }
+        Ok(format!("{} node(s), {} route(s), {} pattern(s)", snap.nodes.len(), snap.routes.len(), snap.patterns.len()))
+    }
+}

@@ -1,0 +1,131 @@
+//! Session state on disk (DESIGN.md §7): the engine owns the state, writes it atomically (temp
+//! file, fsync, rename) within a second of a change, and restores it on start, so a crash or
+//! `kill -9` loses at most the last second.
+//!
+//! The file is JSON: `{"version": 1, "session": <snapshot>, "scenes": {name: <snapshot>}}`, where
+//! a snapshot is the `session` part of `/kr/dump` (nodes with FAUST source, controls, routes,
+//! patterns as IR, tempo, meter, master).
+
+use crossbeam_channel::{Receiver, Sender};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Format version of the state file.
+pub const VERSION: u64 = 1;
+/// Changes are written at most this long after they happen.
+pub const WRITE_DELAY: Duration = Duration::from_millis(250);
+
+/// Why the state file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path} is not a kr state file: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// `$XDG_STATE_HOME/kr/session.json`, or `~/.local/state/kr/session.json`.
+pub fn default_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
+    Some(base.join("kr").join("session.json"))
+}
+
+/// Read a state file; `Ok(None)` when there is none yet.
+pub fn load(path: &Path) -> Result<Option<serde_json::Value>, StateError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(StateError::Read { path: path.into(), source }),
+    };
+    let invalid = |message: String| StateError::Invalid { path: path.into(), message };
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+    match v.get("version").and_then(serde_json::Value::as_u64) {
+        Some(VERSION) => Ok(Some(v)),
+        other => Err(invalid(format!("version {other:?}, expected {VERSION}"))),
+    }
+}
+
+/// Write `contents` to `path` atomically: a reader sees the old file or the new one, never half.
+pub fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("state")));
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(contents.as_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    // Make the rename itself durable.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// The disk thread's handle: the control thread sends snapshots; only the newest is written.
+pub struct StateWriter {
+    tx: Option<Sender<String>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    last_sent: Option<String>,
+}
+
+impl StateWriter {
+    pub fn start(path: PathBuf) -> StateWriter {
+        let (tx, rx) = crossbeam_channel::unbounded::<String>();
+        let thread = std::thread::Builder::new().name("kr-state".into()).spawn(move || write_loop(&path, rx)).ok();
+        StateWriter { tx: Some(tx), thread, last_sent: None }
+    }
+
+    /// Queue the state for writing if it changed since the last call.
+    pub fn save(&mut self, text: String) {
+        if self.last_sent.as_deref() == Some(text.as_str()) {
+            return;
+        }
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(text.clone());
+        }
+        self.last_sent = Some(text);
+    }
+}
+
+impl Drop for StateWriter {
+    fn drop(&mut self) {
+        self.tx.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn write_loop(path: &Path, rx: Receiver<String>) {
+    while let Ok(mut text) = rx.recv() {
+        // Coalesce a burst of changes into one write.
+        let deadline = Instant::now() + Duration::from_millis(20);
+        while let Ok(newer) = rx.recv_deadline(deadline) {
+            text = newer;
+        }
+        if let Err(e) = write_atomically(path, &text) {
+            tracing::error!(path = %path.display(), error = %e, "cannot write the session state");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_atomically_and_reads_back() {
+        let dir = std::env::temp_dir().join(format!("kr-state-{}", std::process::id()));
+        let path = dir.join("session.json");
+        assert!(load(&path).unwrap().is_none());
+        write_atomically(&path, r#"{"version": 1, "session": {}}"#).unwrap();
+        assert_eq!(load(&path).unwrap().unwrap()["version"], 1);
+        write_atomically(&path, r#"{"version": 99}"#).unwrap();
+        assert!(load(&path).is_err(), "a newer format is refused, not misread");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
