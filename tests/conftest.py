@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 os.environ.setdefault("KR_KRD", str(ROOT / "target" / "debug" / "krd"))
+# Every krd of the test run keeps its session state and recordings in a folder of the run's own.
+_RUN_DIR = tempfile.mkdtemp(prefix="kr-tests-")
+os.environ["XDG_STATE_HOME"] = os.path.join(_RUN_DIR, "state")
+os.environ["XDG_DATA_HOME"] = os.path.join(_RUN_DIR, "data")
 
 
 def free_port() -> int:
@@ -68,6 +73,8 @@ def kr_clean(krd: int) -> Iterator[None]:
 
     def reset() -> None:
         kr.hush()
+        for name in kr.session.client.request("scene_list", {}):
+            kr.session.client.request("scene_delete", {"name": name})
         for n in kr.dump()["nodes"]:
             kr.remove(n["name"])
         kr.tempo = 120

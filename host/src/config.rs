@@ -24,6 +24,10 @@ pub struct Config {
 pub struct OscConfig {
     pub address: String,
     pub port: u16,
+    /// Also accept OSC over TCP (length-prefixed frames) on the same address and port.
+    pub tcp: bool,
+    /// Peer networks allowed to send (CIDR); others are ignored.
+    pub allow: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -71,7 +75,12 @@ impl Default for Config {
 
 impl Default for OscConfig {
     fn default() -> Self {
-        OscConfig { address: "127.0.0.1".into(), port: kr_osc::DEFAULT_PORT }
+        OscConfig {
+            address: "127.0.0.1".into(),
+            port: kr_osc::DEFAULT_PORT,
+            tcp: true,
+            allow: vec!["127.0.0.0/8".into(), "::1/128".into()],
+        }
     }
 }
 

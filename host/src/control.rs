@@ -1,40 +1,51 @@
-//! The control thread: receives requests, applies them to the [`Session`] in order, answers
-//! every one, runs the scheduler between them, and saves the state after changes.
+//! The control thread: receives packets (one request, or a bundle of them), applies them to the
+//! [`Session`] in order, answers every request, runs the scheduler between them, tells
+//! subscribers what changed, and saves the state after changes.
 //!
-//! Commands that need FAUST compiled (node creation, scene recall, restoring the state file)
-//! become a [`Job`]: its compiles go to the compile service, and until they are all back, later
-//! requests wait (so their order is kept) while scheduling goes on.
+//! - A packet needing FAUST compiled (node creation, scene recall, restoring the state file)
+//!   becomes a job: its compiles go to the compile service, and until they are all back later
+//!   packets wait (so their order is kept) while scheduling goes on.
+//! - A bundle is atomic: its requests are applied in order and, if one fails, the session is put
+//!   back as it was and every request is answered with `/kr/fail` (DESIGN.md §6).
+//! - A time-tagged packet is held until its frame is within the scheduler's lookahead, then
+//!   applied with its control changes stamped at that exact frame. A late one runs at once and
+//!   its sender gets `/kr/late`.
 
+use crate::commands::{self, Done};
 use crate::session::{Session, SessionError, Snapshot};
 use crate::state::StateWriter;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use kr_faust::{CompileError, CompileResult, CompileService, Factory};
-use kr_osc::{Command, DspSource, Reply, Request};
-use rosc::OscType;
+use kr_osc::{Command, DspSource, Notification, Packet, Reply, TimeTag};
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Where to send a reply.
+/// A client connection replies and notifications go to.
 pub trait Replier: Send + Sync {
-    fn reply(&self, reply: Reply);
-}
-
-/// A replier shared between the command and the panic handler.
-struct SharedReplier(Arc<dyn Replier>);
-
-impl Replier for SharedReplier {
+    /// Send one OSC packet (already encoded).
+    fn send(&self, bytes: &[u8]);
+    /// Identifies the peer (`udp 127.0.0.1:5000`, `tcp 127.0.0.1:5000#3`) for subscriptions.
+    fn peer(&self) -> String;
+    /// False once a connection is gone (TCP); its subscriptions end with it.
+    fn alive(&self) -> bool {
+        true
+    }
     fn reply(&self, reply: Reply) {
-        self.0.reply(reply)
+        self.send(&reply.to_bytes());
     }
 }
 
-/// Nobody to answer (restoring the state file at start).
+/// Nobody to answer (restoring the state file at start): failures are logged.
 struct Nobody;
 
 impl Replier for Nobody {
+    fn send(&self, _: &[u8]) {}
+    fn peer(&self) -> String {
+        "krd".into()
+    }
     fn reply(&self, reply: Reply) {
         if let Reply::Fail { message, .. } = reply {
             tracing::error!("{message}");
@@ -44,7 +55,7 @@ impl Replier for Nobody {
 
 /// Messages to the control thread.
 pub enum ControlMsg {
-    Request(Request, Box<dyn Replier>),
+    Packet(Packet, Arc<dyn Replier>),
     /// One compile of the job in flight finished (`name` is the node it is for).
     Compiled {
         name: String,
@@ -60,24 +71,26 @@ pub struct HostCounters {
     pub block_size: std::sync::atomic::AtomicU32,
 }
 
-/// A command waiting for its compiles.
+/// Work waiting for its compiles.
 enum Job {
-    NodeNew(Request),
+    /// A packet; `frame` stamps its control changes (time-tagged packets).
+    Packet { packet: Packet, frame: u64 },
     /// Make the session equal a snapshot (scene recall, restore), fading over `fade` cycles.
-    Apply {
-        address: &'static str,
-        id: Option<i64>,
-        snap: Snapshot,
-        fade: f64,
-    },
+    Apply { address: &'static str, id: Option<i64>, snap: Snapshot, fade: f64 },
 }
 
+/// A job whose compiles are in flight.
 pub struct Pending {
     job: Job,
-    to: Box<dyn Replier>,
+    to: Arc<dyn Replier>,
     remaining: usize,
     factories: BTreeMap<String, Arc<Factory>>,
     error: Option<CompileError>,
+}
+
+struct Subscriber {
+    to: Arc<dyn Replier>,
+    until: Instant,
 }
 
 pub struct ControlThread {
@@ -89,28 +102,58 @@ pub struct ControlThread {
     pub counters: Arc<HostCounters>,
     pub started: Instant,
     pub state: Option<StateWriter>,
+    subscribers: Vec<Subscriber>,
+    change_seq: i64,
+    late_packets: u64,
+    /// Time-tagged packets waiting for their frame, in arrival order.
+    timed: Vec<(u64, Packet, Arc<dyn Replier>)>,
 }
 
 impl ControlThread {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        session: Session,
+        compiler: CompileService,
+        tx: Sender<ControlMsg>,
+        rx: Receiver<ControlMsg>,
+        dsp_dir: Option<PathBuf>,
+        counters: Arc<HostCounters>,
+        state: Option<StateWriter>,
+    ) -> ControlThread {
+        ControlThread {
+            session,
+            compiler,
+            tx,
+            rx,
+            dsp_dir,
+            counters,
+            started: Instant::now(),
+            state,
+            subscribers: Vec::new(),
+            change_seq: 0,
+            late_packets: 0,
+            timed: Vec::new(),
+        }
+    }
+
     /// Start rebuilding `snap` (the state file's session) before serving requests.
     pub fn restore(&mut self, snap: Snapshot) -> Option<Pending> {
-        self.start_job(Job::Apply { address: "restore", id: None, snap, fade: 0.0 }, Box::new(Nobody))
+        self.start_job(Job::Apply { address: "restore", id: None, snap, fade: 0.0 }, Arc::new(Nobody))
     }
 
     /// Run until `Shutdown`.
     pub fn run(mut self, mut pending: Option<Pending>) {
-        let mut waiting: VecDeque<(Request, Box<dyn Replier>)> = VecDeque::new();
+        let mut waiting: VecDeque<(Packet, Arc<dyn Replier>, u64)> = VecDeque::new();
         let mut last_save = Instant::now();
+        let mut seen_xruns = 0;
         loop {
             match self.rx.recv_timeout(Duration::from_millis(2)) {
                 Ok(ControlMsg::Shutdown) => break,
-                Ok(ControlMsg::Request(req, to)) => {
-                    if pending.is_some() {
-                        waiting.push_back((req, to));
-                    } else {
-                        pending = self.handle(req, to);
-                    }
-                }
+                Ok(ControlMsg::Packet(packet, to)) => match self.due_frame(&packet, &to) {
+                    Some(frame) if pending.is_none() => pending = self.handle(packet, to, frame),
+                    Some(frame) => waiting.push_back((packet, to, frame)),
+                    None => {}
+                },
                 Ok(ControlMsg::Compiled { name, result }) => {
                     if let Some(p) = pending.as_mut() {
                         match result {
@@ -121,14 +164,10 @@ impl ControlThread {
                                 p.error.get_or_insert(e);
                             }
                         }
-                        p.remaining -= 1;
+                        p.remaining = p.remaining.saturating_sub(1);
                         if p.remaining == 0 {
                             if let Some(p) = pending.take() {
                                 self.finish(p);
-                            }
-                            while pending.is_none() {
-                                let Some((req, to)) = waiting.pop_front() else { break };
-                                pending = self.handle(req, to);
                             }
                         }
                     }
@@ -136,9 +175,25 @@ impl ControlThread {
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
+            // Time-tagged packets whose frame has come within the lookahead.
+            let horizon = self.session.now() + self.session.lookahead_frames();
+            let (due, later): (Vec<_>, Vec<_>) =
+                std::mem::take(&mut self.timed).into_iter().partition(|t| t.0 <= horizon);
+            self.timed = later;
+            waiting.extend(due.into_iter().map(|(frame, packet, to)| (packet, to, frame)));
+            while pending.is_none() {
+                let Some((packet, to, frame)) = waiting.pop_front() else { break };
+                pending = self.handle(packet, to, frame);
+            }
             self.session.tick();
+            let xruns = self.counters.xruns.load(Relaxed);
+            if xruns != seen_xruns {
+                seen_xruns = xruns;
+                self.notify(Notification::Xrun { total: xruns as i64 });
+            }
             if last_save.elapsed() >= crate::state::WRITE_DELAY {
                 last_save = Instant::now();
+                self.subscribers.retain(|s| s.to.alive() && s.until > last_save);
                 if let Some(w) = self.state.as_mut() {
                     w.save(self.session.state_json());
                 }
@@ -149,79 +204,100 @@ impl ControlThread {
         }
     }
 
-    /// Apply one request, or start its job. A panic while applying it (a bug) becomes a
+    /// The frame a packet applies at (0: the next block), or None when it was queued for later.
+    fn due_frame(&mut self, packet: &Packet, to: &Arc<dyn Replier>) -> Option<u64> {
+        let TimeTag::At { .. } = packet.time else { return Some(0) };
+        let Some(when) = packet.time.to_system_time() else { return Some(0) };
+        let frame = self.session.frame_at(when);
+        let now = self.session.now();
+        if frame > now + self.session.lookahead_frames() {
+            self.timed.push((frame, packet.clone(), Arc::clone(to)));
+            return None;
+        }
+        if frame < now {
+            let late = (now - frame) as f64 / self.session.sample_rate() as f64;
+            self.late_packets += 1;
+            to.reply(packet.late(late));
+            let (address, _) = packet.reply_key();
+            self.notify(Notification::Late { what: address.into(), seconds: late });
+            return Some(0);
+        }
+        Some(frame)
+    }
+
+    /// Apply a packet, or start its job. A panic while applying it (a bug) becomes a
     /// `/kr/fail`; the engine goes on.
-    fn handle(&mut self, req: Request, to: Box<dyn Replier>) -> Option<Pending> {
-        let (address, id) = (req.command.address(), req.id);
-        let to: Arc<dyn Replier> = Arc::from(to);
-        let replier = Box::new(SharedReplier(Arc::clone(&to)));
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.apply(req, replier))) {
+    fn handle(&mut self, packet: Packet, to: Arc<dyn Replier>, frame: u64) -> Option<Pending> {
+        let (address, id) = packet.reply_key();
+        let replier = Arc::clone(&to);
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.dispatch(packet, replier, frame))) {
             Ok(p) => p,
             Err(_) => {
+                self.session.event_frame = 0;
                 tracing::error!(address, "internal error while applying a command");
-                to.reply(Reply::fail(address, id, "internal error in krd while applying this command (a bug: please report it); the session may be incomplete"));
+                to.reply(Reply::fail(
+                    address,
+                    id,
+                    "internal error in krd while applying this command (a bug: please report it); the session may be incomplete",
+                ));
                 None
             }
         }
     }
 
-    fn apply(&mut self, req: Request, to: Box<dyn Replier>) -> Option<Pending> {
-        let address = req.command.address();
-        let id = req.id;
-        let s = &mut self.session;
-        let result: Result<(String, Vec<OscType>), SessionError> = match &req.command {
-            Command::Status => {
-                to.reply(Reply::Status { json: self.status().to_string() });
-                return None;
+    fn dispatch(&mut self, packet: Packet, to: Arc<dyn Replier>, frame: u64) -> Option<Pending> {
+        if let [req] = packet.requests.as_slice() {
+            let (address, id) = (req.command.address(), req.id);
+            match &req.command {
+                Command::Status => {
+                    to.reply(Reply::Status { json: self.status().to_string() });
+                    return None;
+                }
+                Command::Subscribe { seconds } => {
+                    let peer = to.peer();
+                    self.subscribers.retain(|s| s.to.peer() != peer);
+                    let until = Instant::now() + Duration::from_secs_f64(*seconds);
+                    self.subscribers.push(Subscriber { to: Arc::clone(&to), until });
+                    to.reply(Reply::Done {
+                        address: address.into(),
+                        id,
+                        message: format!("subscribed for {seconds} s"),
+                        extra: vec![rosc::OscType::Float(*seconds as f32)],
+                    });
+                    return None;
+                }
+                Command::Unsubscribe => {
+                    let peer = to.peer();
+                    self.subscribers.retain(|s| s.to.peer() != peer);
+                    to.reply(Reply::done(address, id, "unsubscribed"));
+                    return None;
+                }
+                Command::SceneRecall { name, cycles } => {
+                    return match self.session.scene(name) {
+                        Ok(snap) => self.start_job(Job::Apply { address, id, snap, fade: *cycles }, to),
+                        Err(e) => {
+                            to.reply(Reply::fail(address, id, e.to_string()));
+                            None
+                        }
+                    };
+                }
+                _ => {}
             }
-            Command::NodeNew { .. } => return self.start_job(Job::NodeNew(req), to),
-            Command::Ping => Ok(("pong".into(), vec![])),
-            Command::NodeFree { name } => s.node_free(name).map(plain),
-            Command::Set { path, value } => s.set(path, *value).map(plain),
-            Command::Get { path } => s.get(path).map(|v| (format!("{path} = {v}"), vec![OscType::Float(v)])),
-            Command::Route { from, to, level } => s.route(from, to, *level).map(plain),
-            Command::Unroute { from, to } => s.unroute(from, to).map(plain),
-            Command::Play { target, pattern, from_zero } => s.play(target, pattern.clone(), *from_zero).map(plain),
-            Command::Hush { target } => s.hush(target.as_deref()).map(plain),
-            Command::Mute { name, on } => s.mute(name, *on).map(plain),
-            Command::Tempo { bpm } => s.tempo(Some(*bpm), None).map(plain),
-            Command::Meter { beats } => s.tempo(None, Some(*beats)).map(plain),
-            Command::Master { gain } => s.master(*gain).map(plain),
-            Command::Dump => Ok(("state".into(), vec![OscType::String(s.dump().to_string())])),
-            Command::Fade { path, target, cycles } => {
-                if *cycles > 0.0 { s.fade(path, *target, *cycles) } else { s.set(path, *target) }.map(plain)
-            }
-            Command::Solo { name, on } => s.solo(name, *on).map(plain),
-            Command::SceneSave { name } => s.scene_save(name).map(plain),
-            Command::SceneDelete { name } => s.scene_delete(name).map(plain),
-            Command::SceneList => {
-                let names = s.scene_names();
-                Ok((names.join(", "), names.into_iter().map(OscType::String).collect()))
-            }
-            Command::SceneRecall { name, cycles } => match s.scene(name) {
-                Ok(snap) => return self.start_job(Job::Apply { address, id, snap, fade: *cycles }, to),
-                Err(e) => Err(e),
-            },
-            Command::RecordStart { file, target } => s.record_start(file, target.as_deref()).map(plain),
-            Command::RecordStop { file } => s.record_stop(file.as_deref()).map(plain),
-            Command::Subscribe { .. } | Command::Unsubscribe => {
-                Err(SessionError::Unsupported("notifications are not implemented yet".into()))
-            }
-        };
-        to.reply(match result {
-            Ok((message, extra)) => Reply::Done { address: address.into(), id, message, extra },
-            Err(e) => Reply::fail(address, id, e.to_string()),
-        });
-        None
+        }
+        self.start_job(Job::Packet { packet, frame }, to)
     }
 
     /// Submit a job's compiles; finish it at once when it needs none.
-    fn start_job(&mut self, job: Job, to: Box<dyn Replier>) -> Option<Pending> {
+    fn start_job(&mut self, job: Job, to: Arc<dyn Replier>) -> Option<Pending> {
         let needs: Vec<(String, DspSource)> = match &job {
-            Job::NodeNew(Request { command: Command::NodeNew { name, source, .. }, .. }) => {
-                vec![(name.clone(), source.clone())]
-            }
-            Job::NodeNew(_) => vec![],
+            Job::Packet { packet, .. } => packet
+                .requests
+                .iter()
+                .filter_map(|r| match &r.command {
+                    Command::NodeNew { name, source, .. } => Some((name.clone(), source.clone())),
+                    _ => None,
+                })
+                .collect(),
             Job::Apply { snap, .. } => self.session.compile_needs(snap),
         };
         let mut sources = Vec::new();
@@ -229,8 +305,7 @@ impl ControlThread {
             match self.resolve_source(&source) {
                 Ok(text) => sources.push((name, text)),
                 Err(e) => {
-                    let (address, id) = job_address(&job);
-                    to.reply(Reply::fail(address, id, e.to_string()));
+                    self.fail_job(&job, &to, &e.to_string());
                     return None;
                 }
             }
@@ -250,24 +325,115 @@ impl ControlThread {
         Some(pending)
     }
 
-    fn finish(&mut self, p: Pending) {
-        let (address, id) = job_address(&p.job);
-        let reply = match (p.error, p.job) {
-            (Some(e), _) => Reply::fail(address, id, e.to_string()),
-            (None, Job::NodeNew(Request { command: Command::NodeNew { name, source, count, gain }, .. })) => {
-                match p.factories.get(&name) {
-                    Some(f) => {
-                        result_reply(address, id, self.session.node_new(&name, source, Arc::clone(f), count, gain))
-                    }
-                    None => Reply::fail(address, id, "internal error: the compile result went missing"),
+    /// Answer every request of a job with `/kr/fail`.
+    fn fail_job(&self, job: &Job, to: &Arc<dyn Replier>, message: &str) {
+        match job {
+            Job::Packet { packet, .. } => {
+                for r in &packet.requests {
+                    to.reply(Reply::fail(r.command.address(), r.id, message));
                 }
             }
-            (None, Job::NodeNew(_)) => Reply::fail(address, id, "internal error: not a node command"),
-            (None, Job::Apply { snap, fade, .. }) => {
-                result_reply(address, id, self.session.apply_snapshot(&snap, &p.factories, fade))
+            Job::Apply { address, id, .. } => to.reply(Reply::fail(address, *id, message)),
+        }
+    }
+
+    fn finish(&mut self, p: Pending) {
+        if let Some(e) = &p.error {
+            self.fail_job(&p.job, &p.to, &e.to_string());
+            return;
+        }
+        match p.job {
+            Job::Packet { packet, frame } => self.apply_packet(&packet, &p.factories, frame, &p.to),
+            Job::Apply { address, id, snap, fade } => {
+                let r = self.session.apply_snapshot(&snap, &p.factories, fade);
+                if let Ok(m) = &r {
+                    self.changed(address, m);
+                }
+                p.to.reply(match r {
+                    Ok(m) => Reply::done(address, id, m),
+                    Err(e) => Reply::fail(address, id, e.to_string()),
+                });
             }
-        };
-        p.to.reply(reply);
+        }
+    }
+
+    /// Apply every request of a packet at `frame`; all or nothing.
+    fn apply_packet(
+        &mut self,
+        packet: &Packet,
+        factories: &BTreeMap<String, Arc<Factory>>,
+        frame: u64,
+        to: &Arc<dyn Replier>,
+    ) {
+        let bundle = packet.requests.len() > 1;
+        let before = bundle.then(|| (self.session.snapshot(), self.session.factories()));
+        self.session.event_frame = frame;
+        let mut results: Vec<Done> = Vec::new();
+        let mut failure = None;
+        for (i, r) in packet.requests.iter().enumerate() {
+            match commands::execute(&mut self.session, &r.command, factories) {
+                Ok(done) => results.push(done),
+                Err(e) => {
+                    failure = Some((i, e));
+                    break;
+                }
+            }
+        }
+        self.session.event_frame = 0;
+        match failure {
+            None => {
+                for (r, (message, extra)) in packet.requests.iter().zip(results) {
+                    if commands::changes_state(&r.command) {
+                        self.changed(r.command.address(), &message);
+                    }
+                    to.reply(Reply::Done { address: r.command.address().into(), id: r.id, message, extra });
+                }
+            }
+            Some((index, error)) => {
+                if let Some((snap, mut old)) = before {
+                    old.extend(factories.iter().map(|(k, v)| (k.clone(), Arc::clone(v))));
+                    if let Err(e) = self.session.apply_snapshot(&snap, &old, 0.0) {
+                        tracing::error!(error = %e, "could not put the session back after a failed bundle");
+                    }
+                }
+                let failed = &packet.requests[index];
+                for (i, r) in packet.requests.iter().enumerate() {
+                    let message = if i == index {
+                        if bundle {
+                            format!("{error}; nothing in the bundle was applied")
+                        } else {
+                            error.to_string()
+                        }
+                    } else {
+                        format!(
+                            "not applied: request {} ({}) of the bundle failed: {error}",
+                            index + 1,
+                            failed.command.address()
+                        )
+                    };
+                    to.reply(Reply::fail(r.command.address(), r.id, message));
+                }
+            }
+        }
+    }
+
+    /// Tell subscribers the session changed.
+    fn changed(&mut self, address: &str, message: &str) {
+        self.change_seq += 1;
+        let n = Notification::State { seq: self.change_seq, address: address.into(), message: message.into() };
+        self.notify(n);
+    }
+
+    fn notify(&mut self, n: Notification) {
+        if self.subscribers.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        self.subscribers.retain(|s| s.to.alive() && s.until > now);
+        let bytes = n.to_bytes();
+        for s in &self.subscribers {
+            s.to.send(&bytes);
+        }
     }
 
     /// FAUST text for a node: the source itself, or a file from the dsp directory.
@@ -296,30 +462,14 @@ impl ControlThread {
             "load_mean": mean, "load_peak": peak,
             "xruns": self.counters.xruns.load(Relaxed),
             "late_events": t.late_events.load(Relaxed),
+            "late_packets": self.late_packets,
             "dropped_events": t.dropped_events.load(Relaxed),
             "nodes": self.session.node_count(),
             "voices": self.session.voice_count(),
+            "subscribers": self.subscribers.len(),
             "frame": t.frame.load(Relaxed),
             "uptime_s": self.started.elapsed().as_secs_f64(),
             "tempo": self.session.clock.bpm,
         })
-    }
-}
-
-fn plain(message: String) -> (String, Vec<OscType>) {
-    (message, vec![])
-}
-
-fn result_reply(address: &str, id: Option<i64>, r: Result<String, SessionError>) -> Reply {
-    match r {
-        Ok(m) => Reply::done(address, id, m),
-        Err(e) => Reply::fail(address, id, e.to_string()),
-    }
-}
-
-fn job_address(job: &Job) -> (&'static str, Option<i64>) {
-    match job {
-        Job::NodeNew(r) => (r.command.address(), r.id),
-        Job::Apply { address, id, .. } => (address, *id),
     }
 }

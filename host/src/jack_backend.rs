@@ -3,7 +3,7 @@
 
 use crate::control::HostCounters;
 use crate::ports::{OwnedPort, PortHost};
-use crate::rt::{AudioEngine, BlockIo};
+use crate::rt::{AudioEngine, BlockIo, CycleTimes};
 use jack::{AudioIn, AudioOut, Client, ClientOptions, Control, Port, ProcessScope};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
@@ -33,6 +33,15 @@ impl jack::ProcessHandler for Processor {
         let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             crate::rt_guard::no_alloc(|| {
                 engine.sync_clock(frame_time);
+                if let Ok(ct) = ps.cycle_times() {
+                    let t = CycleTimes {
+                        frame: engine.frame(),
+                        usecs: ct.current_usecs,
+                        period_usecs: ct.period_usecs,
+                        frames: n as u32,
+                    };
+                    engine.telemetry().publish_cycle(t);
+                }
                 engine.process(n, BlockIo { master: [left, right], jack_frames: Some(n as u32) });
             })
         }));
@@ -146,5 +155,9 @@ impl PortHost for JackHost {
 
     fn enabled(&self) -> bool {
         true
+    }
+
+    fn jack_time_usecs(&self) -> Option<u64> {
+        Some(self.client.as_client().time())
     }
 }

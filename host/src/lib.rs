@@ -21,6 +21,7 @@
 //! - [`config`] — `krd.yaml`.
 
 pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod control;
 pub mod jack_backend;

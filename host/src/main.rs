@@ -119,6 +119,14 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let addr = format!("{}:{}", config.osc.address, config.osc.port);
     let socket = std::net::UdpSocket::bind(&addr)
         .map_err(|e| format!("cannot listen for OSC on {addr}: {e} (is another krd running?)"))?;
+    let tcp = if config.osc.tcp {
+        Some(
+            std::net::TcpListener::bind(&addr)
+                .map_err(|e| format!("cannot listen for OSC over TCP on {addr}: {e} (is another krd running?)"))?,
+        )
+    } else {
+        None
+    };
 
     let (client, master) = jack_backend::open(&config.jack.client_name)?;
     let own_name = client.name().to_string();
@@ -138,8 +146,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     if config.jack.autoconnect {
         host.autoconnect(&own_name);
     }
-    let started = Instant::now();
-    while telemetry.callbacks.load(Relaxed) == 0 && started.elapsed() < Duration::from_secs(5) {
+    let boot = Instant::now();
+    while telemetry.callbacks.load(Relaxed) == 0 && boot.elapsed() < Duration::from_secs(5) {
         std::thread::sleep(Duration::from_millis(1));
     }
 
@@ -156,16 +164,9 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Some(p) => kr_host::state::load(p)?,
         None => None,
     };
-    let mut control = ControlThread {
-        session,
-        compiler,
-        tx: tx.clone(),
-        rx,
-        dsp_dir: config.dsp_dir.clone(),
-        counters,
-        started,
-        state: state_path.clone().map(kr_host::state::StateWriter::start),
-    };
+    let state_writer = state_path.clone().map(kr_host::state::StateWriter::start);
+    let mut control =
+        ControlThread::new(session, compiler, tx.clone(), rx, config.dsp_dir.clone(), counters, state_writer);
     let mut restoring = None;
     if let Some(saved) = saved {
         control.session.set_scenes(serde_json::from_value(saved["scenes"].clone()).unwrap_or_default());
@@ -180,12 +181,25 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let control = std::thread::Builder::new().name("kr-control".into()).spawn(move || control.run(restoring))?;
 
     let stop = Arc::new(AtomicBool::new(false));
-    let server = {
+    let allow = kr_host::server::AllowList::parse(&config.osc.allow).map_err(|e| format!("osc.allow: {e}"))?;
+    let limits = kr_osc::Limits::default();
+    let mut servers = Vec::new();
+    {
+        let (tx, stop, limits, allow) = (tx.clone(), Arc::clone(&stop), limits.clone(), allow.clone());
+        servers.push(
+            std::thread::Builder::new()
+                .name("kr-osc-udp".into())
+                .spawn(move || kr_host::server::serve_udp(socket, tx, limits, allow, stop))?,
+        );
+    }
+    if let Some(listener) = tcp {
         let (tx, stop) = (tx.clone(), Arc::clone(&stop));
-        std::thread::Builder::new()
-            .name("kr-osc-udp".into())
-            .spawn(move || kr_host::server::serve_udp(socket, tx, kr_osc::Limits::default(), stop))?
-    };
+        servers.push(
+            std::thread::Builder::new()
+                .name("kr-osc-tcp".into())
+                .spawn(move || kr_host::server::serve_tcp(listener, tx, limits, allow, stop))?,
+        );
+    }
     tracing::info!(osc = %addr, jack = %own_name, sample_rate, "krd ready");
 
     let reason = wait_for_exit(&signals, &shutdown);
@@ -193,7 +207,9 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     stop.store(true, Relaxed);
     let _ = tx.send(ControlMsg::Shutdown);
     let _ = control.join();
-    let _ = server.join();
+    for s in servers {
+        let _ = s.join();
+    }
     Ok(())
 }
 

@@ -73,6 +73,10 @@ pub trait PortHost: Send {
     fn unregister(&mut self, ports: Vec<OwnedPort>);
     /// Whether ports exist at all (false when rendering offline).
     fn enabled(&self) -> bool;
+    /// JACK's clock now, in microseconds (the clock of its cycle times), when there is JACK.
+    fn jack_time_usecs(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// No ports: offline rendering.

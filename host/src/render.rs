@@ -17,15 +17,18 @@
 //! Commands are applied at the start of the block containing their time, so `--block 1` makes
 //! every command sample-exact (pattern events are always sample-exact).
 
+use crate::commands;
 use crate::config::Config;
 use crate::ports::NoPorts;
 use crate::rt::{AudioEngine, BlockIo};
-use crate::session::{Session, SessionError};
+use crate::session::Session;
 use kr_faust::CompileService;
 use kr_osc::{Command, DspSource};
 use kr_pattern::Time;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Why a render failed.
 #[derive(Debug, thiserror::Error)]
@@ -182,49 +185,28 @@ pub fn render(
 }
 
 fn apply(session: &mut Session, compiler: &CompileService, config: &Config, cmd: &Command) -> Result<(), String> {
-    let s = |r: Result<String, SessionError>| r.map(|_| ()).map_err(|e| e.to_string());
+    let compile = |node: &str, source: &DspSource| -> Result<Arc<kr_faust::Factory>, String> {
+        compiler.compile(node, &source_text(config, source)?).map_err(|e| e.to_string())
+    };
+    let mut factories = BTreeMap::new();
     match cmd {
-        Command::NodeNew { name, source, count, gain } => {
-            let text = source_text(config, source)?;
-            let factory = compiler.compile(name, &text).map_err(|e| e.to_string())?;
-            s(session.node_new(name, source.clone(), factory, *count, *gain))
+        Command::NodeNew { name, source, .. } => {
+            factories.insert(name.clone(), compile(name, source)?);
         }
-        Command::NodeFree { name } => s(session.node_free(name)),
-        Command::Set { path, value } => s(session.set(path, *value)),
-        Command::Route { from, to, level } => s(session.route(from, to, *level)),
-        Command::Unroute { from, to } => s(session.unroute(from, to)),
-        Command::Play { target, pattern, from_zero } => s(session.play(target, pattern.clone(), *from_zero)),
-        Command::Hush { target } => s(session.hush(target.as_deref())),
-        Command::Mute { name, on } => s(session.mute(name, *on)),
-        Command::Tempo { bpm } => s(session.tempo(Some(*bpm), None)),
-        Command::Meter { beats } => s(session.tempo(None, Some(*beats))),
-        Command::Master { gain } => s(session.master(*gain)),
-        Command::Fade { path, target, cycles } => {
-            s(if *cycles > 0.0 { session.fade(path, *target, *cycles) } else { session.set(path, *target) })
-        }
-        Command::Solo { name, on } => s(session.solo(name, *on)),
-        Command::SceneSave { name } => s(session.scene_save(name)),
-        Command::SceneDelete { name } => s(session.scene_delete(name)),
         Command::SceneRecall { name, cycles } => {
             let snap = session.scene(name).map_err(|e| e.to_string())?;
-            let mut factories = std::collections::BTreeMap::new();
             for (node, source) in session.compile_needs(&snap) {
-                let text = source_text(config, &source)?;
-                factories.insert(node.clone(), compiler.compile(&node, &text).map_err(|e| e.to_string())?);
+                factories.insert(node.clone(), compile(&node, &source)?);
             }
-            s(session.apply_snapshot(&snap, &factories, *cycles))
+            return session.apply_snapshot(&snap, &factories, *cycles).map(|_| ()).map_err(|e| e.to_string());
         }
         Command::RecordStart { .. } | Command::RecordStop { .. } => {
-            Err("recording is for live sessions; `krd render` writes its output with -o".into())
+            return Err("recording is for live sessions; `krd render` writes its output with -o".into())
         }
-        Command::Status
-        | Command::Ping
-        | Command::Get { .. }
-        | Command::Dump
-        | Command::SceneList
-        | Command::Subscribe { .. }
-        | Command::Unsubscribe => Ok(()),
+        Command::Status | Command::Subscribe { .. } | Command::Unsubscribe => return Ok(()),
+        _ => {}
     }
+    commands::execute(session, cmd, &factories).map(|_| ()).map_err(|e| e.to_string())
 }
 
 fn source_text(config: &Config, source: &DspSource) -> Result<String, String> {

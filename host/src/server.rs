@@ -1,13 +1,69 @@
-//! The OSC server: UDP on the configured address. Each packet is decoded and validated here;
-//! bad input is answered at once with `/kr/fail`, good requests go to the control thread.
+//! The OSC servers: UDP and TCP (32-bit length-prefixed frames) on the configured address.
+//! Each packet is decoded and validated here as a whole (`kr_osc::decode_bundle`); bad input is
+//! answered at once with `/kr/fail`, good packets go to the control thread. Peers outside the
+//! allow-list are ignored.
 
 use crate::control::{ControlMsg, Replier};
 use crossbeam_channel::Sender;
-use kr_osc::{decode_packet, decode_request, Limits, Reply};
-use rosc::{OscPacket, OscType};
-use std::net::{SocketAddr, UdpSocket};
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use std::sync::Arc;
+use kr_osc::tcp::{write_frame, FrameDecoder, FrameError};
+use kr_osc::{decode_bundle, DecodeError, Limits, Packet, Reply};
+use std::io::Read;
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Networks allowed to talk to krd, e.g. `127.0.0.0/8`, `::1/128`, `192.168.1.0/24`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AllowList(Vec<(IpAddr, u8)>);
+
+impl AllowList {
+    /// Parse CIDR strings; a bare address means that address alone.
+    pub fn parse(nets: &[String]) -> Result<AllowList, String> {
+        let mut out = Vec::new();
+        for n in nets {
+            let (addr, bits) = n.split_once('/').unwrap_or((n, ""));
+            let ip: IpAddr = addr.trim().parse().map_err(|_| format!("'{n}' is not an address or network (CIDR)"))?;
+            let max = if ip.is_ipv4() { 32 } else { 128 };
+            let bits = if bits.is_empty() {
+                max
+            } else {
+                bits.trim().parse().map_err(|_| format!("bad prefix length in '{n}'"))?
+            };
+            if bits > max {
+                return Err(format!("prefix length {bits} too long in '{n}'"));
+            }
+            out.push((ip, bits));
+        }
+        Ok(AllowList(out))
+    }
+
+    pub fn allows(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            v4 => v4,
+        };
+        self.0.iter().any(|&(net, bits)| match (net, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => prefix_eq(&n.octets(), &a.octets(), bits),
+            (IpAddr::V6(n), IpAddr::V6(a)) => prefix_eq(&n.octets(), &a.octets(), bits),
+            _ => false,
+        })
+    }
+}
+
+fn prefix_eq(a: &[u8], b: &[u8], bits: u8) -> bool {
+    let (whole, rest) = ((bits / 8) as usize, bits % 8);
+    if a[..whole] != b[..whole] {
+        return false;
+    }
+    rest == 0 || (a[whole] ^ b[whole]) >> (8 - rest) == 0
+}
+
+fn decode(bytes: &[u8], limits: &Limits) -> Result<Packet, DecodeError> {
+    std::panic::catch_unwind(|| decode_bundle(bytes, limits)).unwrap_or_else(|_| {
+        Err(DecodeError::Malformed("internal error while decoding (a bug: please report it)".into()))
+    })
+}
 
 struct UdpReplier {
     socket: Arc<UdpSocket>,
@@ -15,72 +71,164 @@ struct UdpReplier {
 }
 
 impl Replier for UdpReplier {
-    fn reply(&self, reply: Reply) {
-        let bytes = kr_osc::to_bytes(&OscPacket::Message(reply.to_message()));
-        if let Err(e) = self.socket.send_to(&bytes, self.to) {
+    fn send(&self, bytes: &[u8]) {
+        if let Err(e) = self.socket.send_to(bytes, self.to) {
             tracing::debug!(to = %self.to, error = %e, "reply not sent");
         }
     }
-}
-
-/// Flatten a packet into its messages (bundles nested up to the depth limit).
-fn messages(packet: OscPacket, depth: usize, limits: &Limits, out: &mut Vec<rosc::OscMessage>) -> Result<(), String> {
-    match packet {
-        OscPacket::Message(m) => out.push(m),
-        OscPacket::Bundle(b) => {
-            if depth >= limits.max_bundle_depth {
-                return Err(format!("bundles nested deeper than {}", limits.max_bundle_depth));
-            }
-            for p in b.content {
-                messages(p, depth + 1, limits, out)?;
-            }
-        }
+    fn peer(&self) -> String {
+        format!("udp {}", self.to)
     }
-    Ok(())
 }
 
 /// Serve UDP until `stop` is set. Runs on its own thread.
-pub fn serve_udp(socket: UdpSocket, control: Sender<ControlMsg>, limits: Limits, stop: Arc<AtomicBool>) {
+pub fn serve_udp(
+    socket: UdpSocket,
+    control: Sender<ControlMsg>,
+    limits: Limits,
+    allow: AllowList,
+    stop: Arc<AtomicBool>,
+) {
     let socket = Arc::new(socket);
-    let _ = socket.set_read_timeout(Some(std::time::Duration::from_millis(200)));
+    let _ = socket.set_read_timeout(Some(Duration::from_millis(200)));
     let mut buf = vec![0u8; 65536];
     while !stop.load(Relaxed) {
-        let (len, from) = match socket.recv_from(&mut buf) {
+        let Ok((len, from)) = socket.recv_from(&mut buf) else { continue };
+        if !allow.allows(from.ip()) {
+            tracing::debug!(%from, "ignored: not in osc.allow");
+            continue;
+        }
+        let to: Arc<dyn Replier> = Arc::new(UdpReplier { socket: Arc::clone(&socket), to: from });
+        match decode(&buf[..len], &limits) {
+            Ok(packet) => {
+                if control.send(ControlMsg::Packet(packet, to)).is_err() {
+                    return;
+                }
+            }
+            Err(e) => to.reply(Reply::refused(&e)),
+        }
+    }
+}
+
+struct TcpReplier {
+    stream: Mutex<TcpStream>,
+    peer: String,
+    alive: AtomicBool,
+}
+
+impl Replier for TcpReplier {
+    fn send(&self, bytes: &[u8]) {
+        let mut s = self.stream.lock().unwrap_or_else(|e| e.into_inner());
+        if write_frame(&mut *s, bytes).is_err() {
+            self.alive.store(false, Relaxed);
+        }
+    }
+    fn peer(&self) -> String {
+        self.peer.clone()
+    }
+    fn alive(&self) -> bool {
+        self.alive.load(Relaxed)
+    }
+}
+
+/// Accept TCP connections until `stop` is set; each connection gets a thread.
+pub fn serve_tcp(
+    listener: TcpListener,
+    control: Sender<ControlMsg>,
+    limits: Limits,
+    allow: AllowList,
+    stop: Arc<AtomicBool>,
+) {
+    let _ = listener.set_nonblocking(true);
+    let counter = AtomicU64::new(0);
+    while !stop.load(Relaxed) {
+        let (stream, from) = match listener.accept() {
             Ok(x) => x,
-            Err(_) => continue,
-        };
-        let replier = || Box::new(UdpReplier { socket: Arc::clone(&socket), to: from });
-        let packet = match decode_packet(&buf[..len], &limits) {
-            Ok(p) => p,
-            Err(e) => {
-                replier().reply(Reply::fail("", None, e.to_string()));
+            Err(_) => {
+                std::thread::sleep(Duration::from_millis(50));
                 continue;
             }
         };
-        let mut msgs = Vec::new();
-        if let Err(e) = messages(packet, 0, &limits, &mut msgs) {
-            replier().reply(Reply::fail("", None, e));
+        if !allow.allows(from.ip()) {
+            tracing::debug!(%from, "refused: not in osc.allow");
             continue;
         }
-        for m in msgs {
-            let decoded = std::panic::catch_unwind(|| decode_request(&m, &limits)).unwrap_or_else(|_| {
-                Err(kr_osc::DecodeError::Malformed("internal error while decoding (a bug: please report it)".into()))
-            });
-            match decoded {
-                Ok(req) => {
-                    if control.send(ControlMsg::Request(req, replier())).is_err() {
-                        return;
+        let n = counter.fetch_add(1, Relaxed);
+        let (control, limits, stop) = (control.clone(), limits.clone(), Arc::clone(&stop));
+        let spawned = std::thread::Builder::new()
+            .name("kr-osc-tcp".into())
+            .spawn(move || serve_connection(stream, format!("tcp {from}#{n}"), control, limits, stop));
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "cannot start a TCP connection thread");
+        }
+    }
+}
+
+fn serve_connection(
+    stream: TcpStream,
+    peer: String,
+    control: Sender<ControlMsg>,
+    limits: Limits,
+    stop: Arc<AtomicBool>,
+) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+    let _ = stream.set_nodelay(true);
+    let Ok(mut reader) = stream.try_clone() else { return };
+    let replier = Arc::new(TcpReplier { stream: Mutex::new(stream), peer, alive: AtomicBool::new(true) });
+    let mut frames = FrameDecoder::new(limits.max_packet_bytes);
+    let mut buf = vec![0u8; 65536];
+    while !stop.load(Relaxed) && replier.alive() {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => frames.push(&buf[..n]),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => continue,
+            Err(_) => break,
+        }
+        loop {
+            match frames.next_frame() {
+                Ok(Some(bytes)) => match decode(&bytes, &limits) {
+                    Ok(packet) => {
+                        let to: Arc<dyn Replier> = Arc::clone(&replier) as Arc<dyn Replier>;
+                        if control.send(ControlMsg::Packet(packet, to)).is_err() {
+                            return;
+                        }
                     }
+                    Err(e) => replier.reply(Reply::refused(&e)),
+                },
+                Ok(None) => break,
+                Err(e @ FrameError::TooLarge { .. }) => {
+                    // The stream cannot be resynchronised after an oversized frame: say why, close.
+                    replier.reply(Reply::fail("", None, e.to_string()));
+                    replier.alive.store(false, Relaxed);
+                    return;
                 }
                 Err(e) => {
-                    let id = match m.args.first() {
-                        Some(OscType::Long(id)) => Some(*id),
-                        _ => None,
-                    };
-                    let address: String = m.addr.chars().take(100).collect();
-                    replier().reply(Reply::fail(&address, id, e.to_string()));
+                    replier.reply(Reply::fail("", None, e.to_string()));
+                    break;
                 }
             }
         }
+    }
+    replier.alive.store(false, Relaxed);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_list_matches_networks() {
+        let a = AllowList::parse(&["127.0.0.0/8".into(), "::1".into(), "192.168.1.0/24".into()]).unwrap();
+        assert!(a.allows("127.0.0.1".parse().unwrap()));
+        assert!(a.allows("127.9.9.9".parse().unwrap()));
+        assert!(a.allows("::1".parse().unwrap()));
+        assert!(a.allows("::ffff:127.0.0.1".parse().unwrap()));
+        assert!(a.allows("192.168.1.77".parse().unwrap()));
+        assert!(!a.allows("192.168.2.1".parse().unwrap()));
+        assert!(!a.allows("10.0.0.1".parse().unwrap()));
+        assert!(AllowList::parse(&["10.0.0.0/33".into()]).is_err());
+        assert!(AllowList::parse(&["nonsense".into()]).is_err());
     }
 }

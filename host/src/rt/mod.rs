@@ -16,5 +16,5 @@ mod tap;
 pub use cell::{NodeCell, NodeState, VoiceState};
 pub use event::{RtEvent, RtEventKind, ALL_VOICES};
 pub use graph::{RtGraph, RtNode};
-pub use process::{AudioEngine, AudioLink, BlockIo, EngineTelemetry, MAX_BLOCK};
+pub use process::{AudioEngine, AudioLink, BlockIo, CycleTimes, EngineTelemetry, MAX_BLOCK};
 pub use tap::{RtTap, TapCell, TapSource, TapState};

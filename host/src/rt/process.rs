@@ -6,7 +6,7 @@ use super::event::{RtEvent, RtEventKind, ALL_VOICES};
 use super::graph::RtGraph;
 use super::tap::TapSource;
 use basedrop::{Collector, Handle, Owned};
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering, Ordering::Relaxed};
 use std::sync::Arc;
 
 /// Largest number of frames computed in one go; longer callbacks are processed in chunks, so
@@ -31,11 +31,59 @@ pub struct EngineTelemetry {
     /// Our callback's share of the block period, f32 bits: smoothed mean and peak.
     pub load_mean: AtomicU32,
     pub load_peak: AtomicU32,
+    /// JACK's cycle times at the start of the last callback (see [`CycleTimes`]), behind a
+    /// sequence counter: odd while being written.
+    cycle_seq: AtomicU64,
+    cycle_frame: AtomicU64,
+    cycle_usecs: AtomicU64,
+    cycle_period_usecs: AtomicU32,
+    cycle_frames: AtomicU32,
+}
+
+/// Where the audio clock stood at the start of a callback: engine frame `frame` began at JACK
+/// time `usecs`, and `frames` frames take `period_usecs` (JACK's DLL-filtered estimate).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CycleTimes {
+    pub frame: u64,
+    pub usecs: u64,
+    pub period_usecs: f32,
+    pub frames: u32,
 }
 
 impl EngineTelemetry {
     pub fn load(&self) -> (f32, f32) {
         (f32::from_bits(self.load_mean.load(Relaxed)), f32::from_bits(self.load_peak.load(Relaxed)))
+    }
+
+    /// Publish the cycle times (audio thread; a seqlock, no waiting).
+    pub fn publish_cycle(&self, t: CycleTimes) {
+        self.cycle_seq.fetch_add(1, Ordering::AcqRel);
+        self.cycle_frame.store(t.frame, Relaxed);
+        self.cycle_usecs.store(t.usecs, Relaxed);
+        self.cycle_period_usecs.store(t.period_usecs.to_bits(), Relaxed);
+        self.cycle_frames.store(t.frames, Relaxed);
+        self.cycle_seq.fetch_add(1, Ordering::Release);
+    }
+
+    /// The last published cycle times, if any.
+    pub fn cycle(&self) -> Option<CycleTimes> {
+        for _ in 0..100 {
+            let before = self.cycle_seq.load(Ordering::Acquire);
+            if before == 0 {
+                return None;
+            }
+            let t = CycleTimes {
+                frame: self.cycle_frame.load(Relaxed),
+                usecs: self.cycle_usecs.load(Relaxed),
+                period_usecs: f32::from_bits(self.cycle_period_usecs.load(Relaxed)),
+                frames: self.cycle_frames.load(Relaxed),
+            };
+            if before.is_multiple_of(2) && self.cycle_seq.load(Ordering::Acquire) == before {
+                return Some(t);
+            }
+            std::hint::spin_loop();
+        }
+        None
     }
 }
 
@@ -111,6 +159,15 @@ impl AudioEngine {
 
     /// Follow JACK's frame counter, so engine frames are JACK frames (DESIGN.md §3). JACK's
     /// counter is 32-bit; wrap-arounds are carried into the upper bits.
+    pub fn telemetry(&self) -> &EngineTelemetry {
+        &self.telemetry
+    }
+
+    /// The engine frame the current callback starts at.
+    pub fn frame(&self) -> u64 {
+        self.frame
+    }
+
     pub fn sync_clock(&mut self, jack_frame: u32) {
         let high = self.frame & !0xffff_ffff;
         let mut f = high | jack_frame as u64;

@@ -127,6 +127,9 @@ pub struct Session {
     generation: u64,
     scenes: BTreeMap<String, Snapshot>,
     recordings: Vec<crate::record::Recording>,
+    /// Frame stamped on control changes (set, gain, mute, master): 0 = the next block; a
+    /// time-tagged packet sets its frame while it is applied.
+    pub event_frame: u64,
     /// Ports to unregister once the audio thread runs a graph of at least this generation.
     retired_ports: Vec<(u64, Vec<OwnedPort>)>,
 }
@@ -160,6 +163,7 @@ impl Session {
             retired_ports: Vec::new(),
             scenes: BTreeMap::new(),
             recordings: Vec::new(),
+            event_frame: 0,
         }
     }
 
@@ -185,7 +189,7 @@ impl Session {
     }
 
     fn send_now(&mut self, node: u32, kind: RtEventKind) -> Result<(), SessionError> {
-        if self.link.send(RtEvent { frame: 0, node, voice: ALL_VOICES, kind }) {
+        if self.link.send(RtEvent { frame: self.event_frame, node, voice: ALL_VOICES, kind }) {
             Ok(())
         } else {
             Err(SessionError::Busy)
@@ -412,6 +416,62 @@ impl Session {
             n.muted = on;
         }
         Ok(format!("{name} {}", if on { "muted" } else { "unmuted" }))
+    }
+
+    /// Mute (or unmute) a node, or every node of a group (`drums` is `drums/kick`, `drums/hat`).
+    pub fn mute_group(&mut self, name: &str, on: bool) -> Result<String, SessionError> {
+        let members = self.group(name)?;
+        for m in &members {
+            self.mute(m, on)?;
+        }
+        Ok(format!("{} {}", members.join(", "), if on { "muted" } else { "unmuted" }))
+    }
+
+    /// The node `name`, or the nodes under `name/`.
+    pub fn group(&self, name: &str) -> Result<Vec<String>, SessionError> {
+        if self.nodes.iter().any(|n| n.name == name) {
+            return Ok(vec![name.to_string()]);
+        }
+        let prefix = format!("{name}/");
+        let members: Vec<String> =
+            self.nodes.iter().filter(|n| n.name.starts_with(&prefix)).map(|n| n.name.clone()).collect();
+        if members.is_empty() {
+            return Err(SessionError::NoNode(name.into()));
+        }
+        Ok(members)
+    }
+
+    /// The engine frame at which wall-clock time `when` sounds: JACK's cycle times map JACK's
+    /// clock to frames (its delay-locked loop filters the period); the offset between the wall
+    /// clock and JACK's clock is measured now. Without JACK, frames advance at the sample rate.
+    pub fn frame_at(&self, when: std::time::SystemTime) -> u64 {
+        let now = std::time::SystemTime::now();
+        let ahead = match when.duration_since(now) {
+            Ok(d) => d.as_secs_f64(),
+            Err(e) => -e.duration().as_secs_f64(),
+        };
+        match (self.link.telemetry.cycle(), self.ports.jack_time_usecs()) {
+            (Some(c), Some(jack_now)) if c.period_usecs > 0.0 => {
+                let target_usecs = jack_now as f64 + ahead * 1e6;
+                let frames = (target_usecs - c.usecs as f64) * c.frames as f64 / c.period_usecs as f64;
+                (c.frame as f64 + frames).round().max(0.0) as u64
+            }
+            _ => (self.now() as f64 + ahead * self.sample_rate as f64).round().max(0.0) as u64,
+        }
+    }
+
+    /// Frames scheduled ahead of the audio clock.
+    pub fn lookahead_frames(&self) -> u64 {
+        (self.settings.lookahead_seconds * self.sample_rate as f64) as u64
+    }
+
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    /// Every node's compiled DSP, by node name.
+    pub fn factories(&self) -> BTreeMap<String, Arc<Factory>> {
+        self.nodes.iter().map(|n| (n.name.clone(), Arc::clone(&n.factory))).collect()
     }
 
     pub fn master(&mut self, gain: f32) -> Result<String, SessionError> {
@@ -735,10 +795,12 @@ impl Session {
 
     /// Solo a node (or stop soloing it).
     pub fn solo(&mut self, name: &str, on: bool) -> Result<String, SessionError> {
-        let n = self.nodes.iter_mut().find(|n| n.name == name).ok_or_else(|| SessionError::NoNode(name.into()))?;
-        n.soloed = on;
+        let members = self.group(name)?;
+        for n in self.nodes.iter_mut().filter(|n| members.contains(&n.name)) {
+            n.soloed = on;
+        }
         self.rebuild();
-        Ok(format!("{name} {}", if on { "soloed" } else { "unsoloed" }))
+        Ok(format!("{} {}", members.join(", "), if on { "soloed" } else { "unsoloed" }))
     }
 
     fn rebuild(&mut self) {

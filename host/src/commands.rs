@@ -1,0 +1,75 @@
+//! What each command does to the session: one function shared by the live engine's control
+//! thread and by `krd render`, so a score means exactly what the same OSC messages mean.
+
+use crate::session::{Session, SessionError};
+use kr_faust::Factory;
+use kr_osc::Command;
+use rosc::OscType;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A command's `/kr/done` message and extra arguments.
+pub type Done = (String, Vec<OscType>);
+
+/// Whether a successful command changed the session (subscribers are told, the state is saved).
+pub fn changes_state(cmd: &Command) -> bool {
+    !matches!(
+        cmd,
+        Command::Status
+            | Command::Ping
+            | Command::Get { .. }
+            | Command::Dump
+            | Command::SceneList
+            | Command::Subscribe { .. }
+            | Command::Unsubscribe
+            | Command::RecordStart { .. }
+            | Command::RecordStop { .. }
+    )
+}
+
+/// Apply one command. `factories` holds the compiled DSP of the packet's `node_new`s, by node
+/// name. Commands that need the caller (status, scene recall, subscriptions) are refused here.
+pub fn execute(
+    s: &mut Session,
+    cmd: &Command,
+    factories: &BTreeMap<String, Arc<Factory>>,
+) -> Result<Done, SessionError> {
+    let plain = |r: Result<String, SessionError>| r.map(|m| (m, vec![]));
+    match cmd {
+        Command::Ping => Ok(("pong".into(), vec![])),
+        Command::NodeNew { name, source, count, gain } => match factories.get(name) {
+            Some(f) => plain(s.node_new(name, source.clone(), Arc::clone(f), *count, *gain)),
+            None => Err(SessionError::Dsp { name: name.clone(), message: "internal error: not compiled".into() }),
+        },
+        Command::NodeFree { name } => plain(s.node_free(name)),
+        Command::Set { path, value } => plain(s.set(path, *value)),
+        Command::Get { path } => s.get(path).map(|v| (format!("{path} = {v}"), vec![OscType::Float(v)])),
+        Command::Route { from, to, level } => plain(s.route(from, to, *level)),
+        Command::Unroute { from, to } => plain(s.unroute(from, to)),
+        Command::Play { target, pattern, from_zero } => plain(s.play(target, pattern.clone(), *from_zero)),
+        Command::Hush { target } => plain(s.hush(target.as_deref())),
+        Command::Mute { name, on } => plain(s.mute_group(name, *on)),
+        Command::Solo { name, on } => plain(s.solo(name, *on)),
+        Command::Tempo { bpm } => plain(s.tempo(Some(*bpm), None)),
+        Command::Meter { beats } => plain(s.tempo(None, Some(*beats))),
+        Command::Master { gain } => plain(s.master(*gain)),
+        Command::Dump => Ok(("state".into(), vec![OscType::String(s.dump().to_string())])),
+        Command::Fade { path, target, cycles } => {
+            plain(if *cycles > 0.0 { s.fade(path, *target, *cycles) } else { s.set(path, *target) })
+        }
+        Command::SceneSave { name } => plain(s.scene_save(name)),
+        Command::SceneDelete { name } => plain(s.scene_delete(name)),
+        Command::SceneList => {
+            let names = s.scene_names();
+            Ok((format!("{} scene(s)", names.len()), names.into_iter().map(OscType::String).collect()))
+        }
+        Command::RecordStart { file, target } => plain(s.record_start(file, target.as_deref())),
+        Command::RecordStop { file } => plain(s.record_stop(file.as_deref())),
+        Command::SceneRecall { .. } => {
+            Err(SessionError::Unsupported("a scene recall cannot be part of a bundle".into()))
+        }
+        Command::Status | Command::Subscribe { .. } | Command::Unsubscribe => {
+            Err(SessionError::Unsupported(format!("{} cannot be part of a bundle", cmd.address())))
+        }
+    }
+}
