@@ -25,3 +25,23 @@ def first_onset(x: np.ndarray, start: int, threshold: float = 1e-3) -> int | Non
 
 def rms(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if len(x) else 0.0
+
+
+def read_wav(path: str) -> tuple[int, np.ndarray]:
+    """Read a 32-bit float WAV (as krd writes them): sample rate and (frames, channels) array."""
+    import struct
+
+    data = open(path, "rb").read()
+    assert data[:4] == b"RIFF" and data[8:12] == b"WAVE", "not a WAV file"
+    pos, rate, channels, samples = 12, 0, 0, None
+    while pos + 8 <= len(data):
+        tag, size = data[pos : pos + 4], struct.unpack("<I", data[pos + 4 : pos + 8])[0]
+        body = data[pos + 8 : pos + 8 + size]
+        if tag == b"fmt ":
+            fmt, channels, rate, _, _, bits = struct.unpack("<HHIIHH", body[:16])
+            assert bits == 32, f"{bits}-bit samples"
+        elif tag == b"data":
+            samples = np.frombuffer(body, dtype="<f4")
+        pos += 8 + size + (size & 1)
+    assert samples is not None and channels > 0
+    return rate, samples.reshape(-1, channels)
