@@ -36,6 +36,10 @@ pub struct ControlSpec {
     pub min: f32,
     pub max: f32,
     pub step: f32,
+    /// The control's `[key:value]` metadata from its label, e.g. `("unit", "Hz")`,
+    /// `("scale", "log")`, `("tooltip", ...)`, sorted by key (as libfaust declares them).
+    #[serde(default)]
+    pub meta: Vec<(String, String)>,
 }
 
 impl ControlSpec {
@@ -44,11 +48,7 @@ impl ControlSpec {
         if value.is_nan() {
             return self.init;
         }
-        let (lo, hi) = if self.min <= self.max {
-            (self.min, self.max)
-        } else {
-            (self.max, self.min)
-        };
+        let (lo, hi) = if self.min <= self.max { (self.min, self.max) } else { (self.max, self.min) };
         value.clamp(lo, hi)
     }
 }
@@ -57,7 +57,11 @@ impl ControlSpec {
 #[derive(Default)]
 pub(crate) struct Collector {
     boxes: Vec<String>,
+    /// Metadata declared for the next control (libfaust declares before it adds).
+    pending: Vec<(String, String)>,
     pub(crate) controls: Vec<(ControlSpec, *mut f32)>,
+    /// Labels of `soundfile` primitives (kr loads no sound files; see `Factory`).
+    pub(crate) soundfiles: Vec<String>,
 }
 
 impl Collector {
@@ -78,6 +82,7 @@ impl Collector {
             min: range[1],
             max: range[2],
             step: range[3],
+            meta: std::mem::take(&mut self.pending),
         };
         self.controls.push((spec, zone));
     }
@@ -165,24 +170,29 @@ unsafe extern "C" fn add_horizontal_bargraph(
     // SAFETY: as in open_box.
     unsafe { collector(ui) }.push(label, zone, ControlKind::Hbargraph, [min, min, max, 0.0]);
 }
-unsafe extern "C" fn add_vertical_bargraph(
-    ui: *mut c_void,
-    label: *const c_char,
-    zone: *mut f32,
-    min: f32,
-    max: f32,
-) {
+unsafe extern "C" fn add_vertical_bargraph(ui: *mut c_void, label: *const c_char, zone: *mut f32, min: f32, max: f32) {
     // SAFETY: as in open_box.
     unsafe { collector(ui) }.push(label, zone, ControlKind::Vbargraph, [min, min, max, 0.0]);
 }
 unsafe extern "C" fn add_soundfile(
-    _: *mut c_void,
-    _: *const c_char,
-    _: *const c_char,
-    _: *mut *mut c_void,
+    ui: *mut c_void,
+    label: *const c_char,
+    _url: *const c_char,
+    _zone: *mut *mut c_void,
 ) {
+    // SAFETY: as in open_box.
+    let c = unsafe { collector(ui) };
+    c.pending.clear();
+    c.soundfiles.push(cstr(label));
 }
-unsafe extern "C" fn declare(_: *mut c_void, _: *mut f32, _: *const c_char, _: *const c_char) {}
+unsafe extern "C" fn declare(ui: *mut c_void, zone: *mut f32, key: *const c_char, value: *const c_char) {
+    // SAFETY: as in open_box.
+    let c = unsafe { collector(ui) };
+    // A null zone is a box's metadata; a zone means the control added next.
+    if !zone.is_null() {
+        c.pending.push((cstr(key), cstr(value)));
+    }
+}
 
 /// Collects `declare key "value";` metadata.
 #[derive(Default)]
@@ -192,10 +202,7 @@ pub(crate) struct MetaCollector {
 
 impl MetaCollector {
     pub(crate) fn glue(&mut self) -> ffi::MetaGlue {
-        ffi::MetaGlue {
-            meta_interface: self as *mut MetaCollector as *mut c_void,
-            declare: meta_declare,
-        }
+        ffi::MetaGlue { meta_interface: self as *mut MetaCollector as *mut c_void, declare: meta_declare }
     }
 }
 

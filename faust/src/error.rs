@@ -7,12 +7,10 @@ pub enum CompileError {
     #[error("FAUST error in '{name}': {message}")]
     Faust { name: String, message: String },
     /// The compile worker died while compiling this program (the engine keeps playing).
-    #[error(
-        "the FAUST compiler crashed while compiling '{name}' ({detail}); the worker was restarted"
-    )]
+    #[error("the FAUST compiler crashed while compiling '{name}' ({detail}); the worker was restarted")]
     WorkerCrashed { name: String, detail: String },
     /// The compile worker took longer than the configured timeout.
-    #[error("compiling '{name}' took longer than {seconds:.1} s and was stopped (raise `compile_timeout` in krd.yaml if this program is simply large)")]
+    #[error("compiling '{name}' took longer than {seconds:.1} s and was stopped (raise `compiler.timeout_s` in krd.yaml if this program is simply large)")]
     Timeout { name: String, seconds: f64 },
     /// The worker could not be started at all (a broken installation).
     #[error("cannot start the FAUST compile worker '{program}': {detail}")]

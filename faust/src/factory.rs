@@ -7,6 +7,7 @@ use crate::{ffi, lock, Instance, MAX_CHANNELS};
 use std::ffi::{CStr, CString};
 use std::os::raw::c_char;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// The shape of a compiled program: channels, controls and metadata.
@@ -21,10 +22,7 @@ pub struct DspInfo {
 impl DspInfo {
     /// Index of a control by label or path (`cutoff` or `filter/cutoff`).
     pub fn control_index(&self, name: &str) -> Option<usize> {
-        self.controls
-            .iter()
-            .position(|c| c.path == name)
-            .or_else(|| self.controls.iter().position(|c| c.label == name))
+        self.controls.iter().position(|c| c.path == name).or_else(|| self.controls.iter().position(|c| c.label == name))
     }
 }
 
@@ -44,27 +42,19 @@ unsafe impl Sync for Factory {}
 
 impl std::fmt::Debug for Factory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Factory")
-            .field("name", &self.name)
-            .field("info", &self.info)
-            .finish()
+        f.debug_struct("Factory").field("name", &self.name).field("info", &self.info).finish()
     }
 }
 
 fn c_string(what: &str, s: &str, name: &str) -> Result<CString, CompileError> {
-    CString::new(s).map_err(|_| CompileError::Faust {
-        name: name.into(),
-        message: format!("{what} contains a NUL byte"),
-    })
+    CString::new(s)
+        .map_err(|_| CompileError::Faust { name: name.into(), message: format!("{what} contains a NUL byte") })
 }
 
 fn error_text(buf: &[c_char]) -> String {
     // SAFETY: libfaust writes a NUL-terminated message into the zeroed 4096-byte buffer; the
     // buffer's last byte is never written, so a terminator always exists.
-    unsafe { CStr::from_ptr(buf.as_ptr()) }
-        .to_string_lossy()
-        .trim()
-        .to_string()
+    unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().trim().to_string()
 }
 
 impl Factory {
@@ -75,10 +65,7 @@ impl Factory {
     pub fn compile(name: &str, source: &str, args: &[String]) -> Result<Factory, CompileError> {
         let c_name = c_string("the name", name, name)?;
         let c_src = c_string("the source", source, name)?;
-        let c_args: Vec<CString> = args
-            .iter()
-            .map(|a| c_string("an argument", a, name))
-            .collect::<Result<_, _>>()?;
+        let c_args: Vec<CString> = args.iter().map(|a| c_string("an argument", a, name)).collect::<Result<_, _>>()?;
         let argv: Vec<*const c_char> = c_args.iter().map(|a| a.as_ptr()).collect();
         let target = CString::default();
         let mut err = vec![0 as c_char; ffi::ERROR_BUF];
@@ -100,30 +87,21 @@ impl Factory {
         };
         match NonNull::new(ptr) {
             Some(ptr) => Self::wrap(name, ptr),
-            None => Err(CompileError::Faust {
-                name: name.into(),
-                message: error_text(&err),
-            }),
+            None => Err(CompileError::Faust { name: name.into(), message: error_text(&err) }),
         }
     }
 
     /// Load machine code produced by [`Factory::machine_code`] (well under a millisecond).
     pub fn from_machine_code(name: &str, code: &str) -> Result<Factory, CompileError> {
-        let load_err = |message: String| CompileError::Load {
-            name: name.into(),
-            message,
-        };
-        let c_code =
-            CString::new(code).map_err(|_| load_err("machine code contains a NUL byte".into()))?;
+        let load_err = |message: String| CompileError::Load { name: name.into(), message };
+        let c_code = CString::new(code).map_err(|_| load_err("machine code contains a NUL byte".into()))?;
         let target = CString::default();
         let mut err = vec![0 as c_char; ffi::ERROR_BUF];
         let ptr = {
             let _g = lock::factory_api();
             // SAFETY: argument order is the library's (code, target, error), not the header's;
             // strings are NUL-terminated; `err` has 4096 bytes.
-            unsafe {
-                ffi::readCDSPFactoryFromMachine(c_code.as_ptr(), target.as_ptr(), err.as_mut_ptr())
-            }
+            unsafe { ffi::readCDSPFactoryFromMachine(c_code.as_ptr(), target.as_ptr(), err.as_mut_ptr()) }
         };
         match NonNull::new(ptr) {
             Some(ptr) => Self::wrap(name, ptr),
@@ -132,56 +110,41 @@ impl Factory {
     }
 
     fn wrap(name: &str, ptr: NonNull<ffi::llvm_dsp_factory>) -> Result<Factory, CompileError> {
-        let mut factory = Factory {
-            ptr,
-            name: name.into(),
-            info: DspInfo {
-                inputs: 0,
-                outputs: 0,
-                controls: vec![],
-                meta: vec![],
-            },
-        };
+        FACTORY_LOADS.fetch_add(1, Ordering::Relaxed);
+        let mut factory =
+            Factory { ptr, name: name.into(), info: DspInfo { inputs: 0, outputs: 0, controls: vec![], meta: vec![] } };
         // Probe one instance for the program's shape; every instance has the same one.
         let probe = factory.raw_instance()?;
         let (inputs, outputs, controls, meta) = {
             // SAFETY: `probe` is a live instance of this factory, used by this thread only.
             let (ins, outs) = unsafe {
-                (
-                    ffi::getNumInputsCDSPInstance(probe.as_ptr()),
-                    ffi::getNumOutputsCDSPInstance(probe.as_ptr()),
-                )
+                (ffi::getNumInputsCDSPInstance(probe.as_ptr()), ffi::getNumOutputsCDSPInstance(probe.as_ptr()))
             };
-            let controls = describe_controls(probe)
-                .into_iter()
-                .map(|(spec, _)| spec)
-                .collect();
+            let described = describe(probe);
+            if let Some(label) = described.soundfiles.first() {
+                delete_instance(probe);
+                return Err(CompileError::Unsupported {
+                    name: name.into(),
+                    message: format!(
+                        "it uses soundfile(\"{label}\"); kr does not load sound files into FAUST programs"
+                    ),
+                });
+            }
+            let controls = described.controls.into_iter().map(|(spec, _)| spec).collect();
             let mut meta = MetaCollector::default();
             let mut glue = meta.glue();
             // SAFETY: `meta` outlives the call; `probe` is live.
             unsafe { ffi::metadataCDSPInstance(probe.as_ptr(), &mut glue) };
-            (
-                ins.max(0) as usize,
-                outs.max(0) as usize,
-                controls,
-                meta.entries,
-            )
+            (ins.max(0) as usize, outs.max(0) as usize, controls, meta.entries)
         };
         delete_instance(probe);
         if inputs > MAX_CHANNELS || outputs > MAX_CHANNELS {
             return Err(CompileError::Unsupported {
                 name: name.into(),
-                message: format!(
-                    "{inputs} inputs and {outputs} outputs; kr runs at most {MAX_CHANNELS} of each"
-                ),
+                message: format!("{inputs} inputs and {outputs} outputs; kr runs at most {MAX_CHANNELS} of each"),
             });
         }
-        factory.info = DspInfo {
-            inputs,
-            outputs,
-            controls,
-            meta,
-        };
+        factory.info = DspInfo { inputs, outputs, controls, meta };
         Ok(factory)
     }
 
@@ -230,13 +193,18 @@ impl Factory {
     }
 }
 
-/// Walk an instance's UI and return each control with its zone.
-pub(crate) fn describe_controls(dsp: NonNull<ffi::llvm_dsp>) -> Vec<(ControlSpec, *mut f32)> {
+/// Walk an instance's UI: its controls with their zones, and any soundfiles.
+fn describe(dsp: NonNull<ffi::llvm_dsp>) -> Collector {
     let mut c = Collector::default();
     let mut glue = c.glue();
     // SAFETY: `c` outlives the call and is accessed only through the glue during it.
     unsafe { ffi::buildUserInterfaceCDSPInstance(dsp.as_ptr(), &mut glue) };
-    c.controls
+    c
+}
+
+/// Walk an instance's UI and return each control with its zone.
+pub(crate) fn describe_controls(dsp: NonNull<ffi::llvm_dsp>) -> Vec<(ControlSpec, *mut f32)> {
+    describe(dsp).controls
 }
 
 pub(crate) fn delete_instance(dsp: NonNull<ffi::llvm_dsp>) {
@@ -254,12 +222,19 @@ impl Drop for Factory {
     }
 }
 
+static FACTORY_LOADS: AtomicU64 = AtomicU64::new(0);
+
+/// How many factories this process has made (compiled or loaded from machine code). Each costs
+/// memory libfaust 2.54.9 never returns (see [`crate::RECENT_FACTORIES`]), and the kernel's
+/// `vm.max_map_count` (65530) caps a process at roughly 30 000 loads: worth reporting.
+pub fn factory_loads() -> u64 {
+    FACTORY_LOADS.load(Ordering::Relaxed)
+}
+
 /// libfaust's version string, e.g. "2.54.9".
 pub fn libfaust_version() -> String {
     // SAFETY: returns a static NUL-terminated string.
-    unsafe { CStr::from_ptr(ffi::getCLibFaustVersion()) }
-        .to_string_lossy()
-        .into_owned()
+    unsafe { CStr::from_ptr(ffi::getCLibFaustVersion()) }.to_string_lossy().into_owned()
 }
 
 /// The LLVM machine target machine code is built for (part of every cache key).

@@ -27,11 +27,9 @@ pub const ERROR_BUF: usize = 4096;
 pub type OpenBoxFun = unsafe extern "C" fn(*mut c_void, *const c_char);
 pub type CloseBoxFun = unsafe extern "C" fn(*mut c_void);
 pub type AddButtonFun = unsafe extern "C" fn(*mut c_void, *const c_char, *mut f32);
-pub type AddSliderFun =
-    unsafe extern "C" fn(*mut c_void, *const c_char, *mut f32, f32, f32, f32, f32);
+pub type AddSliderFun = unsafe extern "C" fn(*mut c_void, *const c_char, *mut f32, f32, f32, f32, f32);
 pub type AddBargraphFun = unsafe extern "C" fn(*mut c_void, *const c_char, *mut f32, f32, f32);
-pub type AddSoundfileFun =
-    unsafe extern "C" fn(*mut c_void, *const c_char, *const c_char, *mut *mut c_void);
+pub type AddSoundfileFun = unsafe extern "C" fn(*mut c_void, *const c_char, *const c_char, *mut *mut c_void);
 pub type DeclareFun = unsafe extern "C" fn(*mut c_void, *mut f32, *const c_char, *const c_char);
 pub type MetaDeclareFun = unsafe extern "C" fn(*mut c_void, *const c_char, *const c_char);
 
@@ -76,10 +74,7 @@ unsafe extern "C" {
         opt_level: c_int,
     ) -> *mut llvm_dsp_factory;
     pub fn deleteCDSPFactory(factory: *mut llvm_dsp_factory) -> bool;
-    pub fn writeCDSPFactoryToMachine(
-        factory: *mut llvm_dsp_factory,
-        target: *const c_char,
-    ) -> *mut c_char;
+    pub fn writeCDSPFactoryToMachine(factory: *mut llvm_dsp_factory, target: *const c_char) -> *mut c_char;
     /// Argument order as implemented (NOT as in the header): code, target, error_msg.
     pub fn readCDSPFactoryFromMachine(
         machine_code: *const c_char,
@@ -96,10 +91,5 @@ unsafe extern "C" {
     pub fn metadataCDSPInstance(dsp: *mut llvm_dsp, meta: *mut MetaGlue);
     pub fn initCDSPInstance(dsp: *mut llvm_dsp, sample_rate: c_int);
     pub fn instanceClearCDSPInstance(dsp: *mut llvm_dsp);
-    pub fn computeCDSPInstance(
-        dsp: *mut llvm_dsp,
-        count: c_int,
-        inputs: *mut *mut f32,
-        outputs: *mut *mut f32,
-    );
+    pub fn computeCDSPInstance(dsp: *mut llvm_dsp, count: c_int, inputs: *mut *mut f32, outputs: *mut *mut f32);
 }

@@ -20,9 +20,7 @@ unsafe impl Send for Instance {}
 
 impl std::fmt::Debug for Instance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Instance")
-            .field("factory", &self.factory.name())
-            .finish()
+        f.debug_struct("Instance").field("factory", &self.factory.name()).finish()
     }
 }
 
@@ -31,15 +29,8 @@ impl Instance {
         let dsp = factory.raw_instance()?;
         // SAFETY: `dsp` is a fresh live instance owned by this function.
         unsafe { ffi::initCDSPInstance(dsp.as_ptr(), sample_rate as i32) };
-        let zones = describe_controls(dsp)
-            .into_iter()
-            .map(|(_, zone)| zone)
-            .collect();
-        Ok(Instance {
-            dsp,
-            zones,
-            factory,
-        })
+        let zones = describe_controls(dsp).into_iter().map(|(_, zone)| zone).collect();
+        Ok(Instance { dsp, zones, factory })
     }
 
     /// The program's shape (shared with its factory).
@@ -55,8 +46,7 @@ impl Instance {
     /// Set control `index` (clamped to its range). Out-of-range indices and bargraphs are ignored.
     #[inline]
     pub fn set(&mut self, index: usize, value: f32) {
-        let (Some(spec), Some(&zone)) = (self.info().controls.get(index), self.zones.get(index))
-        else {
+        let (Some(spec), Some(&zone)) = (self.info().controls.get(index), self.zones.get(index)) else {
             return;
         };
         if spec.kind.is_output() {
@@ -77,12 +67,7 @@ impl Instance {
     /// counts and every slice must hold at least `frames` samples; otherwise nothing is computed
     /// and `false` is returned (never a panic: this runs on the audio thread).
     #[inline]
-    pub fn compute(
-        &mut self,
-        frames: usize,
-        inputs: &[&[f32]],
-        outputs: &mut [&mut [f32]],
-    ) -> bool {
+    pub fn compute(&mut self, frames: usize, inputs: &[&[f32]], outputs: &mut [&mut [f32]]) -> bool {
         let info = self.factory.info();
         if inputs.len() != info.inputs
             || outputs.len() != info.outputs
@@ -101,14 +86,7 @@ impl Instance {
         }
         // SAFETY: channel counts and lengths were checked above; FAUST reads inputs and writes
         // outputs only, within `frames` samples; the instance is ours exclusively.
-        unsafe {
-            ffi::computeCDSPInstance(
-                self.dsp.as_ptr(),
-                frames as i32,
-                ins.as_mut_ptr(),
-                outs.as_mut_ptr(),
-            )
-        };
+        unsafe { ffi::computeCDSPInstance(self.dsp.as_ptr(), frames as i32, ins.as_mut_ptr(), outs.as_mut_ptr()) };
         true
     }
 

@@ -8,7 +8,9 @@
 //! - [`worker`]: the compile worker process (libfaust compiles only there).
 //! - [`CompileService`]: the engine's single compile place — supervises the worker (timeout,
 //!   crash, memory limit), keeps one factory per distinct source, and caches machine code on disk
-//!   ([`cache`]).
+//!   ([`cache`]), keeping the most recent factories loaded ([`RECENT_FACTORIES`]).
+//! - [`dspdir`]: the `.dsp` directory — polls a folder of programs for new, changed and deleted
+//!   files (node types `faust:<relative path>`), and says what the host does with the changes.
 //!
 //! ## Architecture
 //! ```text
@@ -16,9 +18,22 @@
 //!        ▲                         │  memory / disk cache              │ machine code
 //!        └──── Arc<Factory> ◀──────┴── readCDSPFactoryFromMachine ◀────┘
 //! ```
+//!
+//! ## Thread safety
+//! - libfaust's factory calls (create, read/write machine code, delete, create/delete instance)
+//!   share global state and are not thread-safe: each one runs under one process-wide lock
+//!   (`lock::factory_api`), never taken by `compute`, `set` or `get`. Compiling proper happens
+//!   only in the worker process, so the engine never sees libfaust's `chdir` and `popen`.
+//! - A [`Factory`] is immutable after it is built (`Send + Sync`, shared as `Arc`). An
+//!   [`Instance`] is `Send` and used by one thread at a time (`&mut self` to compute or set); it
+//!   holds an `Arc<Factory>`, so its code outlives it. Computing in one thread while another
+//!   loads or compiles is fine (measured, PLATFORM.md).
+//!
+//! The crate's README has the worker protocol, the cache format and measured numbers.
 
 pub mod cache;
 mod controls;
+pub mod dspdir;
 mod error;
 mod factory;
 pub mod ffi;
@@ -30,9 +45,9 @@ pub mod worker;
 pub use cache::CacheSettings;
 pub use controls::{ControlKind, ControlSpec};
 pub use error::CompileError;
-pub use factory::{libfaust_version, machine_target, DspInfo, Factory};
+pub use factory::{factory_loads, libfaust_version, machine_target, DspInfo, Factory};
 pub use instance::Instance;
-pub use service::{CompileResult, CompileService, CompilerSettings};
+pub use service::{CompileResult, CompileService, CompilerSettings, RECENT_FACTORIES};
 
 /// Most input or output channels a program may have (the compute call's pointer arrays live on
 /// the audio thread's stack).

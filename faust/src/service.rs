@@ -9,7 +9,7 @@ use crate::cache::{self, CacheSettings, DiskCache};
 use crate::worker::{WorkerReply, WorkerRequest};
 use crate::{CompileError, Factory};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Weak};
@@ -44,7 +44,14 @@ impl Default for CompilerSettings {
     }
 }
 
-/// What the caller gets back: a loaded factory, and whether it came from a cache.
+/// How many recently requested factories the service keeps loaded even when no instance uses
+/// them. libfaust 2.54.9 never gives back the memory mappings of a factory loaded from machine
+/// code (about two mappings and 40–60 KB per load, even after `deleteCDSPFactory`), while loading
+/// code whose factory is still alive reuses it for free. Keeping recent versions alive makes
+/// going back and forth between versions of a program (undo, A/B) cost no new load.
+pub const RECENT_FACTORIES: usize = 32;
+
+/// What the caller gets back: a loaded factory or what went wrong.
 pub type CompileResult = Result<Arc<Factory>, CompileError>;
 type Reply = Box<dyn FnOnce(CompileResult) + Send>;
 
@@ -68,24 +75,12 @@ impl CompileService {
             .name("kr-compiler".into())
             .spawn(move || Supervisor::new(settings).run(rx))
             .expect("spawning the compiler thread");
-        CompileService {
-            tx: Some(tx),
-            thread: Some(thread),
-        }
+        CompileService { tx: Some(tx), thread: Some(thread) }
     }
 
     /// Queue a compile; `reply` runs on the service thread when it is done.
-    pub fn submit(
-        &self,
-        name: &str,
-        source: &str,
-        reply: impl FnOnce(CompileResult) + Send + 'static,
-    ) {
-        let job = Job {
-            name: name.into(),
-            source: source.into(),
-            reply: Box::new(reply),
-        };
+    pub fn submit(&self, name: &str, source: &str, reply: impl FnOnce(CompileResult) + Send + 'static) {
+        let job = Job { name: name.into(), source: source.into(), reply: Box::new(reply) };
         if let Some(Err(e)) = self.tx.as_ref().map(|tx| tx.send(job)) {
             (e.into_inner().reply)(Err(CompileError::ServiceStopped));
         }
@@ -114,20 +109,20 @@ struct Worker {
     child: Child,
     stdin: ChildStdin,
     replies: Receiver<String>,
+    /// Requests answered so far (see [`WORKER_RECYCLE`]).
+    answered: u32,
 }
+
+/// A worker is replaced after this many compiles: libfaust keeps memory of every factory it
+/// made (see [`RECENT_FACTORIES`]), and a fresh worker costs only its start-up (~40 ms).
+const WORKER_RECYCLE: u32 = 500;
 
 impl Worker {
     fn spawn(settings: &CompilerSettings) -> Result<Worker, CompileError> {
         let program = settings.worker.first().cloned().unwrap_or_default();
-        let unavailable = |detail: String| CompileError::WorkerUnavailable {
-            program: program.clone(),
-            detail,
-        };
+        let unavailable = |detail: String| CompileError::WorkerUnavailable { program: program.clone(), detail };
         let mut cmd = Command::new(&program);
-        cmd.args(&settings.worker[1..])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+        cmd.args(&settings.worker[1..]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit());
         cmd.envs(settings.worker_env.iter().map(|(k, v)| (k, v)));
         let limit = settings.memory_limit_bytes;
         // SAFETY: the closure runs in the forked child before exec and only makes async-signal-
@@ -136,23 +131,14 @@ impl Worker {
             std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
                 // Die with the engine: a compile worker must never outlive krd.
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                let rl = libc::rlimit {
-                    rlim_cur: limit,
-                    rlim_max: limit,
-                };
+                let rl = libc::rlimit { rlim_cur: limit, rlim_max: limit };
                 libc::setrlimit(libc::RLIMIT_AS, &rl);
                 Ok(())
             });
         }
         let mut child = cmd.spawn().map_err(|e| unavailable(e.to_string()))?;
-        let stdin = child
-            .stdin
-            .take()
-            .ok_or_else(|| unavailable("no stdin".into()))?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| unavailable("no stdout".into()))?;
+        let stdin = child.stdin.take().ok_or_else(|| unavailable("no stdin".into()))?;
+        let stdout = child.stdout.take().ok_or_else(|| unavailable("no stdout".into()))?;
         let (tx, replies) = crossbeam_channel::unbounded();
         std::thread::Builder::new()
             .name("kr-compiler-reader".into())
@@ -165,11 +151,7 @@ impl Worker {
                 }
             })
             .map_err(|e| unavailable(e.to_string()))?;
-        Ok(Worker {
-            child,
-            stdin,
-            replies,
-        })
+        Ok(Worker { child, stdin, replies, answered: 0 })
     }
 
     fn kill(mut self) -> String {
@@ -186,6 +168,8 @@ struct Supervisor {
     worker: Option<Worker>,
     next_id: u64,
     loaded: HashMap<String, Weak<Factory>>,
+    /// The most recently requested factories, kept alive (see [`RECENT_FACTORIES`]).
+    recent: VecDeque<Arc<Factory>>,
     disk: DiskCache,
     version: String,
     target: String,
@@ -199,6 +183,7 @@ impl Supervisor {
             worker: None,
             next_id: 1,
             loaded: HashMap::new(),
+            recent: VecDeque::new(),
             disk,
             version: crate::libfaust_version(),
             target: crate::machine_target(),
@@ -208,6 +193,9 @@ impl Supervisor {
     fn run(mut self, jobs: Receiver<Job>) {
         while let Ok(job) = jobs.recv() {
             let result = self.compile(&job.name, &job.source);
+            if let Ok(f) = &result {
+                self.keep_recent(f);
+            }
             (job.reply)(result);
         }
         if let Some(w) = self.worker.take() {
@@ -216,12 +204,7 @@ impl Supervisor {
     }
 
     fn compile(&mut self, name: &str, source: &str) -> CompileResult {
-        let key = cache::key(
-            source,
-            &self.settings.faust_args,
-            &self.version,
-            &self.target,
-        );
+        let key = cache::key(source, &self.settings.faust_args, &self.version, &self.target);
         if let Some(f) = self.loaded.get(&key).and_then(Weak::upgrade) {
             return Ok(f);
         }
@@ -246,27 +229,35 @@ impl Supervisor {
         f
     }
 
+    /// Keep a worker that answered for the next request, unless it has served its time.
+    fn keep_worker(&mut self, mut worker: Worker) {
+        worker.answered += 1;
+        if worker.answered < WORKER_RECYCLE {
+            self.worker = Some(worker);
+        } else {
+            worker.kill();
+        }
+    }
+
+    /// Mark `f` as just used: it stays loaded while it is among the most recent ones.
+    fn keep_recent(&mut self, f: &Arc<Factory>) {
+        self.recent.retain(|r| !Arc::ptr_eq(r, f));
+        self.recent.push_front(Arc::clone(f));
+        self.recent.truncate(RECENT_FACTORIES);
+    }
+
     fn compile_in_worker(&mut self, name: &str, source: &str) -> Result<String, CompileError> {
         let id = self.next_id;
         self.next_id += 1;
-        let request = WorkerRequest {
-            id,
-            name: name.into(),
-            source: source.into(),
-            args: self.settings.faust_args.clone(),
-        };
-        let line = serde_json::to_string(&request).map_err(|e| CompileError::Load {
-            name: name.into(),
-            message: e.to_string(),
-        })?;
+        let request =
+            WorkerRequest { id, name: name.into(), source: source.into(), args: self.settings.faust_args.clone() };
+        let line = serde_json::to_string(&request)
+            .map_err(|e| CompileError::Load { name: name.into(), message: e.to_string() })?;
         let mut worker = match self.worker.take() {
             Some(w) => w,
             None => Worker::spawn(&self.settings)?,
         };
-        if writeln!(worker.stdin, "{line}")
-            .and_then(|_| worker.stdin.flush())
-            .is_err()
-        {
+        if writeln!(worker.stdin, "{line}").and_then(|_| worker.stdin.flush()).is_err() {
             let detail = worker.kill();
             return Err(CompileError::WorkerCrashed {
                 name: name.into(),
@@ -276,19 +267,17 @@ impl Supervisor {
         loop {
             match worker.replies.recv_timeout(self.settings.timeout) {
                 Ok(text) => match serde_json::from_str::<WorkerReply>(&text) {
-                    Ok(WorkerReply::Compiled {
-                        id: rid,
-                        machine_code,
-                    }) if rid == id => {
-                        self.worker = Some(worker);
+                    Ok(WorkerReply::Compiled { id: rid, machine_code }) if rid == id => {
+                        self.keep_worker(worker);
                         return Ok(machine_code);
                     }
                     Ok(WorkerReply::Failed { id: rid, message }) if rid == id => {
-                        self.worker = Some(worker);
-                        return Err(CompileError::Faust {
-                            name: name.into(),
-                            message,
-                        });
+                        self.keep_worker(worker);
+                        return Err(CompileError::Faust { name: name.into(), message });
+                    }
+                    Ok(WorkerReply::Unsupported { id: rid, message }) if rid == id => {
+                        self.keep_worker(worker);
+                        return Err(CompileError::Unsupported { name: name.into(), message });
                     }
                     // A reply to an earlier, abandoned request: skip it.
                     Ok(_) => continue,
@@ -309,10 +298,7 @@ impl Supervisor {
                 }
                 Err(RecvTimeoutError::Disconnected) => {
                     let detail = worker.kill();
-                    return Err(CompileError::WorkerCrashed {
-                        name: name.into(),
-                        detail,
-                    });
+                    return Err(CompileError::WorkerCrashed { name: name.into(), detail });
                 }
             }
         }

@@ -22,8 +22,19 @@ pub struct WorkerRequest {
 /// The worker's answer to one job.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum WorkerReply {
-    Compiled { id: u64, machine_code: String },
-    Failed { id: u64, message: String },
+    Compiled {
+        id: u64,
+        machine_code: String,
+    },
+    Failed {
+        id: u64,
+        message: String,
+    },
+    /// The program compiled but kr cannot run it (`CompileError::Unsupported`).
+    Unsupported {
+        id: u64,
+        message: String,
+    },
 }
 
 /// Environment variable that enables the test hooks below in a worker (tests only).
@@ -41,9 +52,7 @@ pub fn run_stdio() -> i32 {
         fd
     };
     // SAFETY: `reply_fd` is a fresh descriptor owned only by this File from here on.
-    let mut out = std::io::BufWriter::new(unsafe {
-        <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(reply_fd)
-    });
+    let mut out = std::io::BufWriter::new(unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(reply_fd) });
     let hooks = std::env::var_os(TEST_HOOKS_ENV).is_some();
     let stdin = std::io::stdin();
     for line in stdin.lock().lines() {
@@ -55,10 +64,7 @@ pub fn run_stdio() -> i32 {
                 }
                 compile(req)
             }
-            Err(e) => WorkerReply::Failed {
-                id: 0,
-                message: format!("bad worker request: {e}"),
-            },
+            Err(e) => WorkerReply::Failed { id: 0, message: format!("bad worker request: {e}") },
         };
         let Ok(text) = serde_json::to_string(&reply) else {
             return 70;
@@ -73,18 +79,10 @@ pub fn run_stdio() -> i32 {
 fn compile(req: WorkerRequest) -> WorkerReply {
     let result = Factory::compile(&req.name, &req.source, &req.args).and_then(|f| f.machine_code());
     match result {
-        Ok(machine_code) => WorkerReply::Compiled {
-            id: req.id,
-            machine_code,
-        },
-        Err(crate::CompileError::Faust { message, .. }) => WorkerReply::Failed {
-            id: req.id,
-            message,
-        },
-        Err(e) => WorkerReply::Failed {
-            id: req.id,
-            message: e.to_string(),
-        },
+        Ok(machine_code) => WorkerReply::Compiled { id: req.id, machine_code },
+        Err(crate::CompileError::Faust { message, .. }) => WorkerReply::Failed { id: req.id, message },
+        Err(crate::CompileError::Unsupported { message, .. }) => WorkerReply::Unsupported { id: req.id, message },
+        Err(e) => WorkerReply::Failed { id: req.id, message: e.to_string() },
     }
 }
 

@@ -13,10 +13,7 @@ fn a_saw_at_110_hz_sounds_at_110_hz() {
     assert_eq!((info.inputs, info.outputs), (0, 1));
     assert_eq!(info.controls.len(), 1);
     let c = &info.controls[0];
-    assert_eq!(
-        (c.label.as_str(), c.kind, c.init, c.min, c.max),
-        ("freq", ControlKind::Hslider, 440.0, 20.0, 2000.0)
-    );
+    assert_eq!((c.label.as_str(), c.kind, c.init, c.min, c.max), ("freq", ControlKind::Hslider, 440.0, 20.0, 2000.0));
     let mut inst = f.instance(48000).unwrap();
     assert_eq!(inst.get(0), Some(440.0));
     inst.set(0, 5000.0);
@@ -36,11 +33,7 @@ fn channel_counts_bargraphs_and_metadata_are_reported() {
         process = (_, _ <: !, _, _, !) : (_, (_ <: _, (abs : level) : attach));"#;
     let f = svc.compile("swap", src).expect("compiles");
     assert_eq!((f.info().inputs, f.info().outputs), (2, 2));
-    assert!(f
-        .info()
-        .meta
-        .iter()
-        .any(|(k, v)| k == "name" && v == "swap"));
+    assert!(f.info().meta.iter().any(|(k, v)| k == "name" && v == "swap"));
     let mut inst = f.instance(48000).unwrap();
     let (a, b) = (vec![0.25f32; 64], vec![-0.5f32; 64]);
     let (mut l, mut r) = (vec![0.0f32; 64], vec![0.0f32; 64]);
@@ -48,11 +41,7 @@ fn channel_counts_bargraphs_and_metadata_are_reported() {
     assert_eq!((l[10], r[10]), (-0.5, 0.25), "channels swapped");
     let level = f.info().control_index("level").unwrap();
     assert_eq!(f.info().controls[level].kind, ControlKind::Hbargraph);
-    assert_eq!(
-        inst.get(level),
-        Some(0.25),
-        "the DSP reports through its bargraph"
-    );
+    assert_eq!(inst.get(level), Some(0.25), "the DSP reports through its bargraph");
     // Wrong channel counts compute nothing instead of reading out of bounds.
     assert!(!inst.compute(64, &[&a], &mut [&mut l[..], &mut r[..]]));
 }
@@ -72,39 +61,43 @@ fn bad_source_returns_the_compilers_own_message() {
 
 #[test]
 fn a_crashing_or_hanging_compiler_is_an_error_and_the_next_compile_works() {
+    use std::sync::atomic::{AtomicBool, Ordering};
     let svc = service(Duration::from_secs(2), true, None);
     let running = svc.compile("saw", SAW).unwrap();
     let mut inst = running.instance(48000).unwrap();
-    let crash = svc
-        .compile("c", &format!("// kr-test: crash\n{SAW}"))
-        .unwrap_err();
-    assert!(
-        matches!(crash, CompileError::WorkerCrashed { .. }),
-        "{crash:?}"
-    );
+    // An "audio thread" computes the whole time; every block must sound.
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let audio = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let (mut out, mut blocks) = (vec![0.0f32; 256], 0u32);
+            while !stop.load(Ordering::Relaxed) {
+                assert!(inst.compute(256, &[], &mut [&mut out[..]]));
+                assert!(out.iter().any(|v| v.abs() > 0.05), "block {blocks} is silent");
+                blocks += 1;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            blocks
+        })
+    };
+    let crash = svc.compile("c", &format!("// kr-test: crash\n{SAW}")).unwrap_err();
+    assert!(matches!(crash, CompileError::WorkerCrashed { ref name, .. } if name == "c"), "{crash:?}");
     let started = std::time::Instant::now();
-    let hang = svc
-        .compile("h", &format!("// kr-test: hang\n{SAW}"))
-        .unwrap_err();
-    assert!(matches!(hang, CompileError::Timeout { .. }), "{hang:?}");
+    let hang = svc.compile("h", &format!("// kr-test: hang\n{SAW}")).unwrap_err();
+    assert!(matches!(hang, CompileError::Timeout { ref name, .. } if name == "h"), "{hang:?}");
     assert!(started.elapsed() < Duration::from_secs(10));
-    // The instance compiled before keeps producing sound, and the service compiles again.
-    let mut out = vec![0.0f32; 1024];
-    assert!(inst.compute(1024, &[], &mut [&mut out[..]]));
-    assert!(out.iter().any(|v| v.abs() > 0.1));
-    svc.compile("again", "process = 0.5;")
-        .expect("worker restarted");
+    stop.store(true, Ordering::Relaxed);
+    assert!(audio.join().expect("the audio thread kept running") > 100);
+    // The service compiles again (a new worker).
+    svc.compile("again", "process = 0.5;").expect("worker restarted");
 }
 
 #[test]
 fn a_memory_hog_hits_the_workers_limit_not_the_engine() {
     let svc = service(Duration::from_secs(20), true, None);
-    let err = svc
-        .compile("hog", &format!("// kr-test: oom\n{SAW}"))
-        .unwrap_err();
+    let err = svc.compile("hog", &format!("// kr-test: oom\n{SAW}")).unwrap_err();
     assert!(matches!(err, CompileError::WorkerCrashed { .. }), "{err:?}");
-    svc.compile("after", "process = 0.25;")
-        .expect("worker restarted");
+    svc.compile("after", "process = 0.25;").expect("worker restarted");
 }
 
 #[test]
@@ -171,4 +164,79 @@ fn many_threads_compiling_while_instances_compute() {
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     assert!(computing.join().unwrap() > 0);
+}
+
+#[test]
+fn control_metadata_paths_and_kinds_are_discovered() {
+    let svc = service(Duration::from_secs(20), false, None);
+    let src = r#"import("stdfaust.lib");
+        f = hslider("freq [unit:Hz] [scale:log]", 440, 20, 2000, 1);
+        g = button("gate");
+        t = checkbox("on");
+        v = vslider("h:mix/level [style:knob]", 0.5, 0, 1, 0.01);
+        n = nentry("note", 60, 0, 127, 1);
+        m = vbargraph("meter", -60, 0);
+        process = vgroup("voice", os.osc(f) * g * t * v * (n > 0) : m);"#;
+    let f = svc.compile("ui", src).expect("compiles");
+    let c: Vec<_> = f.info().controls.iter().map(|c| (c.path.as_str(), c.label.as_str(), c.kind)).collect();
+    assert_eq!(
+        c,
+        [
+            ("freq", "freq", ControlKind::Hslider),
+            ("gate", "gate", ControlKind::Button),
+            ("meter", "meter", ControlKind::Vbargraph),
+            ("mix/level", "level", ControlKind::Vslider),
+            ("note", "note", ControlKind::Nentry),
+            ("on", "on", ControlKind::Checkbox),
+        ]
+    );
+    let freq = &f.info().controls[0];
+    assert_eq!(freq.meta, [("scale".to_string(), "log".to_string()), ("unit".to_string(), "Hz".to_string())]);
+    assert_eq!(f.info().controls[3].meta, [("style".into(), "knob".into())]);
+    assert!(f.info().controls[1].meta.is_empty());
+    assert_eq!(f.info().control_index("mix/level"), Some(3));
+    assert_eq!(f.info().control_index("level"), Some(3));
+    let mut inst = f.instance(48000).unwrap();
+    inst.set(5, 7.0);
+    assert_eq!(inst.get(5), Some(1.0), "a checkbox clamps to 0..1");
+    inst.set(2, 3.0);
+    assert_eq!(inst.get(2), Some(0.0), "bargraphs are not settable (initial 0)");
+}
+
+#[test]
+fn a_program_using_a_soundfile_is_refused_not_run() {
+    let svc = service(Duration::from_secs(20), false, None);
+    let src = r#"process = 0, 0 : soundfile("sound [url:{'x.wav'}]", 1) : !, !, _;"#;
+    match svc.compile("sf", src).unwrap_err() {
+        CompileError::Unsupported { name, message } => {
+            assert_eq!(name, "sf");
+            assert!(message.contains("soundfile"), "{message}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn errors_name_the_request_and_keep_libfausts_text() {
+    let svc = service(Duration::from_secs(20), false, None);
+    let err = svc.compile("faust:drums/kick", "import(\"stdfaust.lib\");\nprocess = os.osc(;").unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("faust:drums/kick"), "{text}");
+    let CompileError::Faust { message, .. } = err else { panic!("{err:?}") };
+    // libfaust's own "<file> : <line> : ERROR : ..." text, unchanged.
+    assert!(message.contains(": 2 : ERROR :"), "{message}");
+}
+
+#[test]
+fn recently_used_factories_stay_loaded_so_going_back_costs_no_new_load() {
+    let svc = service(Duration::from_secs(20), false, None);
+    let a = svc.compile("a", "process = 0.1;").unwrap();
+    let weak = std::sync::Arc::downgrade(&a);
+    drop(a);
+    let b = svc.compile("b", "process = 0.2;").unwrap();
+    drop(b);
+    // No instance or handle uses `a` any more, yet it is still loaded and reused.
+    let again = svc.compile("a2", "process = 0.1;").unwrap();
+    assert!(std::sync::Arc::ptr_eq(&again, &weak.upgrade().expect("kept alive")));
+    assert!(kr_faust::factory_loads() >= 2);
 }
