@@ -90,6 +90,19 @@ impl Instance {
         true
     }
 
+    /// Compute `frames` samples from raw channel pointers, with no checks: the engine's hot path,
+    /// which prepares the pointer arrays once per node instead of per call.
+    ///
+    /// # Safety
+    /// `inputs` must point to `info().inputs` pointers and `outputs` to `info().outputs`
+    /// pointers; each input must be readable and each output writable for `frames` samples, and
+    /// no output may overlap another buffer.
+    #[inline]
+    pub unsafe fn compute_raw(&mut self, frames: usize, inputs: *mut *mut f32, outputs: *mut *mut f32) {
+        // SAFETY: the caller guarantees the pointer arrays and buffers; the instance is ours.
+        unsafe { ffi::computeCDSPInstance(self.dsp.as_ptr(), frames as i32, inputs, outputs) };
+    }
+
     /// Reset the DSP's internal state (delay lines, filters) without touching controls.
     pub fn clear(&mut self) {
         // SAFETY: live instance owned exclusively.

@@ -26,6 +26,9 @@ pub struct NodeState {
     pub scratch: Vec<Vec<f32>>,
     /// Post-fader output: what goes to master, sends and the node's JACK ports.
     pub post: Vec<Vec<f32>>,
+    /// Channel pointer arrays handed to FAUST's compute, reused for every call.
+    pub in_ptrs: Vec<*mut f32>,
+    pub out_ptrs: Vec<*mut f32>,
     pub gain_target: f32,
     pub gain: f32,
     pub muted: bool,
@@ -47,6 +50,8 @@ impl NodeState {
             mix: bufs(outputs),
             scratch: bufs(outputs),
             post: bufs(outputs),
+            in_ptrs: vec![std::ptr::null_mut(); inputs],
+            out_ptrs: vec![std::ptr::null_mut(); outputs],
             gain_target: gain,
             gain,
             muted: false,

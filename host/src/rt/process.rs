@@ -326,16 +326,33 @@ impl AudioEngine {
 
 /// Compute every voice of a node into `mix`, splitting at its events' frames.
 fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n: usize) {
-    for b in &mut st.mix {
-        b[..n].fill(0.0);
+    let NodeState { voices, input, mix, scratch, gate, in_ptrs, out_ptrs, .. } = st;
+    // One voice computes straight into `mix`; several go through `scratch` and are summed.
+    let single = voices.len() == 1;
+    if !single {
+        for b in mix.iter_mut() {
+            b[..n].fill(0.0);
+        }
     }
-    let NodeState { voices, input, mix, scratch, gate, .. } = st;
     for (v, voice) in voices.iter_mut().enumerate() {
+        let out: &mut [Vec<f32>] = if single { mix } else { scratch };
+        let mut run = |voice: &mut VoiceState, from: usize, to: usize| {
+            for (p, b) in in_ptrs.iter_mut().zip(input.iter()) {
+                *p = b[from..].as_ptr() as *mut f32;
+            }
+            for (p, b) in out_ptrs.iter_mut().zip(out.iter_mut()) {
+                *p = b[from..].as_mut_ptr();
+            }
+            // SAFETY: the pointer arrays have exactly the DSP's channel counts (the node state
+            // was built from its factory's info); every buffer holds MAX_BLOCK >= `to` samples;
+            // outputs are distinct buffers and never alias the inputs.
+            unsafe { voice.dsp.compute_raw(to - from, in_ptrs.as_mut_ptr(), out_ptrs.as_mut_ptr()) };
+        };
         let mut pos = 0usize;
         for ev in events.iter().filter(|e| e.node == key && (e.voice == ALL_VOICES || e.voice as usize == v)) {
             let at = (ev.frame.saturating_sub(start) as usize).min(n);
             if at > pos {
-                run(voice, input, scratch, pos, at);
+                run(voice, pos, at);
                 pos = at;
             }
             if let RtEventKind::GateOn { .. } = ev.kind {
@@ -344,18 +361,20 @@ fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n:
                     if let Some(g) = *gate {
                         voice.dsp.set(g as usize, 0.0);
                     }
-                    run(voice, input, scratch, pos, pos + 1);
+                    run(voice, pos, pos + 1);
                     pos += 1;
                 }
             }
             apply_event(voice, *gate, ev.kind);
         }
         if pos < n {
-            run(voice, input, scratch, pos, n);
+            run(voice, pos, n);
         }
-        for (m, s) in mix.iter_mut().zip(scratch.iter()) {
-            for (d, x) in m[..n].iter_mut().zip(&s[..n]) {
-                *d += *x;
+        if !single {
+            for (m, s) in mix.iter_mut().zip(scratch.iter()) {
+                for (d, x) in m[..n].iter_mut().zip(&s[..n]) {
+                    *d += *x;
+                }
             }
         }
     }
@@ -383,25 +402,6 @@ fn apply_event(voice: &mut VoiceState, gate: Option<u16>, kind: RtEventKind) {
     }
 }
 
-/// Compute one voice over frames `[from, to)` of the chunk into `scratch`.
-#[inline]
-fn run(voice: &mut VoiceState, input: &[Vec<f32>], scratch: &mut [Vec<f32>], from: usize, to: usize) {
-    let (ni, no) = (input.len(), scratch.len());
-    let mut ins: [&[f32]; kr_faust::MAX_CHANNELS] = [&[]; kr_faust::MAX_CHANNELS];
-    for (slot, b) in ins.iter_mut().zip(input) {
-        *slot = &b[from..to];
-    }
-    let mut outs: [&mut [f32]; kr_faust::MAX_CHANNELS] = std::array::from_fn(|_| <&mut [f32]>::default());
-    for (slot, b) in outs.iter_mut().zip(scratch.iter_mut()) {
-        *slot = &mut b[from..to];
-    }
-    if !voice.dsp.compute(to - from, &ins[..ni], &mut outs[..no]) {
-        for b in scratch.iter_mut() {
-            b[from..to].fill(0.0);
-        }
-    }
-}
-
 /// Mix a previous definition into the node with an equal-power crossfade.
 fn crossfade(st: &mut NodeState, old: &mut NodeState, key: u32, start: u64, n: usize) {
     if st.fade_pos >= st.fade_len {
@@ -424,6 +424,16 @@ fn crossfade(st: &mut NodeState, old: &mut NodeState, key: u32, start: u64, n: u
 
 fn apply_fader(st: &mut NodeState, n: usize, coef: f32) {
     let target = if st.muted { 0.0 } else { st.gain_target };
+    if (st.gain - target).abs() <= 1e-6 {
+        // Settled: a plain (vectorisable) multiply.
+        st.gain = target;
+        for (post, mix) in st.post.iter_mut().zip(&st.mix) {
+            for (p, m) in post[..n].iter_mut().zip(&mix[..n]) {
+                *p = *m * target;
+            }
+        }
+        return;
+    }
     let mut g = st.gain;
     for i in 0..n {
         g += (target - g) * coef;

@@ -623,9 +623,16 @@ impl Session {
             // The clock ran past what was scheduled (start-up, or a stall): skip, don't burst.
             self.scheduler.scheduled_until = self.clock.grid_cycle_at(now);
         }
+        // Query in steps of a quarter of the lookahead, not on every tick: events stay at least
+        // three quarters of the lookahead ahead of the clock, and each query covers more time.
+        let step = (self.settings.lookahead_seconds * self.clock.cps() / 4.0).max(0.0);
+        let ahead = self.clock.cycle_at(horizon)
+            - num_traits::ToPrimitive::to_f64(&self.scheduler.scheduled_until).unwrap_or(0.0);
         let link = &mut self.link;
         let mut full = false;
-        self.scheduler.tick(&self.clock, horizon, &mut |ev| full |= !link.send(ev));
+        if ahead >= step {
+            self.scheduler.tick(&self.clock, horizon, &mut |ev| full |= !link.send(ev));
+        }
         if full {
             link.telemetry.dropped_events.fetch_add(1, Relaxed);
         }
