@@ -61,6 +61,11 @@ pub enum ControlMsg {
         name: String,
         result: CompileResult,
     },
+    /// A file of the dsp directory was recompiled after it changed.
+    Reloaded {
+        type_name: String,
+        result: CompileResult,
+    },
     Shutdown,
 }
 
@@ -107,6 +112,7 @@ pub struct ControlThread {
     late_packets: u64,
     /// Time-tagged packets waiting for their frame, in arrival order.
     timed: Vec<(u64, Packet, Arc<dyn Replier>)>,
+    dsp_files: Option<kr_faust::dspdir::DspDir>,
 }
 
 impl ControlThread {
@@ -133,6 +139,54 @@ impl ControlThread {
             change_seq: 0,
             late_packets: 0,
             timed: Vec::new(),
+            dsp_files: None,
+        }
+    }
+
+    /// Watch the dsp directory: edited files recompile and their nodes crossfade to them.
+    pub fn watch_dsp_dir(&mut self) {
+        if let Some(dir) = &self.dsp_dir {
+            let mut d = kr_faust::dspdir::DspDir::new(dir.clone());
+            let found = d.poll();
+            tracing::info!(dir = %dir.display(), programs = found.len(), "watching the dsp directory");
+            self.dsp_files = Some(d);
+        }
+    }
+
+    /// Recompile changed dsp files that nodes use (never waiting for the compiler).
+    fn poll_dsp_dir(&mut self) {
+        let Some(d) = self.dsp_files.as_mut() else { return };
+        for change in d.poll() {
+            let Some(source) = change.source else { continue };
+            if self.session.nodes_of_type(&change.type_name).is_empty() {
+                continue;
+            }
+            let tx = self.tx.clone();
+            let type_name = change.type_name.clone();
+            self.compiler.submit(&format!("faust:{}", change.type_name), &source, move |result| {
+                let _ = tx.send(ControlMsg::Reloaded { type_name, result });
+            });
+        }
+    }
+
+    /// Crossfade every node of a reloaded type to its new DSP, or report why it stays.
+    fn reloaded(&mut self, type_name: &str, result: CompileResult) {
+        let nodes = self.session.nodes_of_type(type_name);
+        for (node, count, gain) in nodes {
+            let n = match &result {
+                Ok(f) => {
+                    let r = self.session.node_new(&node, DspSource::File(type_name.into()), Arc::clone(f), count, gain);
+                    match r {
+                        Ok(m) => Notification::Reload { node, ok: true, message: m },
+                        Err(e) => Notification::Reload { node, ok: false, message: e.to_string() },
+                    }
+                }
+                Err(e) => Notification::Reload { node, ok: false, message: e.to_string() },
+            };
+            if let Notification::Reload { ok: false, message, node } = &n {
+                tracing::warn!(%node, "{message}");
+            }
+            self.notify(n);
         }
     }
 
@@ -172,6 +226,7 @@ impl ControlThread {
                         }
                     }
                 }
+                Ok(ControlMsg::Reloaded { type_name, result }) => self.reloaded(&type_name, result),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
@@ -193,6 +248,7 @@ impl ControlThread {
             }
             if last_save.elapsed() >= crate::state::WRITE_DELAY {
                 last_save = Instant::now();
+                self.poll_dsp_dir();
                 self.subscribers.retain(|s| s.to.alive() && s.until > last_save);
                 if let Some(w) = self.state.as_mut() {
                     w.save(self.session.state_json());
@@ -445,6 +501,9 @@ impl ControlThread {
                 let dir = self.dsp_dir.as_ref().ok_or_else(|| bad("no dsp_dir is configured".into()))?;
                 if t.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
                     return Err(bad("a dsp type is a relative path without '.' or '..' segments".into()));
+                }
+                if let Some(text) = self.dsp_files.as_ref().and_then(|d| d.source(t)) {
+                    return Ok(text);
                 }
                 let path = dir.join(format!("{t}.dsp"));
                 std::fs::read_to_string(&path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))

@@ -167,6 +167,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let state_writer = state_path.clone().map(kr_host::state::StateWriter::start);
     let mut control =
         ControlThread::new(session, compiler, tx.clone(), rx, config.dsp_dir.clone(), counters, state_writer);
+    control.watch_dsp_dir();
     let mut restoring = None;
     if let Some(saved) = saved {
         control.session.set_scenes(serde_json::from_value(saved["scenes"].clone()).unwrap_or_default());

@@ -469,6 +469,15 @@ impl Session {
         self.sample_rate
     }
 
+    /// Nodes playing `faust:<type_name>`: (name, voices, gain).
+    pub fn nodes_of_type(&self, type_name: &str) -> Vec<(String, u32, f32)> {
+        self.nodes
+            .iter()
+            .filter(|n| matches!(&n.source, DspSource::File(t) if t == type_name))
+            .map(|n| (n.name.clone(), n.count, n.gain))
+            .collect()
+    }
+
     /// Every node's compiled DSP, by node name.
     pub fn factories(&self) -> BTreeMap<String, Arc<Factory>> {
         self.nodes.iter().map(|n| (n.name.clone(), Arc::clone(&n.factory))).collect()
