@@ -14,8 +14,9 @@
 //!     target: bass
 //!     pattern: "a2 d3 ~ e2"   # mini-notation, or an IR node ({op: ...})
 //! ```
-//! Commands are applied at the start of the block containing their time, so `--block 1` makes
-//! every command sample-exact (pattern events are always sample-exact).
+//! Control changes (set, gain, mute, master, fades) land on their command's exact frame; graph
+//! changes (nodes, routes) at the start of the block containing it. Pattern events are always
+//! sample-exact.
 
 use crate::commands;
 use crate::config::Config;
@@ -165,7 +166,11 @@ pub fn render(
             if frame >= block_end {
                 break;
             }
-            apply(&mut session, compiler, config, cmd).map_err(|message| RenderError::Command {
+            // Control changes land on the command's exact frame, whatever the block size.
+            session.event_frame = frame.max(1);
+            let applied = apply(&mut session, compiler, config, cmd);
+            session.event_frame = 0;
+            applied.map_err(|message| RenderError::Command {
                 index: *index,
                 address: cmd.address(),
                 at: format!("{:.4} s", frame as f64 / sr),

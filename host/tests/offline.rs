@@ -108,20 +108,36 @@ fn a_tempo_change_keeps_the_cycle_position() {
 }
 
 #[test]
-fn nodes_come_and_go_while_playing_without_allocating_on_the_audio_thread() {
+fn two_hundred_nodes_come_and_go_while_playing_without_allocating_on_the_audio_thread() {
+    // Every block runs under the allocation guard (see Rig::run): any allocation or free on the
+    // audio side aborts the test binary.
     let mut rig = Rig::new();
-    rig.node("probe", PROBE, 2);
+    rig.node("probe", PROBE, 4);
+    rig.node("verb", "process = _ * 0.5;", 1);
     rig.session.play("probe", Ir::mini("[a2, e3] d3"), false).unwrap();
-    for i in 0..40 {
-        let name = format!("n{}", i % 5);
-        rig.node(&name, "import(\"stdfaust.lib\"); process = os.osc(440) * 0.01;", 1);
-        rig.run(BLOCK * 8);
-        if i % 3 == 0 {
-            rig.session.node_free(&name).unwrap();
+    let osc = |k: usize| format!("import(\"stdfaust.lib\"); process = os.osc({}) * 0.01;", 200 + k % 7);
+    for i in 0..200 {
+        let name = format!("n{i}");
+        rig.node(&name, &osc(i), 1 + (i % 3) as u32);
+        rig.session.route(&name, "verb", 0.5).unwrap();
+        rig.session.play(&name, Ir::mini("c3 e3"), false).unwrap();
+        rig.run(BLOCK * 4);
+        if i % 5 == 0 {
+            // Redefine: a crossfade to a new program while playing.
+            rig.node("verb", if i % 10 == 0 { "process = _ * 0.25;" } else { "process = _ * 0.5;" }, 1);
         }
-        rig.session.play("probe", Ir::mini(if i % 2 == 0 { "c3 e3" } else { "[a2, e3] d3" }), false).unwrap();
+        if i % 7 == 0 {
+            rig.session.tempo(Some(100.0 + (i % 40) as f64), None).unwrap();
+        }
+        let pattern = if i % 2 == 0 { "c3 e3" } else { "[a2, e3] d3" };
+        rig.session.play("probe", Ir::mini(pattern), false).unwrap();
+        rig.run(BLOCK * 4);
+        if i >= 3 {
+            rig.session.node_free(&format!("n{}", i - 3)).unwrap();
+        }
     }
     rig.run(RATE as usize / 2);
+    assert_eq!(rig.session.node_count(), 5);
     assert!(rig.left.iter().any(|v| v.abs() > 0.0));
 }
 

@@ -234,24 +234,6 @@ impl AudioEngine {
         let end = start + n as u64;
         let due = self.pending.partition_point(|e| e.frame < end);
         let graph = &*self.graph;
-        // Fader and mute events apply at the chunk start (the fader is smoothed anyway).
-        for ev in &self.pending[..due] {
-            match ev.kind {
-                RtEventKind::Master(g) => self.master_target = g,
-                RtEventKind::Gain(_) | RtEventKind::Mute(_) => {
-                    if let Some(i) = graph.position(ev.node) {
-                        // SAFETY: audio thread, no other reference to this cell is live.
-                        let st = unsafe { graph.nodes[i].cell.state() };
-                        match ev.kind {
-                            RtEventKind::Gain(g) => st.gain_target = g,
-                            RtEventKind::Mute(m) => st.muted = m,
-                            _ => {}
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
         for node in &graph.nodes {
             // SAFETY: audio thread; cells of distinct nodes are distinct allocations.
             let st = unsafe { node.cell.state() };
@@ -284,7 +266,7 @@ impl AudioEngine {
                 let old = unsafe { prev.state() };
                 crossfade(st, old, node.key, start, n);
             }
-            apply_fader(st, n, self.gain_coef);
+            apply_fader(st, node.key, events, start, n, self.gain_coef);
             if let Some(jf) = jack_frames {
                 for (ch, port) in node.out_ports.iter().enumerate().take(st.outputs) {
                     // SAFETY: as for the input ports above.
@@ -308,8 +290,18 @@ impl AudioEngine {
                 send(st, ts, level, n);
             }
         }
+        // Master: smoothed gain (changing at its events' exact frames), NaN scrub, safety clip.
         let coef = self.gain_coef;
+        let mut masters = events.iter().filter_map(|e| match e.kind {
+            RtEventKind::Master(g) => Some(((e.frame.saturating_sub(start) as usize).min(n), g)),
+            _ => None,
+        });
+        let mut next = masters.next();
         for i in 0..n {
+            while let Some((_, g)) = next.filter(|(at, _)| *at <= i) {
+                self.master_target = g;
+                next = masters.next();
+            }
             self.master_gain += (self.master_target - self.master_gain) * coef;
             for b in &mut self.master_buf {
                 let v = b[i] * self.master_gain;
@@ -422,20 +414,45 @@ fn crossfade(st: &mut NodeState, old: &mut NodeState, key: u32, start: u64, n: u
     st.fade_pos = st.fade_pos.saturating_add(n as u32).min(st.fade_len);
 }
 
-fn apply_fader(st: &mut NodeState, n: usize, coef: f32) {
+/// Fader and mute: the post-fader output, the gain moving (smoothed) from each gain or mute
+/// event's exact frame.
+fn apply_fader(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n: usize, coef: f32) {
+    let mut pos = 0;
+    for ev in events.iter().filter(|e| e.node == key) {
+        let at = (ev.frame.saturating_sub(start) as usize).min(n);
+        match ev.kind {
+            RtEventKind::Gain(g) => {
+                fader_segment(st, pos, at, coef);
+                st.gain_target = g;
+            }
+            RtEventKind::Mute(m) => {
+                fader_segment(st, pos, at, coef);
+                st.muted = m;
+            }
+            _ => continue,
+        }
+        pos = at;
+    }
+    fader_segment(st, pos, n, coef);
+}
+
+fn fader_segment(st: &mut NodeState, from: usize, to: usize, coef: f32) {
+    if from >= to {
+        return;
+    }
     let target = if st.muted { 0.0 } else { st.gain_target };
     if (st.gain - target).abs() <= 1e-6 {
         // Settled: a plain (vectorisable) multiply.
         st.gain = target;
         for (post, mix) in st.post.iter_mut().zip(&st.mix) {
-            for (p, m) in post[..n].iter_mut().zip(&mix[..n]) {
+            for (p, m) in post[from..to].iter_mut().zip(&mix[from..to]) {
                 *p = *m * target;
             }
         }
         return;
     }
     let mut g = st.gain;
-    for i in 0..n {
+    for i in from..to {
         g += (target - g) * coef;
         for ch in 0..st.outputs {
             st.post[ch][i] = st.mix[ch][i] * g;
