@@ -20,7 +20,10 @@ commands:
   - at: 0
     cmd: node_new
     name: probe
-    source: 'freq = hslider("freq", 0, 0, 20000, 0.001); gate = hslider("gate", 0, 0, 1, 1); process = freq * gate * 0.001;'
+    source: |
+      freq = hslider("freq", 0, 0, 20000, 0.001);
+      gate = hslider("gate", 0, 0, 1, 1);
+      process = freq * gate * 0.001;
   - at: {cycle: 0}
     cmd: play
     target: probe
