@@ -52,10 +52,10 @@ def throughput(client: Udp | Tcp, n: int, window: int) -> float:
     return n / (time.perf_counter() - t)
 
 
-def timetags(port: int, seconds: float) -> list[float]:
+def timetags(port: int, client_name: str, seconds: float) -> list[float]:
     udp = Udp(port)
     count = int(seconds * 4)
-    rec = Recorder(["krd:a/out_1"], seconds + 2, name="kr-bench-timetag")
+    rec = Recorder([f"{client_name}:a/out_1"], seconds + 2, name="kr-bench-timetag")
     rec.start()
     pairs = []
     for _ in range(50):
@@ -107,7 +107,7 @@ def main() -> None:
             print(f"{name}: /kr/set round trip median {med:.0f} µs, p99 {p99:.0f} µs")
             print(f"{name}: {rate:.0f} replies/s with 64 requests in flight")
             client.close()
-        e = np.array(timetags(port, args.seconds))
+        e = np.array(timetags(port, s.dump()["client"], args.seconds))
         within = np.mean(np.abs(e) <= 1.0) * 100
         print(f"time tags over {args.seconds:.0f} s: {len(e)} bundles heard")
         print(f"  error median {np.median(e):+.3f} ms, max |error| {np.abs(e).max():.3f} ms")
