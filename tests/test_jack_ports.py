@@ -54,3 +54,37 @@ def test_an_external_client_feeds_an_effects_input(kr_clean: None) -> None:
         feeder.close()
     tail = rec.data[0, rec.pos // 2 : rec.pos]
     assert np.allclose(tail, 0.125, atol=1e-6), f"expected 0.25 × 0.5, got {tail[:4]}"
+
+
+PROBE = (
+    'freq = hslider("freq", 0, 0, 20000, 0.001); gate = hslider("gate", 0, 0, 1, 1); '
+    "process = freq * gate * 0.001;"
+)
+
+
+def test_onsets_land_on_their_exact_jack_frame(kr_clean: None) -> None:
+    from fractions import Fraction
+
+    kr.tempo = 137
+    kr.node("probe", PROBE)
+    rec = Recorder([f"{kr.dump()['client']}:probe/out_1"], 3.0, name="kr-test-exact")
+    rec.start()
+    kr.play("probe", kr.mini("a2 [d3 e3] <a3 c4> ~"))
+    c = kr.dump()["clock"]
+    rec.wait(10)
+    assert rec.first_frame is not None
+    x = rec.data[0, : rec.pos]
+    origin, cps, rate = c["origin_frame"], c["cps"], c["sample_rate"]
+    oc = Fraction(*c["origin_cycle"])
+
+    def frame(cycle: Fraction) -> int:
+        return round(origin + float(cycle - oc) / cps * rate) - rec.first_frame
+
+    onsets = [i for i in range(1, len(x)) if x[i] != 0 and x[i - 1] == 0]
+    first = int(np.ceil(float(oc) + (rec.first_frame + 0.2 * rate - origin) / rate * cps))
+    steps = [Fraction(0), Fraction(1, 4), Fraction(3, 8), Fraction(1, 2)]
+    expected = [frame(first + s) for s in steps] + [frame(first + 1 + s) for s in steps]
+    expected = [f for f in expected if f < len(x)]
+    assert len(expected) >= 4
+    assert [f for f in onsets if expected[0] <= f <= expected[-1]] == expected, "0 frames of error"
+    assert abs(x[expected[0]] - 0.110) < 1e-6, "A2 = 110 Hz"

@@ -269,3 +269,35 @@ fn a_fade_moves_a_control_linearly_over_its_cycles() {
     let biggest_step = out.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f32::max);
     assert!(biggest_step < 0.01, "a fade moves in small steps ({biggest_step})");
 }
+
+#[test]
+fn a_replaced_pattern_stays_in_phase_with_the_cycle() {
+    let mut rig = Rig::new();
+    rig.node("probe", PROBE, 1);
+    rig.session.play("probe", Ir::mini("a2*4"), false).unwrap();
+    rig.run(RATE as usize * 3 / 2); // 0.75 cycle at 120 bpm
+    rig.session.play("probe", Ir::mini("d3*4"), false).unwrap();
+    rig.run(RATE as usize * 2);
+    // Every onset stays on the quarter-cycle grid of the global cycle (0.5 s at 120 bpm).
+    let onsets = rig.onsets();
+    assert!(onsets.len() >= 6);
+    for f in &onsets {
+        assert_eq!(f % 24000, 0, "onset at frame {f} is off the grid");
+    }
+    let d3 = rig.left[*onsets.last().unwrap()] / C * 1000.0;
+    assert!((d3 - 146.832).abs() < 0.01, "the new pattern plays ({d3})");
+}
+
+#[test]
+fn from_zero_starts_the_pattern_at_the_next_cycle() {
+    let mut rig = Rig::new();
+    rig.node("probe", PROBE, 1);
+    rig.run(RATE as usize * 3 / 2); // 0.75 cycle
+    rig.session.play("probe", Ir::mini("<a2 d3>"), true).unwrap();
+    rig.run(RATE as usize * 3);
+    let onsets = rig.onsets();
+    // Cycle 1 (frame 96000) is the pattern's cycle 0: a2 there, d3 at cycle 2.
+    assert_eq!(onsets[0], 96000);
+    assert!((rig.left[96000] / C * 1000.0 - 110.0).abs() < 0.01);
+    assert!((rig.left[192000] / C * 1000.0 - 146.832).abs() < 0.01);
+}
