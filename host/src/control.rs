@@ -74,6 +74,8 @@ pub enum ControlMsg {
 pub struct HostCounters {
     pub xruns: std::sync::atomic::AtomicU64,
     pub block_size: std::sync::atomic::AtomicU32,
+    /// The server's sample rate as last reported by JACK (0: not reported).
+    pub sample_rate: std::sync::atomic::AtomicU32,
 }
 
 /// Work waiting for its compiles.
@@ -241,6 +243,15 @@ impl ControlThread {
                 pending = self.handle(packet, to, frame);
             }
             self.session.tick();
+            let rate = self.counters.sample_rate.load(Relaxed);
+            if rate != 0 && rate != self.session.sample_rate() {
+                let message = match self.session.change_sample_rate(rate) {
+                    Ok(m) => m,
+                    Err(e) => format!("the sample rate changed to {rate} Hz and a node could not follow: {e}"),
+                };
+                tracing::warn!("{message}");
+                self.notify(Notification::Error { message });
+            }
             let xruns = self.counters.xruns.load(Relaxed);
             if xruns != seen_xruns {
                 seen_xruns = xruns;

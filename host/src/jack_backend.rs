@@ -69,6 +69,12 @@ impl jack::NotificationHandler for Notifications {
         self.shutdown.store(true, Relaxed);
     }
 
+    fn sample_rate(&mut self, _: &Client, srate: jack::Frames) -> Control {
+        // The control thread re-creates the nodes at the new rate (DSPs are initialised per rate).
+        self.counters.sample_rate.store(srate, Relaxed);
+        Control::Continue
+    }
+
     fn xrun(&mut self, _: &Client) -> Control {
         self.counters.xruns.fetch_add(1, Relaxed);
         Control::Continue

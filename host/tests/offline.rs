@@ -301,3 +301,21 @@ fn from_zero_starts_the_pattern_at_the_next_cycle() {
     assert!((rig.left[96000] / C * 1000.0 - 110.0).abs() < 0.01);
     assert!((rig.left[192000] / C * 1000.0 - 146.832).abs() < 0.01);
 }
+
+#[test]
+fn a_sample_rate_change_keeps_the_cycle_and_recreates_the_nodes() {
+    let mut rig = Rig::new();
+    rig.node("probe", PROBE, 1);
+    rig.session.play("probe", Ir::mini("a2*4"), false).unwrap();
+    rig.run(RATE as usize); // half a cycle at 120 bpm: onsets at 0 and 24000
+    rig.session.change_sample_rate(44100).unwrap();
+    let anchor = rig.session.clock.origin_frame;
+    rig.run(RATE as usize * 2);
+    // After the anchor, a quarter cycle (0.5 s) is 22050 frames.
+    let after: Vec<usize> = rig.onsets().into_iter().filter(|&f| f as f64 >= anchor).collect();
+    assert!(after.len() >= 3);
+    for w in after.windows(2) {
+        assert_eq!(w[1] - w[0], 22050);
+    }
+    assert_eq!(rig.session.dump()["nodes"][0]["name"], "probe");
+}

@@ -469,6 +469,25 @@ impl Session {
         self.sample_rate
     }
 
+    /// JACK now runs at `rate`: keep the cycle position, and re-create every node's instances at
+    /// the new rate (crossfading, keeping control values).
+    pub fn change_sample_rate(&mut self, rate: u32) -> Result<String, SessionError> {
+        let at = self.scheduler.scheduled_until;
+        let (old_rate, bpm, meter) = (self.sample_rate, self.clock.bpm, self.clock.meter);
+        self.clock.set_tempo(bpm, meter, at);
+        self.clock.sample_rate = rate as f64;
+        self.sample_rate = rate;
+        let nodes: Vec<(String, DspSource, Arc<Factory>, u32, f32)> = self
+            .nodes
+            .iter()
+            .map(|n| (n.name.clone(), n.source.clone(), Arc::clone(&n.factory), n.count, n.gain))
+            .collect();
+        for (name, source, factory, count, gain) in nodes {
+            self.node_new(&name, source, factory, count, gain)?;
+        }
+        Ok(format!("the sample rate changed from {old_rate} Hz to {rate} Hz; every node was re-created"))
+    }
+
     /// Nodes playing `faust:<type_name>`: (name, voices, gain).
     pub fn nodes_of_type(&self, type_name: &str) -> Vec<(String, u32, f32)> {
         self.nodes
