@@ -64,6 +64,8 @@ fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("KR_LOG").unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
+        // Colour only on a terminal: journald and log files get plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let result = match cli.command {
         Some(Sub::Render { ref score, ref output, sample_rate, block }) => {
@@ -205,11 +207,17 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 
     let reason = wait_for_exit(&signals, &shutdown);
     tracing::info!("stopping: {reason}");
+    let jack_gone = shutdown.load(Relaxed);
     stop.store(true, Relaxed);
     let _ = tx.send(ControlMsg::Shutdown);
     let _ = control.join();
     for s in servers {
         let _ = s.join();
+    }
+    if jack_gone {
+        // A failure for the service manager, so that systemd's Restart=on-failure brings krd
+        // back when JACK returns (the session is restored from the state file).
+        return Err("the JACK server went away".into());
     }
     Ok(())
 }
