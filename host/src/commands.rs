@@ -37,8 +37,12 @@ pub fn execute(
     let plain = |r: Result<String, SessionError>| r.map(|m| (m, vec![]));
     match cmd {
         Command::Ping => Ok(("pong".into(), vec![])),
-        Command::NodeNew { name, source, count, gain } => match factories.get(name) {
-            Some(f) => plain(s.node_new(name, source.clone(), Arc::clone(f), *count, *gain)),
+        Command::NodeNew { name, source, count, gain, meta } => match factories.get(name) {
+            Some(f) => {
+                let done = s.node_new(name, source.clone(), Arc::clone(f), *count, *gain)?;
+                s.set_meta(name, meta)?;
+                Ok((done, vec![]))
+            }
             None => Err(SessionError::Dsp { name: name.clone(), message: "internal error: not compiled".into() }),
         },
         Command::NodeFree { name } => plain(s.node_free(name)),

@@ -44,6 +44,10 @@ pub enum Command {
         source: DspSource,
         count: u32,
         gain: f32,
+        /// Client data kept with the node and returned in the dump (the Python library keeps the
+        /// DSP function's source here, for `kr.export`). Empty: none.
+        #[serde(default)]
+        meta: String,
     },
     NodeFree {
         name: String,

@@ -25,7 +25,7 @@ pub fn decode_packet(bytes: &[u8], limits: &Limits) -> Result<OscPacket, DecodeE
 pub(crate) fn signature(address: &str) -> Option<&'static str> {
     Some(match address {
         "/kr/status" | "/kr/ping" | "/kr/dump" | "/kr/scene/list" | "/kr/notify/unsubscribe" => "no arguments",
-        "/kr/node/new" => "name:s source:s [count:i] [gain:f]",
+        "/kr/node/new" => "name:s source:s [count:i] [gain:f] [meta:s]",
         "/kr/node/free" | "/kr/mute" | "/kr/unmute" | "/kr/solo" | "/kr/unsolo" => "name:s",
         "/kr/set" => "path:s value:f",
         "/kr/get" => "path:s",
@@ -114,7 +114,13 @@ fn command(address: &str, a: &mut Args<'_>) -> Result<Command, DecodeError> {
             let source = source(a)?;
             let count = if a.has_more() { a.integer("count", 1, i64::from(a.limits.max_voices))? as u32 } else { 1 };
             let gain = a.opt_number("gain", 1.0, GAIN)? as f32;
-            Command::NodeNew { name, source, count, gain }
+            let meta = if a.has_more() { a.string("meta")? } else { "" };
+            if meta.len() > a.limits.max_source_bytes {
+                return Err(
+                    a.invalid("meta", format!("{} bytes; the limit is {}", meta.len(), a.limits.max_source_bytes))
+                );
+            }
+            Command::NodeNew { name, source, count, gain, meta: meta.into() }
         }
         "/kr/node/free" => Command::NodeFree { name: a.path("name")?.into() },
         "/kr/mute" | "/kr/unmute" => Command::Mute { name: a.path("name")?.into(), on: address == "/kr/mute" },

@@ -12,8 +12,11 @@ pub fn encode_request(req: &Request) -> OscMessage {
     let mut args: Vec<OscType> = req.id.map(OscType::Long).into_iter().collect();
     match &req.command {
         Command::Status | Command::Ping | Command::Dump | Command::SceneList | Command::Unsubscribe => {}
-        Command::NodeNew { name, source, count, gain } => {
-            args.extend([s(name), s(&source.to_wire()), OscType::Int(*count as i32), OscType::Float(*gain)])
+        Command::NodeNew { name, source, count, gain, meta } => {
+            args.extend([s(name), s(&source.to_wire()), OscType::Int(*count as i32), OscType::Float(*gain)]);
+            if !meta.is_empty() {
+                args.push(s(meta));
+            }
         }
         Command::NodeFree { name }
         | Command::Mute { name, .. }

@@ -90,6 +90,8 @@ struct NodeModel {
     gain: f32,
     muted: bool,
     soloed: bool,
+    /// Client data kept with the node (`/kr/node/new`'s `meta`).
+    meta: String,
     /// Current value of each control (as last set by a command).
     values: Vec<f32>,
     cell: Shared<NodeCell>,
@@ -285,6 +287,7 @@ impl Session {
                     gain,
                     muted: false,
                     soloed: false,
+                    meta: String::new(),
                     values,
                     cell,
                     prev: None,
@@ -486,6 +489,13 @@ impl Session {
             self.node_new(&name, source, factory, count, gain)?;
         }
         Ok(format!("the sample rate changed from {old_rate} Hz to {rate} Hz; every node was re-created"))
+    }
+
+    /// Replace a node's client data.
+    pub fn set_meta(&mut self, name: &str, meta: &str) -> Result<(), SessionError> {
+        let n = self.nodes.iter_mut().find(|n| n.name == name).ok_or_else(|| SessionError::NoNode(name.into()))?;
+        n.meta = meta.into();
+        Ok(())
     }
 
     /// Nodes playing `faust:<type_name>`: (name, voices, gain).

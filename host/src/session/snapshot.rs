@@ -31,6 +31,8 @@ pub struct NodeSnapshot {
     pub muted: bool,
     pub soloed: bool,
     pub controls: BTreeMap<String, f32>,
+    #[serde(default)]
+    pub meta: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,6 +67,7 @@ impl Session {
                     gain: n.gain,
                     muted: n.muted,
                     soloed: n.soloed,
+                    meta: n.meta.clone(),
                     controls: n
                         .factory
                         .info()
@@ -120,6 +123,7 @@ impl Session {
                 json!({
                     "name": n.name, "source": n.source.to_wire(), "count": n.count, "gain": n.gain,
                     "muted": n.muted, "soloed": n.soloed, "inputs": info.inputs, "outputs": info.outputs,
+                    "meta": n.meta,
                     "controls": controls, "ports": ports,
                 })
             })
@@ -227,6 +231,7 @@ impl Session {
                 set(self, &format!("{}/gain", s.name), s.gain)?;
             }
             self.mute(&s.name, s.muted)?;
+            self.set_meta(&s.name, &s.meta)?;
             if self.node(&s.name)?.soloed != s.soloed {
                 self.solo(&s.name, s.soloed)?;
             }
