@@ -271,3 +271,13 @@ def test_subscribers_hear_of_other_clients_changes(port: int) -> None:
     with pytest.raises(TimeoutError):
         watcher.recv(0.5)
     watcher.close()
+
+
+def test_node_meta_is_kept_and_dumped(port: int) -> None:
+    udp = Udp(port)
+    reply = udp.ask("/kr/node/new", "m", LEVEL, 1, 1.0, "def m(): ...")
+    assert reply[0] == "/kr/done", reply
+    assert [n["meta"] for n in dump()["nodes"] if n["name"] == "m"] == ["def m(): ..."]
+    assert udp.ask("/kr/node/new", "m", LEVEL)[0] == "/kr/done"
+    assert [n["meta"] for n in dump()["nodes"] if n["name"] == "m"] == [""], "a redefinition replaces it"
+    udp.close()
