@@ -78,8 +78,20 @@ def kr_clean(krd: int) -> Iterator[None]:
         for n in kr.dump()["nodes"]:
             kr.remove(n["name"])
         kr.tempo = 120
+        kr.meter = 4
         kr.master = 0.8
 
     reset()
     yield
     reset()
+
+
+@pytest.fixture
+def fresh_session(jack_server: str) -> Iterator[object]:
+    """A second, empty krd on its own port (no state file), with a `kr.Session` for it."""
+    import kr
+
+    s = kr.Session(port=free_port(), krd_args=["--no-state"])
+    s.status()  # starts krd
+    yield s
+    s.close()

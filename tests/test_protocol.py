@@ -279,5 +279,7 @@ def test_node_meta_is_kept_and_dumped(port: int) -> None:
     assert reply[0] == "/kr/done", reply
     assert [n["meta"] for n in dump()["nodes"] if n["name"] == "m"] == ["def m(): ..."]
     assert udp.ask("/kr/node/new", "m", LEVEL)[0] == "/kr/done"
-    assert [n["meta"] for n in dump()["nodes"] if n["name"] == "m"] == [""], "a redefinition replaces it"
+    assert [n["meta"] for n in dump()["nodes"] if n["name"] == "m"] == [""], (
+        "a redefinition replaces it"
+    )
     udp.close()

@@ -160,7 +160,10 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let state_path = if cli.no_state {
         None
     } else {
-        cli.state.clone().or_else(|| config.state_file.clone()).or_else(kr_host::state::default_path)
+        cli.state
+            .clone()
+            .or_else(|| config.state_file.clone())
+            .or_else(|| kr_host::state::default_path_for_port(config.osc.port))
     };
     let saved = match &state_path {
         Some(p) => kr_host::state::load(p)?,

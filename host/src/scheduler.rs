@@ -129,6 +129,19 @@ impl Scheduler {
         }
     }
 
+    /// What a fade or a pattern makes `path` sound like at `frame`, if one drives it.
+    pub fn current(&self, path: &str, clock: &Clock, frame: u64) -> Option<f32> {
+        if let Some(f) = self.fades.iter().find(|f| f.path == path) {
+            return Some(f.value_at(clock.cycle_at(frame)));
+        }
+        let slot = self.slots.get(path).filter(|s| matches!(s.target, Target::Control { .. }))?;
+        let c = Time::new((clock.cycle_at(frame) * (1u64 << 20) as f64).floor() as i64, 1 << 20) - slot.offset;
+        let haps =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| slot.pattern.query(c, c + Time::new(1, 1 << 20))))
+                .ok()?;
+        haps.iter().find_map(|h| number(&h.value))
+    }
+
     /// Schedule everything up to `horizon_frame`, handing each event to `emit`.
     pub fn tick(&mut self, clock: &Clock, horizon_frame: u64, emit: &mut dyn FnMut(RtEvent)) {
         let end = clock.grid_cycle_at(horizon_frame);

@@ -24,6 +24,13 @@ pub enum StateError {
     Invalid { path: PathBuf, message: String },
 }
 
+/// `$XDG_STATE_HOME/kr/session.json` (or `~/.local/state/...`) for the default port;
+/// `session-<port>.json` for another port, so engines on different ports keep their own sessions.
+pub fn default_path_for_port(port: u16) -> Option<PathBuf> {
+    let file = if port == kr_osc::DEFAULT_PORT { "session.json".to_string() } else { format!("session-{port}.json") };
+    default_path().map(|p| p.with_file_name(file))
+}
+
 /// `$XDG_STATE_HOME/kr/session.json`, or `~/.local/state/kr/session.json`.
 pub fn default_path() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_STATE_HOME")

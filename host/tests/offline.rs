@@ -258,8 +258,16 @@ fn a_fade_moves_a_control_linearly_over_its_cycles() {
     rig.run(BLOCK * 8);
     let start = rig.left.len();
     rig.session.fade("n/level", 1.0, 0.5).unwrap(); // half a cycle = 1 s at 120 bpm
-    assert_eq!(rig.session.get("n/level").unwrap(), 1.0, "the model holds the target");
-    rig.run(RATE as usize * 2);
+    assert_eq!(
+        rig.session.dump()["nodes"][0]["controls"][0]["value"],
+        serde_json::json!(1.0),
+        "the model holds the target"
+    );
+    assert_eq!(rig.session.get("n/level").unwrap(), 0.0, "get says what sounds now");
+    rig.run(RATE as usize / 2 + (0.05 * RATE as f64) as usize);
+    let mid = rig.session.get("n/level").unwrap();
+    assert!((mid - 0.5).abs() < 0.01, "halfway through the fade ({mid})");
+    rig.run(RATE as usize * 3 / 2);
     let out: Vec<f32> = rig.left[start..].iter().map(|v| v / C).collect();
     let lookahead = (0.05 * RATE as f64) as usize;
     let at = |s: f64| out[lookahead + (s * RATE as f64) as usize];

@@ -5,83 +5,95 @@
     from kr import krs
     bass = kr.node("bass", acid_bass, gain=0.3)
     bass @ kr.seq("A2", "D3", None, "E2").over(2)
+
+The module's functions act on `kr.session`, a connection to the krd at $KR_HOST:$KR_PORT
+(127.0.0.1:57140), started when none answers. The engine owns all state.
 """
 
 from __future__ import annotations
 
 import sys
-import types
-from typing import Any
 
 from . import krs
-from .errors import EngineUnavailable, FaustError, KrError
+from .dspfn import Dsp, dsp
+from .errors import EngineUnavailable, FaustError, KrError, RequestError
+from .handle import Node
+from .namespace import KrNamespace
 from .patterns import *  # noqa: F403 - the pattern constructors are kr's own namespace
 from .patterns import __all__ as _pattern_names
-from .session import Node, Session
+from .session import Session
 
 session = Session()
 
-node = session.node
-remove = session.remove
-play = session.play
-hush = session.hush
-route = session.route
-unroute = session.unroute
-mute = session.mute
-unmute = session.unmute
+batch = session.batch
+delete_scene = session.delete_scene
 dump = session.dump
+export = session.export
+fade = session.fade
+gain = session.gain
+get = session.get
+hush = session.hush
+load = session.load
+mute = session.mute
+node = session.node
+nodes = session.nodes
+play = session.play
+recall = session.recall
+record = session.record
+remove = session.remove
+route = session.route
+save = session.save
+scenes = session.scenes
+set = session.set  # noqa: A001 - kr.set is the seed's name
+solo = session.solo
 status = session.status
+stop = session.stop
+stop_record = session.stop_record
+transition = session.transition
+unmute = session.unmute
+unroute = session.unroute
+unsolo = session.unsolo
 
-
-def stop() -> None:
-    """Stop every pattern (the nodes stay)."""
-    session.hush()
-
-
-_ATTRIBUTES = ("tempo", "meter", "master")
-
-
-class _KrModule(types.ModuleType):
-    """Lets `kr.tempo = 128` reach the engine, `kr["bass"]` find a node, and a misspelled
-    attribute assignment (`kr.tmepo = 1`) raise instead of silently doing nothing."""
-
-    def __getattr__(self, name: str) -> Any:
-        if name in _ATTRIBUTES:
-            return getattr(session, name)
-        raise AttributeError(f"module 'kr' has no attribute {name!r}")
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _ATTRIBUTES:
-            setattr(session, name, value)
-        elif name in self.__dict__ or name.startswith("_"):
-            super().__setattr__(name, value)
-        else:
-            raise AttributeError(f"kr has no setting {name!r} (settings: {', '.join(_ATTRIBUTES)})")
-
-    def __getitem__(self, path: str) -> Node | float:
-        return session[path]
-
-
-sys.modules[__name__].__class__ = _KrModule
+sys.modules[__name__].__class__ = KrNamespace
 
 __all__ = [
     "krs",
     "KrError",
     "FaustError",
+    "RequestError",
     "EngineUnavailable",
+    "Dsp",
+    "dsp",
     "Node",
     "Session",
     "session",
-    "node",
-    "remove",
-    "play",
-    "hush",
-    "stop",
-    "route",
-    "unroute",
-    "mute",
-    "unmute",
+    "batch",
+    "delete_scene",
     "dump",
+    "export",
+    "fade",
+    "gain",
+    "get",
+    "hush",
+    "load",
+    "mute",
+    "node",
+    "nodes",
+    "play",
+    "recall",
+    "record",
+    "remove",
+    "route",
+    "save",
+    "scenes",
+    "set",
+    "solo",
     "status",
+    "stop",
+    "stop_record",
+    "transition",
+    "unmute",
+    "unroute",
+    "unsolo",
     *_pattern_names,
 ]

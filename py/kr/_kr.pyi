@@ -125,6 +125,10 @@ def note_to_midi(name: str) -> float: ...
 def encode_request_json(json: str) -> bytes:
     """Validate a request (JSON form of kr_osc::Request) and encode it as OSC bytes."""
 
+def encode_bundle_json(json: str) -> bytes:
+    """Validate requests (a JSON array of kr_osc::Request) and encode them as one OSC bundle,
+    time tag "immediately": the engine applies it atomically."""
+
 def decode_packet(data: bytes) -> list[tuple[str, list[Any]]]:
     """Decode an OSC packet into (address, args) pairs, bundles flattened."""
 

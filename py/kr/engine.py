@@ -35,7 +35,7 @@ def find_krd() -> str:
 
 def jack_running(server: str | None = None) -> bool:
     """Whether a JACK server answers (the default one, or `server`)."""
-    env = dict(os.environ)
+    env = dict(os.environ, JACK_NO_START_SERVER="1")
     if server:
         env["JACK_DEFAULT_SERVER"] = server
     lsp = shutil.which("jack_lsp")

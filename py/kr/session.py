@@ -1,29 +1,35 @@
-"""The session API: nodes, routing, patterns, controls, transport. The engine owns the state;
-this module keeps only a connection, so several clients always see one session."""
+"""The session API: nodes, routing, patterns, controls, transport, scenes. The engine owns the
+state; a Session keeps only its connection (and the modes of an open `batch()` or
+`transition()` block), so several clients always see one session."""
 
 from __future__ import annotations
 
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from . import engine, krs
+from . import engine
 from ._kr import Pattern
-from .client import DEFAULT_HOST, DEFAULT_PORT, Client
+from .client import DEFAULT_HOST, DEFAULT_PORT, Client, Reply
+from .dspfn import DspLike, faust_of
 from .errors import EngineUnavailable, KrError
+from .handle import Node
 
 PatternLike = Pattern | str | int | float | None
 COMPILE_TIMEOUT = 60.0
 
 
-def _pattern_ir(p: PatternLike) -> dict[str, Any]:
+def pattern_ir(p: PatternLike) -> dict[str, Any]:
     """The IR node of anything that can be played: a Pattern, mini-notation, or a number."""
     if isinstance(p, Pattern):
         node: dict[str, Any] = json.loads(p.to_ir())["p"]
         return node
     if isinstance(p, str):
+        Pattern.mini(p)  # a syntax error is raised here, with its column
         return {"op": "mini", "src": p}
     if isinstance(p, bool) or not isinstance(p, int | float):
         raise TypeError(
@@ -32,59 +38,29 @@ def _pattern_ir(p: PatternLike) -> dict[str, Any]:
     return {"op": "pure", "value": float(p)}
 
 
-def _dsp_source(dsp: Callable[..., Any] | krs.DspDef | str) -> str:
-    if isinstance(dsp, str):
-        return dsp
-    return krs.trace(dsp).source
-
-
-class Node:
-    """A handle to a node by name: `>>` routes, `@` plays, `[]` sets and reads controls."""
-
-    def __init__(self, session: Session, name: str) -> None:
-        self._session = session
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"<kr.Node {self.name!r}>"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Node) and other.name == self.name
-
-    def __hash__(self) -> int:
-        return hash(self.name)
-
-    def __rshift__(self, other: Node | str | tuple[Node | str, float]) -> Node:
-        """`a >> b` or `a >> (b, level)`: a post-fader send. Returns the target, for chaining."""
-        target, level = other if isinstance(other, tuple) else (other, 1.0)
-        name = target.name if isinstance(target, Node) else str(target)
-        self._session.route(self.name, name, level)
-        return Node(self._session, name)
-
-    def __matmul__(self, what: PatternLike | tuple[str, PatternLike]) -> Node:
-        """`node @ pattern`, `@ "mini"`, `@ ("control", pattern)`, `@ None` (hush)."""
-        if isinstance(what, tuple):
-            control, pattern = what
-            self._session.play(f"{self.name}/{control}", pattern)
-        else:
-            self._session.play(self.name, what)
-        return self
-
-    def __getitem__(self, control: str) -> float:
-        return self._session.get(f"{self.name}/{control}")
-
-    def __setitem__(self, control: str, value: float) -> None:
-        self._session.set(f"{self.name}/{control}", value)
-
-
 class Session:
-    """One connection to krd, made (and krd started, if none answers) on first use."""
+    """One connection to krd, made (and krd started, if none answers) on first use.
 
-    def __init__(self, host: str | None = None, port: int | None = None) -> None:
-        self.host = host or os.environ.get("KR_HOST", DEFAULT_HOST)
-        self.port = port or int(os.environ.get("KR_PORT", DEFAULT_PORT))
+    `kr.session` is the one the `kr` module's functions use; make others for other engines:
+    `kr.Session(port=57141)`."""
+
+    __slots__ = ("host", "port", "krd_args", "_client", "_krd", "_batch", "_fade_cycles")
+
+    def __init__(
+        self, host: str | None = None, port: int | None = None, krd_args: list[str] | None = None
+    ) -> None:
+        """`krd_args` are extra arguments for the krd this session starts when none answers
+        (e.g. `["--no-state"]` for an engine that neither restores nor saves a session)."""
+        self.host: str = host or os.environ.get("KR_HOST", DEFAULT_HOST)
+        self.port: int = port or int(os.environ.get("KR_PORT", DEFAULT_PORT))
+        self.krd_args: list[str] = list(krd_args or [])
         self._client: Client | None = None
         self._krd: engine.Process | None = None
+        self._batch: list[tuple[str, dict[str, Any], float]] | None = None
+        self._fade_cycles: float | None = None
+
+    def __repr__(self) -> str:
+        return f"<kr.Session {self.host}:{self.port}>"
 
     # ---- connection -------------------------------------------------------------------------
 
@@ -100,7 +76,7 @@ class Session:
             return c
         if not self.host.startswith("127.") and self.host != "localhost":
             raise EngineUnavailable(f"no krd answers at {self.host}:{self.port}")
-        self._krd = engine.start_krd(self.port)
+        self._krd = engine.start_krd(self.port, extra=self.krd_args)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if c.status(0.2) is not None:
@@ -112,6 +88,11 @@ class Session:
         self._krd = None
         raise EngineUnavailable(f"krd did not start on port {self.port}:\n{tail}")
 
+    @property
+    def started_engine(self) -> bool:
+        """Whether this session started the krd it talks to (and stops it on close)."""
+        return self._krd is not None
+
     def close(self) -> None:
         """Disconnect; stop the krd this session started, if any."""
         if self._client is not None:
@@ -121,113 +102,281 @@ class Session:
             self._krd.stop()
             self._krd = None
 
+    def _send(self, cmd: str, timeout: float = 5.0, **fields: Any) -> Reply | None:
+        """A command that changes the session: queued inside `batch()`, else sent now."""
+        return self._send_fields(cmd, fields, timeout)
+
+    def _send_fields(self, cmd: str, fields: dict[str, Any], timeout: float = 5.0) -> Reply | None:
+        if self._batch is not None:
+            self._batch.append((cmd, fields, timeout))
+            return None
+        return self.client.request_reply(cmd, fields, timeout)
+
     def _req(self, cmd: str, timeout: float = 5.0, **fields: Any) -> list[Any]:
+        """A query, sent at once (even inside `batch()`); the extra arguments of its reply."""
         return self.client.request(cmd, fields, timeout)
+
+    # ---- modes ------------------------------------------------------------------------------
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Send every change made inside the block as ONE OSC bundle, which the engine applies
+        atomically at one audio frame: all of it, or (if any command fails) none of it.
+
+        An exception inside the block sends nothing. Reads (`node["x"]`, `kr.tempo`, `dump`)
+        inside the block are answered at once, from the state before the block. A batch inside
+        a batch joins the outer one."""
+        if self._batch is not None:
+            yield
+            return
+        self._batch = []
+        try:
+            yield
+            queued = self._batch
+        finally:
+            self._batch = None
+        if queued:
+            timeout = max(t for _, _, t in queued)
+            self.client.bundle([(c, f) for c, f, _ in queued], timeout)
+
+    @contextmanager
+    def transition(self, bars: float) -> Iterator[None]:
+        """Inside the block, every control or gain change (`node["x"] = v`, `kr.set`, `kr.gain`,
+        `kr.master = v`) becomes a `fade` over `bars` bars (a bar is a cycle), and
+        `kr.recall(scene)` recalls with its controls, gains and master fading over `bars`.
+
+        Tempo and meter have no ramp in the engine: `kr.tempo = 140` inside a transition
+        switches at once (at the end of what is already scheduled, keeping the cycle position).
+        Patterns, routes and nodes change at once too. Transitions cannot be nested
+        (RuntimeError)."""
+        if self._fade_cycles is not None:
+            raise RuntimeError("kr.transition() blocks cannot be nested")
+        cycles = float(bars)
+        if not cycles >= 0:
+            raise ValueError(f"transition(bars={bars!r}): bars must be a number >= 0")
+        self._fade_cycles = cycles
+        try:
+            yield
+        finally:
+            self._fade_cycles = None
 
     # ---- nodes ------------------------------------------------------------------------------
 
     def node(
-        self,
-        name: str,
-        dsp: Callable[..., Any] | krs.DspDef | str,
-        gain: float = 1.0,
-        count: int = 1,
-        **init: float,
+        self, name: str, dsp: DspLike, gain: float = 1.0, count: int = 1, **init: float
     ) -> Node:
-        """Create (or redefine, crossfading) a node from a krs function, a DspDef, FAUST
-        source, or a `"faust:<type>"` from the engine's dsp directory. `init` sets controls."""
-        source = _dsp_source(dsp)
-        self._req(
-            "node_new",
-            COMPILE_TIMEOUT,
-            name=name,
-            source=_wire_source(source),
-            count=count,
-            gain=gain,
-        )
-        for control, value in init.items():
-            self.set(f"{name}/{control}", value)
+        """Create (or redefine, crossfading) a node from a krs function (a source when it takes
+        no parameters, an effect with one input per `krs.Signal` parameter), a `@kr.dsp`, a
+        DspDef, FAUST source, or `"faust:<type>"` from the engine's dsp directory. `count` > 1
+        makes a polyphonic node; `init` sets controls (`cutoff=1200`)."""
+        source, py = faust_of(dsp)
+        with self.batch():
+            self._send(
+                "node_new",
+                COMPILE_TIMEOUT,
+                name=name,
+                source=_wire_source(source),
+                count=count,
+                gain=float(gain),
+                meta=py.to_meta() if py is not None else "",
+            )
+            for control, value in init.items():
+                self._send("set", path=f"{name}/{control}", value=float(value))
         return Node(self, name)
 
     def remove(self, name: str | Node) -> None:
-        self._req("node_free", name=_name(name))
+        """Remove a node with its routes and patterns."""
+        self._send("node_free", name=_name(name))
+
+    def nodes(self) -> list[str]:
+        """The node names, sorted."""
+        return sorted(str(n["name"]) for n in self.dump()["nodes"])
 
     def __getitem__(self, path: str) -> Node | float:
         """`kr["bass"]` is a node handle; `kr["bass/cutoff"]` a control's value."""
-        names = {n["name"] for n in self.dump()["nodes"]}
-        if path in names:
+        if path in self.nodes():
             return Node(self, path)
         if "/" in path:
             return self.get(path)
         raise KeyError(f"no node named {path!r}")
 
+    def __setitem__(self, path: str, value: float) -> None:
+        """`kr["bass/cutoff"] = 1200`."""
+        self.set(path, value)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.nodes()
+
     # ---- controls, routing, patterns --------------------------------------------------------
 
     def set(self, path: str, value: float) -> None:
-        self._req("set", path=path, value=float(value))
+        """Set a control (`bass/cutoff`) or a node's gain (`bass/gain`); a fade inside
+        `transition()`."""
+        if self._fade_cycles is not None:
+            self.fade(path, value, bars=self._fade_cycles)
+        else:
+            self._send("set", path=path, value=float(value))
 
     def get(self, path: str) -> float:
+        """A control's (or a node's gain's) current value."""
         return float(self._req("get", path=path)[0])
 
+    def gain(self, name: str | Node, value: float) -> None:
+        """Set a node's gain (a fade inside `transition()`)."""
+        self.set(f"{_name(name)}/gain", value)
+
+    def fade(self, path: str, target: float, bars: float = 1.0) -> None:
+        """Move a control, a node's gain (`bass/gain`) or `master` linearly to `target` over
+        `bars` bars (a bar is one cycle)."""
+        self._send("fade", path=path, target=float(target), cycles=float(bars))
+
     def route(self, source: str | Node, target: str | Node, level: float = 1.0) -> None:
+        """A post-fader send from `source` to the effect `target` (`source >> (target, level)`);
+        routing again changes the level."""
         fields = {"from": _name(source), "to": _name(target), "level": float(level)}
-        self.client.request("route", fields)
+        self._send_fields("route", fields)
 
     def unroute(self, source: str | Node, target: str | Node) -> None:
-        self.client.request("unroute", {"from": _name(source), "to": _name(target)})
+        fields = {"from": _name(source), "to": _name(target)}
+        self._send_fields("unroute", fields)
 
     def play(self, target: str | Node, pattern: PatternLike, from_zero: bool = False) -> None:
-        """Play a pattern on a node (notes) or a control path (`bass/cutoff`); None hushes."""
+        """Play a pattern on a node (notes) or a control path (`bass/cutoff`); None hushes.
+        A replaced pattern stays in phase; `from_zero` starts it at the next cycle boundary."""
         if pattern is None:
             self.hush(target)
             return
-        self._req("play", target=_name(target), pattern=_pattern_ir(pattern), from_zero=from_zero)
+        self._send("play", target=_name(target), pattern=pattern_ir(pattern), from_zero=from_zero)
 
     def hush(self, target: str | Node | None = None) -> None:
-        """Stop the pattern on `target`, or every pattern."""
-        self._req("hush", target=None if target is None else _name(target))
+        """Stop the pattern on `target` (a node, a control path, or a group: every pattern
+        under `drums/`), or every pattern."""
+        if target is None:
+            self._send("hush", target=None)
+            return
+        path = _name(target)
+        state = self.dump()
+        names = {n["name"] for n in state["nodes"]}
+        if path in names or any(p["target"] == path for p in state["patterns"]):
+            self._send("hush", target=path)
+            return
+        under = [p["target"] for p in state["patterns"] if p["target"].startswith(path + "/")]
+        if not under:
+            self._send("hush", target=path)  # the engine says what is wrong
+            return
+        with self.batch():
+            for t in under:
+                self._send("hush", target=t)
 
-    def mute(self, name: str | Node) -> None:
-        self._req("mute", name=_name(name), on=True)
+    def stop(self) -> None:
+        """Stop every pattern (the nodes stay)."""
+        self.hush()
 
-    def unmute(self, name: str | Node) -> None:
-        self._req("mute", name=_name(name), on=False)
+    def mute(self, path: str | Node) -> None:
+        """Silence a node, sends included, or every node of a group: `kr.mute("drums")` mutes
+        `drums/kick`, `drums/hat` (the engine resolves the group)."""
+        self._send("mute", name=_name(path), on=True)
 
-    # ---- transport and state ----------------------------------------------------------------
+    def unmute(self, path: str | Node) -> None:
+        self._send("mute", name=_name(path), on=False)
+
+    def solo(self, path: str | Node) -> None:
+        """Solo a node or a group: while anything is soloed only soloed nodes (and the effects
+        they feed) sound."""
+        self._send("solo", name=_name(path), on=True)
+
+    def unsolo(self, path: str | Node) -> None:
+        self._send("solo", name=_name(path), on=False)
+
+    # ---- transport --------------------------------------------------------------------------
+
+    @property
+    def tempo(self) -> float:
+        """Beats per minute. Assigning switches at once, even inside `transition()`."""
+        return float(self.dump()["tempo"])
+
+    @tempo.setter
+    def tempo(self, bpm: float) -> None:
+        self._send("tempo", bpm=float(bpm))
+
+    @property
+    def meter(self) -> float:
+        """Beats per cycle (a cycle is a bar)."""
+        return float(self.dump()["meter"])
+
+    @meter.setter
+    def meter(self, beats: float) -> None:
+        self._send("meter", beats=float(beats))
+
+    @property
+    def master(self) -> float:
+        """The master gain (smoothed; a fade inside `transition()`)."""
+        return float(self.dump()["master"])
+
+    @master.setter
+    def master(self, gain: float) -> None:
+        if self._fade_cycles is not None:
+            self.fade("master", gain, bars=self._fade_cycles)
+        else:
+            self._send("master", gain=float(gain))
+
+    # ---- scenes -----------------------------------------------------------------------------
+
+    def save(self, name: str) -> None:
+        """Store the whole session (nodes with DSP, controls, routes, patterns, tempo, master)
+        as a scene in the engine."""
+        self._send("scene_save", name=name)
+
+    def recall(self, name: str, bars: float | None = None) -> None:
+        """Make the session equal a scene. Controls, gains and master fade over `bars` bars
+        (default: the enclosing `transition()`'s, else at once)."""
+        cycles = bars if bars is not None else (self._fade_cycles or 0.0)
+        self._send("scene_recall", COMPILE_TIMEOUT, name=name, cycles=float(cycles))
+
+    def scenes(self) -> list[str]:
+        """The scene names, sorted."""
+        return [str(s) for s in self._req("scene_list")]
+
+    def delete_scene(self, name: str) -> None:
+        self._send("scene_delete", name=name)
+
+    # ---- recording, state -------------------------------------------------------------------
+
+    def record(self, file: str, node: str | Node | None = None) -> None:
+        """Record the master (or one node's output) to `file`, a `.wav` path relative to
+        krd's recording directory."""
+        self._send("record_start", file=file, target=None if node is None else _name(node))
+
+    def stop_record(self, file: str | None = None) -> str:
+        """Stop that recording (or all); returns the engine's message naming the finished files
+        with their full paths."""
+        reply = self._send("record_stop", file=file)
+        return reply.message if reply is not None else ""
 
     def dump(self) -> dict[str, Any]:
+        """The engine's whole session state as a dict."""
         state: dict[str, Any] = json.loads(self._req("dump")[0])
         return state
 
     def status(self) -> dict[str, Any]:
+        """Health and load (`/kr/status.reply`)."""
         s = self.client.status(2.0)
         if s is None:
             raise KrError(f"krd at {self.host}:{self.port} does not answer /kr/status")
         return s
 
-    @property
-    def tempo(self) -> float:
-        return float(self.dump()["tempo"])
+    def export(self, path: str | os.PathLike[str]) -> Path:
+        """Write a plain Python file that rebuilds this session (see `kr.export`)."""
+        from .sessionfile import export
 
-    @tempo.setter
-    def tempo(self, bpm: float) -> None:
-        self._req("tempo", bpm=float(bpm))
+        return export(self, path)
 
-    @property
-    def meter(self) -> float:
-        return float(self.dump()["meter"])
+    def load(self, path: str | os.PathLike[str]) -> None:
+        """Run a Python file (e.g. one written by `export`) with `kr` bound to this session
+        and `krs` in scope."""
+        from .sessionfile import load
 
-    @meter.setter
-    def meter(self, beats: float) -> None:
-        self._req("meter", beats=float(beats))
-
-    @property
-    def master(self) -> float:
-        return float(self.dump()["master"])
-
-    @master.setter
-    def master(self, gain: float) -> None:
-        self._req("master", gain=float(gain))
+        load(self, path)
 
 
 def _name(x: str | Node) -> str:

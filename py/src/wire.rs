@@ -2,7 +2,7 @@
 //! `kr_osc::Request`) are validated and encoded to OSC bytes by the same code the engine uses to
 //! decode them; replies are decoded back into Python values.
 
-use kr_osc::{encode_request, to_bytes, Request};
+use kr_osc::{encode_bundle, encode_request, to_bytes, Request, TimeTag};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
@@ -17,6 +17,19 @@ fn encode_request_json<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, 
     // Validate exactly as krd will, so a bad value fails here with the engine's own message.
     kr_osc::decode_request(&msg, &kr_osc::Limits::default()).map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok(PyBytes::new(py, &to_bytes(&OscPacket::Message(msg))))
+}
+
+/// Encode a list of requests given as a JSON array to ONE OSC bundle (time tag "immediately"),
+/// which the engine applies atomically: all of it at one frame, or none of it.
+/// Raises ValueError when a request is malformed or the bundle fails validation (naming which).
+#[pyfunction]
+fn encode_bundle_json<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyBytes>> {
+    let requests: Vec<Request> =
+        serde_json::from_str(json).map_err(|e| PyValueError::new_err(format!("bad request list: {e}")))?;
+    let bytes = to_bytes(&encode_bundle(TimeTag::Immediate, &requests));
+    // Validate exactly as krd will: structure, limits, then every message in order.
+    kr_osc::decode_bundle(&bytes, &kr_osc::Limits::default()).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok(PyBytes::new(py, &bytes))
 }
 
 fn arg_to_py(py: Python<'_>, a: &OscType) -> PyResult<Py<PyAny>> {
@@ -53,6 +66,7 @@ fn decode_packet<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyLis
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(encode_request_json, m)?)?;
+    m.add_function(wrap_pyfunction!(encode_bundle_json, m)?)?;
     m.add_function(wrap_pyfunction!(decode_packet, m)?)?;
     Ok(())
 }

@@ -346,6 +346,9 @@ impl Session {
     // ---- controls ----------------------------------------------------------------------------
 
     pub fn set(&mut self, path: &str, value: f32) -> Result<String, SessionError> {
+        if path == "master" {
+            return self.master(value);
+        }
         self.scheduler.fades.retain(|f| f.path != path);
         let (node, control) = self.split_path(path)?;
         let i = self.nodes.iter().position(|n| n.name == node).ok_or_else(|| SessionError::NoNode(node.into()))?;
@@ -402,14 +405,21 @@ impl Session {
         Ok(format!("{path} → {to} over {cycles} cycle(s)"))
     }
 
+    /// A control's (or a node's `gain`, or `master`'s) value as it sounds now: mid-fade, or as
+    /// its pattern drives it; otherwise the value last set.
     pub fn get(&self, path: &str) -> Result<f32, SessionError> {
-        let (node, control) = self.split_path(path)?;
-        let n = self.node(node)?;
-        if control == "gain" && n.factory.info().control_index("gain").is_none() {
-            return Ok(n.gain);
-        }
-        let c = Self::control_index(n, control)?;
-        Ok(n.values[c])
+        let set = if path == "master" {
+            self.master
+        } else {
+            let (node, control) = self.split_path(path)?;
+            let n = self.node(node)?;
+            if control == "gain" && n.factory.info().control_index("gain").is_none() {
+                n.gain
+            } else {
+                n.values[Self::control_index(n, control)?]
+            }
+        };
+        Ok(self.scheduler.current(path, &self.clock, self.now()).unwrap_or(set))
     }
 
     pub fn mute(&mut self, name: &str, on: bool) -> Result<String, SessionError> {
@@ -430,14 +440,15 @@ impl Session {
         Ok(format!("{} {}", members.join(", "), if on { "muted" } else { "unmuted" }))
     }
 
-    /// The node `name`, or the nodes under `name/`.
+    /// The node `name` and the nodes under `name/`.
     pub fn group(&self, name: &str) -> Result<Vec<String>, SessionError> {
-        if self.nodes.iter().any(|n| n.name == name) {
-            return Ok(vec![name.to_string()]);
-        }
         let prefix = format!("{name}/");
-        let members: Vec<String> =
-            self.nodes.iter().filter(|n| n.name.starts_with(&prefix)).map(|n| n.name.clone()).collect();
+        let members: Vec<String> = self
+            .nodes
+            .iter()
+            .filter(|n| n.name == name || n.name.starts_with(&prefix))
+            .map(|n| n.name.clone())
+            .collect();
         if members.is_empty() {
             return Err(SessionError::NoNode(name.into()));
         }
@@ -635,11 +646,22 @@ impl Session {
                 Ok("all patterns stopped".into())
             }
             Some(t) => {
-                if self.patterns.remove(t).is_none() {
+                // The pattern on `t` itself; or, when there is none, every pattern under `t/` (a
+                // group: `drums` stops `drums/kick` and `drums/hat`).
+                let prefix = format!("{t}/");
+                let stopped: Vec<String> = if self.patterns.contains_key(t) {
+                    vec![t.to_string()]
+                } else {
+                    self.patterns.keys().filter(|k| k.starts_with(&prefix)).cloned().collect()
+                };
+                if stopped.is_empty() {
                     return Err(SessionError::NothingPlaying(t.into()));
                 }
-                self.scheduler.slots.remove(t);
-                Ok(format!("{t} stopped"))
+                for k in &stopped {
+                    self.patterns.remove(k);
+                    self.scheduler.slots.remove(k);
+                }
+                Ok(format!("{} stopped", stopped.join(", ")))
             }
         }
     }

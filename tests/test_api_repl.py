@@ -1,0 +1,130 @@
+"""The `kr` command: an interactive Python with `kr` and `krs`, a status line, krd (and JACK)
+started when missing, and tab completion of node names and controls."""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import free_port
+from test_spine import acid_bass
+
+import kr
+from kr.client import Client
+from kr.complete import Completer
+
+SCRIPT = """\
+def tone():
+    return krs.sine_osc(krs.control("freq", 440.0, 20.0, 2000.0)) * 0.2
+
+t = kr.node("repl/tone", tone, gain=0.5)
+t["freq"] = 330
+print("FREQ", kr["repl/tone/freq"])
+print("EXPORTED", "def tone():" in open(kr.export(EXPORT_PATH)).read())
+kr.remove("repl/tone")
+"""
+
+
+def run_repl(args: list[str], stdin: str, env: dict[str, str] | None = None) -> str:
+    r = subprocess.run(
+        [sys.executable, "-m", "kr.repl", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout + r.stderr
+
+
+def test_repl_runs_code_with_kr_and_krs_and_prints_a_status_line(
+    kr_clean: None, tmp_path: Path
+) -> None:
+    out = run_repl(
+        ["--port", str(kr.session.port)],
+        SCRIPT.replace("EXPORT_PATH", repr(str(tmp_path / "x.py"))),
+    )
+    first = out.splitlines()[0]
+    assert first.startswith(f"kr: krd 127.0.0.1:{kr.session.port} · 48000 Hz"), first
+    assert "BPM" in first and "load" in first
+    assert "FREQ 330.0" in out
+    assert "EXPORTED True" in out  # functions typed at the prompt export as Python
+    assert kr.nodes() == []
+
+
+def test_repl_starts_jack_and_krd_when_none_runs(jack_server: str) -> None:
+    port = free_port()
+    env = dict(os.environ, JACK_DEFAULT_SERVER=f"kr-none-{port}", JACK_NO_START_SERVER="1")
+    out = run_repl(["--port", str(port)], "print('OK', kr.status()['ok'])\n", env)
+    assert "no JACK server is running: started a private dummy JACK server" in out
+    assert f"started krd on port {port}" in out
+    assert "OK True" in out
+    assert Client(port=port).status(0.5) is None, "krd outlived the REPL that started it"
+
+
+def test_completion_of_node_names_and_controls(kr_clean: None) -> None:
+    bass = kr.node("bass", acid_bass)
+    kr.node("drums/kick", acid_bass)
+    ns = {"kr": kr, "bass": bass}
+    c = Completer(ns, lambda: "")
+    assert c.matches("", 'kr["') == sorted(
+        ["bass", "drums/kick"]
+        + [f"{n}/{x}" for n in ("bass", "drums/kick") for x in ("cutoff", "freq", "gain", "gate")]
+    )
+    # readline's word stops at '/', so only the tail after it is replaced.
+    assert c.matches("ki", 'kr["drums/ki') == [
+        "kick",
+        "kick/cutoff",
+        "kick/freq",
+        "kick/gain",
+        "kick/gate",
+    ]
+    assert c.matches("cu", "bass['cu") == ["cutoff"]
+    assert c.matches("g", 'bass["g') == ["gate", "gain"]
+    assert "kr.node(" in c.matches("kr.no", "kr.no")
+
+
+def test_tab_completes_in_a_terminal(kr_clean: None) -> None:
+    kr.node("drums/kick", acid_bass)
+    master, slave = os.openpty()
+    env = dict(os.environ, TERM="xterm", HOME=os.environ.get("HOME", "/tmp"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kr.repl", "--port", str(kr.session.port)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(slave)
+
+    def read_until(needle: str, timeout: float = 30) -> str:
+        seen = ""
+        deadline = time.monotonic() + timeout
+        while needle not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    seen += os.read(master, 4096).decode(errors="replace")
+                except OSError:
+                    break
+        return seen
+
+    try:
+        assert ">>> " in read_until(">>> ")
+        os.write(master, b'x = kr["drums/ki\t')
+        # Several keys start with "drums/ki": the common part is completed (readline rings).
+        assert "ck" in read_until("ck", 10)
+        os.write(master, b'/cu\t"]\nprint("VALUE", x)\n')
+        assert "VALUE 800.0" in read_until("VALUE 800.0", 10)
+        os.write(master, b"exit()\n")
+        proc.wait(20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
