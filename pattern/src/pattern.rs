@@ -228,27 +228,14 @@ impl Pattern {
         })
     }
 
-    /// Combines with `other`, structure from the right: Strudel's `appRight` / `op.out`.
+    /// Combines with `other`, structure from the right: Strudel's `appRight` / `op.out` — the
+    /// same as `other.app_left(self)` with the arguments of `f` swapped back.
     pub fn app_right(
         &self,
         other: &Pattern,
         f: impl Fn(&Value, &Value) -> Option<Value> + Send + Sync + 'static,
     ) -> Pattern {
-        let (a, b) = (self.clone(), other.clone());
-        Pattern::new(move |st| {
-            let mut out = Vec::new();
-            for r in b.query_state(st) {
-                for l in a.query_span(st, r.whole_or_part()) {
-                    let Some(part) = r.part.intersection(&l.part) else {
-                        continue;
-                    };
-                    if let Some(v) = f(&l.value, &r.value) {
-                        out.push(Hap::new(r.whole, part, v));
-                    }
-                }
-            }
-            out
-        })
+        other.app_left(self, move |r, l| f(l, r))
     }
 
     // --- monadic joins: a value chooses a pattern -------------------------------------------

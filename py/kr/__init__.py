@@ -18,7 +18,7 @@ from . import krs
 from .dspfn import Dsp, dsp
 from .errors import EngineUnavailable, FaustError, KrError, RequestError
 from .handle import Node
-from .namespace import KrNamespace
+from .namespace import SESSION_FUNCTIONS, KrNamespace
 from .patterns import *  # noqa: F403 - the pattern constructors are kr's own namespace
 from .patterns import __all__ as _pattern_names
 from .session import Session
@@ -67,33 +67,6 @@ __all__ = [
     "Node",
     "Session",
     "session",
-    "batch",
-    "delete_scene",
-    "dump",
-    "export",
-    "fade",
-    "gain",
-    "get",
-    "hush",
-    "load",
-    "mute",
-    "node",
-    "nodes",
-    "play",
-    "recall",
-    "record",
-    "remove",
-    "route",
-    "save",
-    "scenes",
-    "set",
-    "solo",
-    "status",
-    "stop",
-    "stop_record",
-    "transition",
-    "unmute",
-    "unroute",
-    "unsolo",
+    *SESSION_FUNCTIONS,
     *_pattern_names,
 ]
