@@ -25,17 +25,33 @@ class Recorder:
         self.data = np.zeros((len(ports), int(seconds * self.rate)), dtype=np.float32)
         self.pos = 0
         self.first_frame: int | None = None
+        # Cycles whose JACK frame time did not follow the previous one (xruns): the samples'
+        # frame labels are only trustworthy when this stays 0.
+        self.gaps = 0
+        self._next_frame: int | None = None
+        # JACK settles the processing order a few cycles after a connection; until then this
+        # client may run before its source and read a stale buffer, so those cycles are skipped.
+        self._settle = -1
         self.done = threading.Event()
         self.sources = ports
         self.inports = [self.client.inports.register(f"in_{i + 1}") for i in range(len(ports))]
         self.client.set_process_callback(self._process)
 
     def _process(self, frames: int) -> None:
+        if self._settle < 0:  # not connected yet
+            return
+        if self._settle > 0:
+            self._settle -= 1
+            return
         if self.pos >= self.data.shape[1]:
             self.done.set()
             return
+        now = self.client.last_frame_time
         if self.first_frame is None:
-            self.first_frame = self.client.last_frame_time
+            self.first_frame = now
+        elif now != self._next_frame:
+            self.gaps += 1
+        self._next_frame = now + frames
         n = min(frames, self.data.shape[1] - self.pos)
         for i, p in enumerate(self.inports):
             self.data[i, self.pos : self.pos + n] = p.get_array()[:n]
@@ -45,6 +61,7 @@ class Recorder:
         self.client.activate()
         for src, dst in zip(self.sources, self.inports, strict=True):
             self.client.connect(src, dst)
+        self._settle = 4
 
     def wait(self, timeout: float) -> None:
         self.done.wait(timeout)
