@@ -25,8 +25,8 @@ class Recorder:
         self.data = np.zeros((len(ports), int(seconds * self.rate)), dtype=np.float32)
         self.pos = 0
         self.first_frame: int | None = None
-        # Cycles whose JACK frame time did not follow the previous one (xruns): the samples'
-        # frame labels are only trustworthy when this stays 0.
+        # Cycles whose JACK frame time did not follow the previous one (xruns); the frames in
+        # between were processed by no client and stay silent in `data`.
         self.gaps = 0
         self._next_frame: int | None = None
         # JACK settles the processing order a few cycles after a connection; until then this
@@ -43,19 +43,22 @@ class Recorder:
         if self._settle > 0:
             self._settle -= 1
             return
-        if self.pos >= self.data.shape[1]:
-            self.done.set()
-            return
         now = self.client.last_frame_time
         if self.first_frame is None:
             self.first_frame = now
         elif now != self._next_frame:
             self.gaps += 1
         self._next_frame = now + frames
-        n = min(frames, self.data.shape[1] - self.pos)
+        # Each block goes at its own frame: sample i of `data` is JACK frame first_frame + i even
+        # when cycles were skipped (those frames stay silent, as they were for every client).
+        offset = (now - self.first_frame) & 0xFFFFFFFF
+        if offset >= self.data.shape[1]:
+            self.done.set()
+            return
+        n = min(frames, self.data.shape[1] - offset)
         for i, p in enumerate(self.inports):
-            self.data[i, self.pos : self.pos + n] = p.get_array()[:n]
-        self.pos += n
+            self.data[i, offset : offset + n] = p.get_array()[:n]
+        self.pos = offset + n
 
     def start(self) -> None:
         self.client.activate()
