@@ -85,23 +85,36 @@ impl Fade {
 struct Voices {
     busy_until: Vec<u64>,
     started: Vec<u64>,
+    /// The note each voice plays (its gate events carry it).
+    notes: Vec<u32>,
     next: usize,
 }
 
+/// A voice given to a new note, and the note it takes the voice from, if it was still sounding.
+struct Taken {
+    voice: u16,
+    stolen: Option<(u32, u64)>,
+}
+
 impl Voices {
-    fn take(&mut self, count: u16, onset: u64, release: u64) -> u16 {
+    fn take(&mut self, count: u16, onset: u64, release: u64) -> Taken {
         let n = count.max(1) as usize;
         if self.busy_until.len() != n {
-            *self = Voices { busy_until: vec![0; n], started: vec![0; n], next: 0 };
+            *self = Voices { busy_until: vec![0; n], started: vec![0; n], notes: vec![0; n], next: 0 };
         }
         let free = (0..n).map(|i| (self.next + i) % n).find(|&v| self.busy_until[v] <= onset);
         let v = free.unwrap_or_else(|| (0..n).min_by_key(|&v| self.started[v]).unwrap_or(0));
+        let stolen = free.is_none().then_some((self.notes[v], self.started[v]));
         self.busy_until[v] = release;
         self.started[v] = onset;
         self.next = (v + 1) % n;
-        v as u16
+        Taken { voice: v as u16, stolen }
     }
 }
+
+/// A stolen voice's note is released this long before the new note starts, so its own release
+/// fades it out instead of the new attack cutting it.
+pub const STEAL_FADE_SECONDS: f64 = 0.005;
 
 /// Queries every slot ahead of the clock.
 pub struct Scheduler {
@@ -224,7 +237,15 @@ impl Scheduler {
                 let legato = note.legato.unwrap_or(DEFAULT_LEGATO);
                 let dur = (whole.end - whole.begin).to_f64().unwrap_or(0.0) * legato;
                 let off_frame = clock.frame_of(begin) + (dur / clock.cps() * clock.sample_rate).round().max(1.0) as u64;
-                let voice = self.voices.entry(t.node).or_default().take(t.voices, frame, off_frame);
+                let taken = self.voices.entry(t.node).or_default().take(t.voices, frame, off_frame);
+                let voice = taken.voice;
+                if let (Some((note, started)), true) = (taken.stolen, t.voices > 1) {
+                    let fade = (STEAL_FADE_SECONDS * clock.sample_rate) as u64;
+                    let at = frame.saturating_sub(fade).max(started + 1);
+                    if at < frame {
+                        emit(RtEvent { frame: at, node: t.node, voice, kind: RtEventKind::GateOff { note } });
+                    }
+                }
                 let ev = |kind| RtEvent { frame, node: t.node, voice, kind };
                 if let Some(m) = note.midi {
                     if let Some(c) = t.freq {
@@ -245,6 +266,11 @@ impl Scheduler {
                     let id = self.next_note;
                     self.next_note = self.next_note.wrapping_add(1).max(1);
                     emit(ev(RtEventKind::GateOn { note: id }));
+                    if let Some(v) = self.voices.get_mut(&t.node) {
+                        if let Some(slot) = v.notes.get_mut(voice as usize) {
+                            *slot = id;
+                        }
+                    }
                     emit(RtEvent { frame: off_frame, node: t.node, voice, kind: RtEventKind::GateOff { note: id } });
                 }
             }
@@ -322,11 +348,13 @@ mod tests {
     #[test]
     fn voices_round_robin_then_steal_the_oldest() {
         let mut v = Voices::default();
-        assert_eq!(v.take(2, 0, 100), 0);
-        assert_eq!(v.take(2, 0, 100), 1);
+        assert_eq!(v.take(2, 0, 100).voice, 0);
+        assert_eq!(v.take(2, 0, 100).voice, 1);
         // Both busy: the oldest (voice 0, started first) is stolen.
-        assert_eq!(v.take(2, 50, 150), 0);
-        assert_eq!(v.take(2, 200, 300), 1);
+        let t = v.take(2, 50, 150);
+        assert_eq!((t.voice, t.stolen.map(|s| s.1)), (0, Some(0)));
+        let t = v.take(2, 200, 300);
+        assert_eq!((t.voice, t.stolen), (1, None));
     }
 
     #[test]

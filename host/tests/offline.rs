@@ -327,3 +327,20 @@ fn a_sample_rate_change_keeps_the_cycle_and_recreates_the_nodes() {
     }
     assert_eq!(rig.session.dump()["nodes"][0]["name"], "probe");
 }
+
+#[test]
+fn a_stolen_voice_is_released_just_before_the_new_note() {
+    let mut rig = Rig::new();
+    rig.node("pad", PROBE, 2);
+    // legato 3: every note would still hold its voice when the next two start.
+    let note = |m: f64| format!(r#"{{"op":"pure","value":{{"legato":3,"note":{m}}}}}"#);
+    let json = format!(r#"{{"v":1,"p":{{"op":"seq","pats":[{},{},{}]}}}}"#, note(45.0), note(50.0), note(52.0));
+    rig.session.play("pad", Ir::from_json(&json).unwrap(), false).unwrap();
+    rig.run(RATE as usize * 2);
+    let third = frames_at(120.0, &[(2, 3)])[0];
+    let sum = |f: usize| rig.left[f] / C * 1000.0;
+    // Before the steal both notes sound; 5 ms before the third, the oldest (a2) is released.
+    assert!((sum(third - 500) - (110.0 + 146.832)).abs() < 0.05, "{}", sum(third - 500));
+    assert!((sum(third - 100) - 146.832).abs() < 0.05, "{}", sum(third - 100));
+    assert!((sum(third + 10) - (146.832 + 164.814)).abs() < 0.05, "{}", sum(third + 10));
+}
