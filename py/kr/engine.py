@@ -16,14 +16,15 @@ _REPO = Path(__file__).resolve().parent.parent.parent
 
 
 def find_krd() -> str:
-    """The krd binary: $KR_KRD, this checkout's target/ (release first), or krd on PATH."""
+    """The krd binary: $KR_KRD, else this checkout's newest build (target/release or
+    target/debug, whichever was built last, so a stale build is never picked), else krd on PATH."""
     env = os.environ.get("KR_KRD")
     if env:
         return env
-    for profile in ("release", "debug"):
-        candidate = _REPO / "target" / profile / "krd"
-        if candidate.is_file():
-            return str(candidate)
+    builds = [_REPO / "target" / profile / "krd" for profile in ("release", "debug")]
+    built = [b for b in builds if b.is_file()]
+    if built:
+        return str(max(built, key=lambda b: b.stat().st_mtime))
     found = shutil.which("krd")
     if found:
         return found
