@@ -28,6 +28,8 @@ class Recorder:
         # Cycles whose JACK frame time did not follow the previous one (xruns); the frames in
         # between were processed by no client and stay silent in `data`.
         self.gaps = 0
+        # (start, end) sample ranges of `data` that no cycle filled.
+        self.holes: list[tuple[int, int]] = []
         self._next_frame: int | None = None
         # JACK settles the processing order a few cycles after a connection; until then this
         # client may run before its source and read a stale buffer, so those cycles are skipped.
@@ -48,6 +50,13 @@ class Recorder:
             self.first_frame = now
         elif now != self._next_frame:
             self.gaps += 1
+            if self._next_frame is not None:
+                self.holes.append(
+                    (
+                        (self._next_frame - self.first_frame) & 0xFFFFFFFF,
+                        (now - self.first_frame) & 0xFFFFFFFF,
+                    )
+                )
         self._next_frame = now + frames
         # Each block goes at its own frame: sample i of `data` is JACK frame first_frame + i even
         # when cycles were skipped (those frames stay silent, as they were for every client).

@@ -3,7 +3,9 @@
 # The server's name is exported as JACK_DEFAULT_SERVER (and KR_TEST_JACK) for the command.
 set -uo pipefail
 name="kr-test-$$"
-jackd -n "$name" -d dummy -r 48000 -p 256 >"/tmp/$name.log" 2>&1 &
+# 1024-frame periods: the tests' Python JACK clients (recorders) may wait for the GIL for a few ms
+# under load; a short period would turn that into xruns. krd itself is period-independent.
+jackd -n "$name" -d dummy -r 48000 -p 1024 >"/tmp/$name.log" 2>&1 &
 jack_pid=$!
 cleanup() { kill "$jack_pid" 2>/dev/null; wait "$jack_pid" 2>/dev/null; }
 trap cleanup EXIT INT TERM

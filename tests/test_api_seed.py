@@ -57,7 +57,10 @@ def check_onsets(rec: object, clock: Clock, pattern: kr.Pattern, cycles: int = 2
     assert expected
     lo = clock.frame_of(Fraction(c0)) - start - 10
     hi = clock.frame_of(Fraction(c0 + cycles)) - start - 10
-    heard = [i for i in rising_edges(x) if lo <= i < hi]
+    # A cycle JACK skipped leaves a silent hole in the recording; sound resuming after it is not
+    # an onset.
+    hole_ends = {end for _, end in rec.holes}  # type: ignore[attr-defined]
+    heard = [i for i in rising_edges(x) if lo <= i < hi and i not in hole_ends]
     tol = int(0.002 * rate)
     assert len(heard) == len(expected), (
         f"heard {len(heard)} onsets, the pattern has {len(expected)}"

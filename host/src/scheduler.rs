@@ -70,6 +70,17 @@ impl Fade {
         self.from + (self.to - self.from) * x as f32
     }
 
+    /// Towards `value` over `frames`: a ramp for a control (interpolated by the engine); faders
+    /// and master smooth every change per sample anyway.
+    fn ramp(&self, frame: u64, value: f32, frames: u32) -> RtEvent {
+        match self.target {
+            FadeTarget::Control { node, control } => {
+                RtEvent { frame, node, voice: ALL_VOICES, kind: RtEventKind::Ramp { control, value, frames } }
+            }
+            _ => self.event(frame, value),
+        }
+    }
+
     fn event(&self, frame: u64, value: f32) -> RtEvent {
         let (node, kind) = match self.target {
             FadeTarget::Control { node, control } => (node, RtEventKind::Set { control, value }),
@@ -182,15 +193,12 @@ impl Scheduler {
                 self.onset(clock, slot, hap, emit);
             }
             if let Target::Control { node, control } = slot.target {
+                // A linear ramp from each sample point to the next: interpolated in the engine.
                 let mut f = first_sample;
                 while f < end_frame {
-                    if let Some(v) = sample(&slot.pattern, clock, f, slot.offset) {
-                        emit(RtEvent {
-                            frame: f,
-                            node,
-                            voice: ALL_VOICES,
-                            kind: RtEventKind::Set { control, value: v },
-                        });
+                    if let Some(v) = sample(&slot.pattern, clock, f + sample_step, slot.offset) {
+                        let kind = RtEventKind::Ramp { control, value: v, frames: sample_step as u32 };
+                        emit(RtEvent { frame: f, node, voice: ALL_VOICES, kind });
                     }
                     f += sample_step;
                 }
@@ -198,8 +206,11 @@ impl Scheduler {
         }
         for fade in &self.fades {
             let mut f = first_sample;
+            let fade_end = clock.frame_of(fade.end);
             while f < end_frame {
-                emit(fade.event(f, fade.value_at(clock.cycle_at(f))));
+                // Each ramp ends on the line, and the last one exactly at the fade's end.
+                let to = (f + sample_step).min(fade_end.max(f + 1));
+                emit(fade.ramp(f, fade.value_at(clock.cycle_at(to)), (to - f) as u32));
                 f += sample_step;
             }
             if fade.end < end {

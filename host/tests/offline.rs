@@ -275,7 +275,9 @@ fn a_fade_moves_a_control_linearly_over_its_cycles() {
     assert!(at(0.5) > 0.45 && at(0.5) < 0.55, "{}", at(0.5));
     assert!((at(1.2) - 1.0).abs() < 1e-6);
     let biggest_step = out.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f32::max);
-    assert!(biggest_step < 0.01, "a fade moves in small steps ({biggest_step})");
+    // Interpolated by the engine every 8 frames: 1/6000 per step (250 plain points a second
+    // would make steps of 1/250).
+    assert!(biggest_step < 0.0003, "a fade moves in small steps ({biggest_step})");
 }
 
 #[test]
@@ -343,4 +345,24 @@ fn a_stolen_voice_is_released_just_before_the_new_note() {
     assert!((sum(third - 500) - (110.0 + 146.832)).abs() < 0.05, "{}", sum(third - 500));
     assert!((sum(third - 100) - 146.832).abs() < 0.05, "{}", sum(third - 100));
     assert!((sum(third + 10) - (146.832 + 164.814)).abs() < 0.05, "{}", sum(third + 10));
+}
+
+#[test]
+fn a_continuous_pattern_on_a_control_is_interpolated_between_its_points() {
+    let mut rig = Rig::new();
+    rig.node("n", r#"level = hslider("level", 0, 0, 1, 0.0001); process = level;"#, 1);
+    // A saw from 0 to 1 every half cycle (1 s at 120 bpm).
+    let ir = Ir::from_json(
+        r#"{"v":1,"p":{"op":"fast","factor":{"op":"pure","value":2},"pat":{"op":"signal","kind":"saw"}}}"#,
+    )
+    .unwrap();
+    rig.session.play("n/level", ir, false).unwrap();
+    rig.run(RATE as usize * 2);
+    let out: Vec<f32> = rig.left[RATE as usize / 4..].iter().map(|v| v / C).collect();
+    let steps: Vec<f32> = out.windows(2).map(|w| w[1] - w[0]).collect();
+    // Rising by 1 per second, in pieces of 8 frames (1/6000), except where the saw wraps.
+    let rising = steps.iter().filter(|d| **d > 0.0).fold(0.0f32, |m, d| m.max(*d));
+    assert!(rising < 0.0004, "largest rise between samples {rising}");
+    // Where the saw wraps, the ramp between its points falls within 4 ms (192 frames).
+    assert!(steps.iter().any(|d| *d < -0.02), "the saw wraps");
 }

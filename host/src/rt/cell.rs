@@ -9,6 +9,27 @@ pub struct VoiceState {
     pub dsp: Instance,
     pub gate_up: bool,
     pub note: u32,
+    /// Controls moving linearly (continuous patterns, fades); unused slots have `left == 0`.
+    pub ramps: [Ramp; MAX_RAMPS],
+}
+
+/// Controls of one voice that can ramp at once.
+pub const MAX_RAMPS: usize = 8;
+
+/// A control moving by `step` per frame for `left` more frames.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Ramp {
+    pub control: u16,
+    pub value: f32,
+    pub target: f32,
+    pub step: f32,
+    pub left: u32,
+}
+
+impl VoiceState {
+    pub fn new(dsp: Instance) -> VoiceState {
+        VoiceState { dsp, gate_up: false, note: 0, ramps: [Ramp::default(); MAX_RAMPS] }
+    }
 }
 
 /// Everything about a node that the audio thread mutates.

@@ -21,6 +21,12 @@ pub enum RtEventKind {
         control: u16,
         value: f32,
     },
+    /// Move control `control` linearly from its current value to `value` over `frames`.
+    Ramp {
+        control: u16,
+        value: f32,
+        frames: u32,
+    },
     /// Raise the gate for note `note`; a gate already up first drops for one sample.
     GateOn {
         note: u32,

@@ -1,7 +1,7 @@
 //! The audio callback's work: swap in new graphs, take events, compute every node with its
 //! events applied at their exact frame, mix to master.
 
-use super::cell::{NodeState, VoiceState};
+use super::cell::{NodeState, Ramp, VoiceState};
 use super::event::{RtEvent, RtEventKind, ALL_VOICES};
 use super::graph::RtGraph;
 use super::tap::TapSource;
@@ -17,6 +17,8 @@ pub const EVENT_CAPACITY: usize = 16384;
 const GAIN_SMOOTHING_SECONDS: f32 = 0.01;
 const CENTRE: f32 = std::f32::consts::FRAC_1_SQRT_2;
 const SAFETY_CLIP: f32 = 4.0;
+/// Frames between two updates of a ramping control (6 kHz at 48 kHz).
+const RAMP_PIECE: usize = 8;
 
 /// Counters the audio thread publishes (atomics: read from any thread).
 #[derive(Debug, Default)]
@@ -340,6 +342,32 @@ fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n:
             // outputs are distinct buffers and never alias the inputs.
             unsafe { voice.dsp.compute_raw(to - from, in_ptrs.as_mut_ptr(), out_ptrs.as_mut_ptr()) };
         };
+        // Ramping controls advance in pieces of RAMP_PIECE frames: the control is set to its
+        // interpolated value at the start of each piece.
+        let mut run = |voice: &mut VoiceState, from: usize, to: usize| {
+            let mut at = from;
+            while at < to {
+                let left = voice.ramps.iter().filter(|r| r.left > 0).map(|r| r.left as usize).min();
+                let Some(left) = left else {
+                    run(voice, at, to);
+                    return;
+                };
+                let piece = (to - at).min(RAMP_PIECE).min(left);
+                for r in voice.ramps.iter().filter(|r| r.left > 0) {
+                    voice.dsp.set(r.control as usize, r.value);
+                }
+                run(voice, at, at + piece);
+                for r in voice.ramps.iter_mut().filter(|r| r.left > 0) {
+                    r.left -= piece as u32;
+                    r.value = if r.left == 0 { r.target } else { r.value + r.step * piece as f32 };
+                    if r.left == 0 {
+                        // Land exactly on the target for what follows.
+                        voice.dsp.set(r.control as usize, r.target);
+                    }
+                }
+                at += piece;
+            }
+        };
         let mut pos = 0usize;
         for ev in events.iter().filter(|e| e.node == key && (e.voice == ALL_VOICES || e.voice as usize == v)) {
             let at = (ev.frame.saturating_sub(start) as usize).min(n);
@@ -374,7 +402,29 @@ fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n:
 
 fn apply_event(voice: &mut VoiceState, gate: Option<u16>, kind: RtEventKind) {
     match kind {
-        RtEventKind::Set { control, value } => voice.dsp.set(control as usize, value),
+        RtEventKind::Set { control, value } => {
+            // A set ends any ramp of that control.
+            for r in voice.ramps.iter_mut().filter(|r| r.left > 0 && r.control == control) {
+                r.left = 0;
+            }
+            voice.dsp.set(control as usize, value)
+        }
+        RtEventKind::Ramp { control, value, frames } => {
+            let from = voice.dsp.get(control as usize).unwrap_or(value);
+            let slot = voice
+                .ramps
+                .iter()
+                .position(|r| r.left > 0 && r.control == control)
+                .or_else(|| voice.ramps.iter().position(|r| r.left == 0));
+            match slot {
+                Some(i) if frames > 0 => {
+                    voice.ramps[i] =
+                        Ramp { control, value: from, target: value, step: (value - from) / frames as f32, left: frames }
+                }
+                // No free slot (or no time): jump, as a set would.
+                _ => voice.dsp.set(control as usize, value),
+            }
+        }
         RtEventKind::GateOn { note } => {
             voice.note = note;
             voice.gate_up = true;

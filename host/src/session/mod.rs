@@ -258,7 +258,7 @@ impl Session {
                 for (i, v) in values.iter().enumerate() {
                     dsp.set(i, *v);
                 }
-                Ok(VoiceState { dsp, gate_up: false, note: 0 })
+                Ok(VoiceState::new(dsp))
             })
             .collect::<Result<Vec<_>, SessionError>>()?;
         let gate = info.control_index("gate").map(|i| i as u16);
