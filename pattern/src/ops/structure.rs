@@ -58,35 +58,19 @@ pub fn bjorklund(pulses: i64, steps: i64) -> Vec<bool> {
     let mut ys: Vec<Vec<bool>> = vec![vec![false]; offs];
     while counts.0.min(counts.1) > 1 {
         let (o, f) = counts;
-        if o > f {
-            // left: split xs at offs, zip the first part with ys
-            let rest = xs.split_off(f);
-            let zipped: Vec<Vec<bool>> = xs
-                .into_iter()
-                .zip(ys)
-                .map(|(mut a, b)| {
-                    a.extend(b);
-                    a
-                })
-                .collect();
-            counts = (f, o - f);
-            xs = zipped;
-            ys = rest;
-        } else {
-            // right: split ys at ons, zip xs with the first part
-            let rest = ys.split_off(o);
-            let zipped: Vec<Vec<bool>> = xs
-                .into_iter()
-                .zip(ys)
-                .map(|(mut a, b)| {
-                    a.extend(b);
-                    a
-                })
-                .collect();
-            counts = (o, f - o);
-            xs = zipped;
-            ys = rest;
-        }
+        // Pair the first min(o, f) sequences of both lists; the longer list's remainder becomes
+        // the new second list.
+        let rest = if o > f { xs.split_off(f) } else { ys.split_off(o) };
+        xs = xs
+            .into_iter()
+            .zip(ys)
+            .map(|(mut a, b)| {
+                a.extend(b);
+                a
+            })
+            .collect();
+        ys = rest;
+        counts = if o > f { (f, o - f) } else { (o, f - o) };
     }
     let mut out: Vec<bool> = xs.into_iter().chain(ys).flatten().collect();
     if inverted {
