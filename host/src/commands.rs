@@ -8,6 +8,30 @@ use rosc::OscType;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// The FAUST text of a node's source: the source itself, or `<dsp_dir>/<type>.dsp` (a type is a
+/// relative path without `.` or `..` segments, so it never names a file outside the folder).
+/// `cached` answers from the dsp-directory watcher when it knows the type.
+pub fn dsp_text(
+    source: &kr_osc::DspSource,
+    dsp_dir: Option<&std::path::Path>,
+    cached: impl FnOnce(&str) -> Option<String>,
+) -> Result<String, SessionError> {
+    let t = match source {
+        kr_osc::DspSource::Faust(text) => return Ok(text.clone()),
+        kr_osc::DspSource::File(t) => t,
+    };
+    let bad = |message: String| SessionError::Dsp { name: format!("faust:{t}"), message };
+    let dir = dsp_dir.ok_or_else(|| bad("no dsp_dir is configured".into()))?;
+    if t.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
+        return Err(bad("a dsp type is a relative path without '.' or '..' segments".into()));
+    }
+    if let Some(text) = cached(t) {
+        return Ok(text);
+    }
+    let path = dir.join(format!("{t}.dsp"));
+    std::fs::read_to_string(&path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))
+}
+
 /// A command's `/kr/done` message and extra arguments.
 pub type Done = (String, Vec<OscType>);
 

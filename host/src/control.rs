@@ -505,21 +505,7 @@ impl ControlThread {
 
     /// FAUST text for a node: the source itself, or a file from the dsp directory.
     fn resolve_source(&self, source: &DspSource) -> Result<String, SessionError> {
-        match source {
-            DspSource::Faust(text) => Ok(text.clone()),
-            DspSource::File(t) => {
-                let bad = |message: String| SessionError::Dsp { name: format!("faust:{t}"), message };
-                let dir = self.dsp_dir.as_ref().ok_or_else(|| bad("no dsp_dir is configured".into()))?;
-                if t.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
-                    return Err(bad("a dsp type is a relative path without '.' or '..' segments".into()));
-                }
-                if let Some(text) = self.dsp_files.as_ref().and_then(|d| d.source(t)) {
-                    return Ok(text);
-                }
-                let path = dir.join(format!("{t}.dsp"));
-                std::fs::read_to_string(&path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))
-            }
-        }
+        commands::dsp_text(source, self.dsp_dir.as_deref(), |t| self.dsp_files.as_ref().and_then(|d| d.source(t)))
     }
 
     fn status(&self) -> serde_json::Value {

@@ -215,13 +215,7 @@ fn apply(session: &mut Session, compiler: &CompileService, config: &Config, cmd:
 }
 
 fn source_text(config: &Config, source: &DspSource) -> Result<String, String> {
-    match source {
-        DspSource::Faust(t) => Ok(t.clone()),
-        DspSource::File(t) => {
-            let dir = config.dsp_dir.as_ref().ok_or("no dsp_dir configured")?;
-            std::fs::read_to_string(dir.join(format!("{t}.dsp"))).map_err(|e| e.to_string())
-        }
-    }
+    commands::dsp_text(source, config.dsp_dir.as_deref(), |_| None).map_err(|e| e.to_string())
 }
 
 /// Write interleaved stereo float samples as a 32-bit float WAV.
