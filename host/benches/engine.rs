@@ -7,7 +7,7 @@
 //! 3. the cost of graph changes on the control thread, and the worst audio block while they happen.
 
 use kr_faust::{CacheSettings, CompileService, CompilerSettings, Factory};
-use kr_host::ports::NoPorts;
+use kr_host::backend::Offline;
 use kr_host::rt::{AudioEngine, BlockIo};
 use kr_host::session::{Session, SessionSettings};
 use kr_osc::DspSource;
@@ -35,7 +35,7 @@ struct Rig {
 fn rig() -> Rig {
     let collector = basedrop::Collector::new();
     let (engine, link) = AudioEngine::new(&collector, RATE, 0.5);
-    let session = Session::new(SessionSettings::default(), RATE, link, collector, Box::new(NoPorts));
+    let session = Session::new(SessionSettings::default(), RATE, link, collector, Box::new(Offline));
     Rig { session, engine }
 }
 
@@ -49,7 +49,7 @@ impl Rig {
             // The scheduler runs on the control thread in krd; only the audio side is timed.
             self.session.tick();
             let t = Instant::now();
-            self.engine.process(BLOCK, BlockIo { master: [&mut l, &mut r], jack_frames: None });
+            self.engine.process(BLOCK, BlockIo { master: [&mut l, &mut r], ports: None });
             let dt = t.elapsed().as_secs_f64();
             audio += dt;
             worst = worst.max(dt);

@@ -51,12 +51,15 @@ pub fn changes_state(cmd: &Command) -> bool {
     )
 }
 
-/// Apply one command. `factories` holds the compiled DSP of the packet's `node_new`s, by node
-/// name. Commands that need the caller (status, scene recall, subscriptions) are refused here.
+/// Apply one command; what changes the sound changes at frame `at` ([`crate::rt::NEXT_BLOCK`]
+/// for an immediate command). `factories` holds the compiled DSP of the packet's `node_new`s, by
+/// node name. Commands that need the caller (status, scene recall, subscriptions) are refused
+/// here.
 pub fn execute(
     s: &mut Session,
     cmd: &Command,
     factories: &BTreeMap<String, Arc<Factory>>,
+    at: u64,
 ) -> Result<Done, SessionError> {
     let plain = |r: Result<String, SessionError>| r.map(|m| (m, vec![]));
     match cmd {
@@ -70,20 +73,20 @@ pub fn execute(
             None => Err(SessionError::Dsp { name: name.clone(), message: "internal error: not compiled".into() }),
         },
         Command::NodeFree { name } => plain(s.node_free(name)),
-        Command::Set { path, value } => plain(s.set(path, *value)),
+        Command::Set { path, value } => plain(s.set(path, *value, at)),
         Command::Get { path } => s.get(path).map(|v| (format!("{path} = {v}"), vec![OscType::Float(v)])),
         Command::Route { from, to, level } => plain(s.route(from, to, *level)),
         Command::Unroute { from, to } => plain(s.unroute(from, to)),
         Command::Play { target, pattern, from_zero } => plain(s.play(target, pattern.clone(), *from_zero)),
         Command::Hush { target } => plain(s.hush(target.as_deref())),
-        Command::Mute { name, on } => plain(s.mute_group(name, *on)),
+        Command::Mute { name, on } => plain(s.mute_group(name, *on, at)),
         Command::Solo { name, on } => plain(s.solo(name, *on)),
         Command::Tempo { bpm } => plain(s.tempo(Some(*bpm), None)),
         Command::Meter { beats } => plain(s.tempo(None, Some(*beats))),
-        Command::Master { gain } => plain(s.master(*gain)),
+        Command::Master { gain } => plain(s.master(*gain, at)),
         Command::Dump => Ok(("state".into(), vec![OscType::String(s.dump().to_string())])),
         Command::Fade { path, target, cycles } => {
-            plain(if *cycles > 0.0 { s.fade(path, *target, *cycles) } else { s.set(path, *target) })
+            plain(if *cycles > 0.0 { s.fade(path, *target, *cycles) } else { s.set(path, *target, at) })
         }
         Command::SceneSave { name } => plain(s.scene_save(name)),
         Command::SceneDelete { name } => plain(s.scene_delete(name)),

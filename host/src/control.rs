@@ -6,7 +6,7 @@
 //!   becomes a job: its compiles go to the compile service, and until they are all back later
 //!   packets wait (so their order is kept) while scheduling goes on.
 //! - A bundle is atomic: its requests are applied in order and, if one fails, the session is put
-//!   back as it was and every request is answered with `/kr/fail` (DESIGN.md §6).
+//!   back as it was and every request is answered with `/kr/fail`.
 //! - A time-tagged packet is held until its frame is within the scheduler's lookahead, then
 //!   applied with its control changes stamped at that exact frame. A late one runs at once and
 //!   its sender gets `/kr/late`.
@@ -300,7 +300,6 @@ impl ControlThread {
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.dispatch(packet, replier, frame))) {
             Ok(p) => p,
             Err(_) => {
-                self.session.event_frame = 0;
                 tracing::error!(address, "internal error while applying a command");
                 to.reply(Reply::fail(
                     address,
@@ -412,7 +411,7 @@ impl ControlThread {
         match p.job {
             Job::Packet { packet, frame } => self.apply_packet(&packet, &p.factories, frame, &p.to),
             Job::Apply { address, id, snap, fade } => {
-                let r = self.session.apply_snapshot(&snap, &p.factories, fade);
+                let r = self.session.apply_snapshot(&snap, &p.factories, fade, crate::rt::NEXT_BLOCK);
                 if let Ok(m) = &r {
                     self.changed(address, m);
                 }
@@ -434,11 +433,10 @@ impl ControlThread {
     ) {
         let bundle = packet.requests.len() > 1;
         let before = bundle.then(|| (self.session.snapshot(), self.session.factories()));
-        self.session.event_frame = frame;
         let mut results: Vec<Done> = Vec::new();
         let mut failure = None;
         for (i, r) in packet.requests.iter().enumerate() {
-            match commands::execute(&mut self.session, &r.command, factories) {
+            match commands::execute(&mut self.session, &r.command, factories, frame) {
                 Ok(done) => results.push(done),
                 Err(e) => {
                     failure = Some((i, e));
@@ -446,7 +444,6 @@ impl ControlThread {
                 }
             }
         }
-        self.session.event_frame = 0;
         match failure {
             None => {
                 for (r, (message, extra)) in packet.requests.iter().zip(results) {
@@ -459,7 +456,9 @@ impl ControlThread {
             Some((index, error)) => {
                 if let Some((snap, mut old)) = before {
                     old.extend(factories.iter().map(|(k, v)| (k.clone(), Arc::clone(v))));
-                    if let Err(e) = self.session.apply_snapshot(&snap, &old, 0.0) {
+                    // Put back at the bundle's own frame: events already sent for it are undone
+                    // at the same frame (the engine applies same-frame events in order).
+                    if let Err(e) = self.session.apply_snapshot(&snap, &old, 0.0, frame) {
                         tracing::error!(error = %e, "could not put the session back after a failed bundle");
                     }
                 }
@@ -513,7 +512,7 @@ impl ControlThread {
         let (mean, peak) = t.load();
         serde_json::json!({
             "ok": true,
-            "sample_rate": self.session.clock.sample_rate,
+            "sample_rate": self.session.clock().sample_rate,
             "block_size": self.counters.block_size.load(Relaxed),
             "load_mean": mean, "load_peak": peak,
             "xruns": self.counters.xruns.load(Relaxed),
@@ -525,7 +524,7 @@ impl ControlThread {
             "subscribers": self.subscribers.len(),
             "frame": t.frame.load(Relaxed),
             "uptime_s": self.started.elapsed().as_secs_f64(),
-            "tempo": self.session.clock.bpm,
+            "tempo": self.session.clock().bpm,
         })
     }
 }

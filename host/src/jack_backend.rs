@@ -1,12 +1,61 @@
-//! The JACK client: the process callback that runs the [`AudioEngine`], notification handling,
-//! and the [`PortHost`] that registers node ports off the audio thread.
+//! The JACK backend: the process callback that runs the [`AudioEngine`], notification handling,
+//! and the [`AudioBackend`] that registers node ports off the audio thread. The only module that
+//! names JACK's types.
 
+use crate::backend::{AudioBackend, Direction, PortBuffers, PortRef};
 use crate::control::HostCounters;
-use crate::ports::{OwnedPort, PortHost};
 use crate::rt::{AudioEngine, BlockIo, CycleTimes};
-use jack::{AudioIn, AudioOut, Client, ClientOptions, Control, Port, ProcessScope};
+use jack::{AudioIn, AudioOut, Client, ClientOptions, Control, Port, ProcessScope, Unowned};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
+
+/// A registered port, kept to unregister it.
+enum OwnedPort {
+    In(Port<AudioIn>),
+    Out(Port<AudioOut>),
+}
+
+/// Node port buffers of one JACK cycle. A [`PortRef`] made by [`JackBackend`] is the address
+/// of a JACK port.
+struct JackBuffers {
+    frames: u32,
+}
+
+impl JackBuffers {
+    fn buffer(&self, port: PortRef) -> *mut f32 {
+        // SAFETY: `Port::from_raw` builds a plain handle (pointers and a dangling `Weak`, neither
+        // allocating nor freeing); `buffer` only calls `jack_port_get_buffer` on the port's
+        // address, which is a port of this client: the control thread unregisters a port only
+        // after the audio thread has stopped using every graph that holds it.
+        unsafe {
+            let p = Port::from_raw(Unowned, std::ptr::null_mut(), port.raw() as *mut _, Weak::new());
+            p.buffer(self.frames) as *mut f32
+        }
+    }
+}
+
+impl PortBuffers for JackBuffers {
+    fn input(&self, port: PortRef) -> &[f32] {
+        let buf = self.buffer(port);
+        if buf.is_null() {
+            return &[];
+        }
+        // SAFETY: JACK's buffer for this cycle holds `frames` samples and stays valid for the
+        // callback, which outlives this borrow.
+        unsafe { std::slice::from_raw_parts(buf, self.frames as usize) }
+    }
+
+    fn output(&mut self, port: PortRef) -> &mut [f32] {
+        let buf = self.buffer(port);
+        if buf.is_null() {
+            return &mut [];
+        }
+        // SAFETY: as for `input`; each output port has a buffer of its own, and the engine holds
+        // one port's slice at a time.
+        unsafe { std::slice::from_raw_parts_mut(buf, self.frames as usize) }
+    }
+}
 
 /// Runs the engine in JACK's process callback.
 pub struct Processor {
@@ -42,7 +91,8 @@ impl jack::ProcessHandler for Processor {
                     };
                     engine.telemetry().publish_cycle(t);
                 }
-                engine.process(n, BlockIo { master: [left, right], jack_frames: Some(n as u32) });
+                let mut ports = JackBuffers { frames: n as u32 };
+                engine.process(n, BlockIo { master: [left, right], ports: Some(&mut ports) });
             })
         }));
         if ok.is_err() {
@@ -82,8 +132,10 @@ impl jack::NotificationHandler for Notifications {
 }
 
 /// The active client; registers node ports for the session.
-pub struct JackHost {
+pub struct JackBackend {
     client: jack::AsyncClient<Notifications, Processor>,
+    /// Registered node ports by their [`PortRef`] value.
+    ports: HashMap<usize, OwnedPort>,
 }
 
 /// Why JACK could not be used.
@@ -95,28 +147,45 @@ pub enum JackError {
     Other(jack::Error),
 }
 
+/// A JACK client opened but not yet running the engine.
+pub struct OpenClient {
+    client: Client,
+    master: [Port<AudioOut>; 2],
+}
+
 /// Open the client (never starting a server), register master ports. When the name is taken,
 /// JACK picks a unique one (`krd-01`); the session reports the name in use.
-pub fn open(name: &str) -> Result<(Client, [Port<AudioOut>; 2]), JackError> {
+pub fn open(name: &str) -> Result<OpenClient, JackError> {
     let (client, _) = Client::new(name, ClientOptions::NO_START_SERVER).map_err(JackError::Connect)?;
     let l = client.register_port("master/out_1", AudioOut::default()).map_err(JackError::Other)?;
     let r = client.register_port("master/out_2", AudioOut::default()).map_err(JackError::Other)?;
-    Ok((client, [l, r]))
+    Ok(OpenClient { client, master: [l, r] })
 }
 
-impl JackHost {
-    /// Activate the client with the engine in its callback.
-    pub fn activate(
-        client: Client,
-        master: [Port<AudioOut>; 2],
-        engine: AudioEngine,
-        notifications: Notifications,
-    ) -> Result<JackHost, JackError> {
-        let processor = Processor { engine, counters: Arc::clone(&notifications.counters), master, faulted: false };
-        let client = client.activate_async(notifications, processor).map_err(JackError::Other)?;
-        Ok(JackHost { client })
+impl OpenClient {
+    /// The client name in use.
+    pub fn name(&self) -> &str {
+        self.client.name()
     }
 
+    pub fn sample_rate(&self) -> u32 {
+        self.client.sample_rate()
+    }
+
+    pub fn buffer_size(&self) -> u32 {
+        self.client.buffer_size()
+    }
+
+    /// Activate the client with the engine in its callback.
+    pub fn activate(self, engine: AudioEngine, notifications: Notifications) -> Result<JackBackend, JackError> {
+        let counters = Arc::clone(&notifications.counters);
+        let processor = Processor { engine, counters, master: self.master, faulted: false };
+        let client = self.client.activate_async(notifications, processor).map_err(JackError::Other)?;
+        Ok(JackBackend { client, ports: HashMap::new() })
+    }
+}
+
+impl JackBackend {
     /// Connect master to the first two physical playback ports, if there are any.
     pub fn autoconnect(&self, own_name: &str) {
         let c = self.client.as_client();
@@ -134,24 +203,30 @@ impl JackHost {
     }
 }
 
-impl PortHost for JackHost {
-    fn register(&mut self, node: &str, input: bool, index: usize) -> Result<OwnedPort, String> {
+impl AudioBackend for JackBackend {
+    fn register(&mut self, node: &str, direction: Direction, index: usize) -> Result<PortRef, String> {
         let c = self.client.as_client();
-        let name = format!("{node}/{}_{index}", if input { "in" } else { "out" });
-        let r = if input {
-            c.register_port(&name, AudioIn::default()).map(OwnedPort::In)
-        } else {
-            c.register_port(&name, AudioOut::default()).map(OwnedPort::Out)
+        let name = format!("{node}/{}_{index}", direction.prefix());
+        let port = match direction {
+            Direction::In => c.register_port(&name, AudioIn::default()).map(OwnedPort::In),
+            Direction::Out => c.register_port(&name, AudioOut::default()).map(OwnedPort::Out),
+        }
+        .map_err(|e| format!("cannot register JACK port {name}: {e}"))?;
+        let raw = match &port {
+            OwnedPort::In(p) => p.raw() as usize,
+            OwnedPort::Out(p) => p.raw() as usize,
         };
-        r.map_err(|e| format!("cannot register JACK port {name}: {e}"))
+        self.ports.insert(raw, port);
+        Ok(PortRef::from_raw(raw))
     }
 
-    fn unregister(&mut self, ports: Vec<OwnedPort>) {
+    fn unregister(&mut self, ports: Vec<PortRef>) {
         let c = self.client.as_client();
         for p in ports {
-            let r = match p {
-                OwnedPort::In(p) => c.unregister_port(p),
-                OwnedPort::Out(p) => c.unregister_port(p),
+            let r = match self.ports.remove(&p.raw()) {
+                Some(OwnedPort::In(p)) => c.unregister_port(p),
+                Some(OwnedPort::Out(p)) => c.unregister_port(p),
+                None => continue,
             };
             if let Err(e) = r {
                 tracing::warn!(error = %e, "could not unregister a port");
@@ -159,11 +234,11 @@ impl PortHost for JackHost {
         }
     }
 
-    fn enabled(&self) -> bool {
+    fn has_ports(&self) -> bool {
         true
     }
 
-    fn jack_time_usecs(&self) -> Option<u64> {
+    fn clock_usecs(&self) -> Option<u64> {
         Some(self.client.as_client().time())
     }
 }

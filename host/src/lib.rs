@@ -6,26 +6,30 @@
 //!
 //! ## Architecture
 //! ```text
-//!  OSC (UDP) ─▶ server ─▶ control thread ── owns ─▶ Session (the model: nodes, routes, patterns)
-//!                              │   │                   │ rebuild → RtGraph ─┐
-//!              compile service ◀┘   └ tick → Scheduler ─┴ RtEvents ─────────┤ rtrb rings
-//!                                                                           ▼
-//!                              JACK process callback ── AudioEngine (rt/): graph, events, mix
+//!  OSC (UDP, TCP) ─▶ server ─▶ control thread ── owns ─▶ Session (the model: nodes, routes, patterns)
+//!                                 │   │                    │ rebuild → RtGraph ─┐
+//!                 compile service ◀┘   └ tick → Scheduler ──┴ RtEvents ─────────┤ rtrb rings
+//!                                                                              ▼
+//!        AudioBackend (JACK, or offline) ── once per block ──▶ AudioEngine (rt/): graph, events, mix
 //! ```
-//! - [`rt`] — the audio thread's side (no allocation, lock or syscall; see DESIGN.md §2).
+//! Dependencies point down this list; nothing below `jack_backend` names a JACK type.
+//! - [`server`] — the OSC sockets; [`control`] — the control thread's loop (jobs, bundles,
+//!   time tags, subscribers, saving); [`commands`] — what each command does to the session.
 //! - [`session`] — the model and every command's effect on it; builds real-time graphs.
-//! - [`scheduler`] and [`clock`] — patterns to frame-stamped events; cycles ↔ frames.
-//! - [`control`] — the control thread's loop; [`server`]: the OSC sockets.
-//! - [`jack_backend`] and [`ports`] — the JACK client and per-node ports.
+//! - [`scheduler`] and [`clock`] — patterns and fades to frame-stamped events; cycles ↔ frames.
+//! - [`rt`] — the audio thread's side: the engine, the graph, node kinds ([`rt::Processor`]).
+//! - [`backend`] — the [`backend::AudioBackend`] trait, port handles and the offline backend;
+//!   [`jack_backend`] — the JACK client.
+//! - [`record`] — recordings' disk threads; [`state`] — the state file.
 //! - [`render`] — `krd render`, the same engine offline and deterministic.
-//! - [`config`] — `krd.yaml`.
+//! - [`config`] — `krd.yaml`; [`rt_guard`] — the audio thread's allocation guard in tests.
 
+pub mod backend;
 pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod control;
 pub mod jack_backend;
-pub mod ports;
 pub mod record;
 pub mod render;
 pub mod rt;

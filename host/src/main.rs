@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use kr_host::config::Config;
 use kr_host::control::{ControlMsg, ControlThread, HostCounters};
-use kr_host::jack_backend::{self, JackHost, Notifications};
+use kr_host::jack_backend::{self, Notifications};
 use kr_host::rt::AudioEngine;
 use kr_host::session::Session;
 use std::path::PathBuf;
@@ -130,7 +130,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         None
     };
 
-    let (client, master) = jack_backend::open(&config.jack.client_name)?;
+    let client = jack_backend::open(&config.jack.client_name)?;
     let own_name = client.name().to_string();
     let sample_rate = client.sample_rate();
     let counters = Arc::new(HostCounters::default());
@@ -139,12 +139,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let collector = basedrop::Collector::new();
     let (engine, link) = AudioEngine::new(&collector, sample_rate, config.engine.master);
     let telemetry = Arc::clone(&link.telemetry);
-    let host = JackHost::activate(
-        client,
-        master,
-        engine,
-        Notifications { counters: Arc::clone(&counters), shutdown: Arc::clone(&shutdown) },
-    )?;
+    let host =
+        client.activate(engine, Notifications { counters: Arc::clone(&counters), shutdown: Arc::clone(&shutdown) })?;
     if config.jack.autoconnect {
         host.autoconnect(&own_name);
     }

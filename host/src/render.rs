@@ -18,9 +18,9 @@
 //! changes (nodes, routes) at the start of the block containing it. Pattern events are always
 //! sample-exact.
 
+use crate::backend::Offline;
 use crate::commands;
 use crate::config::Config;
-use crate::ports::NoPorts;
 use crate::rt::{AudioEngine, BlockIo};
 use crate::session::Session;
 use kr_faust::CompileService;
@@ -137,13 +137,13 @@ pub fn render(
     }
     let collector = basedrop::Collector::new();
     let (mut engine, link) = AudioEngine::new(&collector, settings.sample_rate, config.engine.master);
-    let mut session = Session::new(config.session_settings(), settings.sample_rate, link, collector, Box::new(NoPorts));
+    let mut session = Session::new(config.session_settings(), settings.sample_rate, link, collector, Box::new(Offline));
     let sr = settings.sample_rate as f64;
     let frame_of = |at: &At, session: &Session| -> Result<u64, String> {
         match at {
             At::Seconds(s) if s.is_finite() && *s >= 0.0 => Ok((s * sr).round() as u64),
             At::Seconds(s) => Err(format!("bad time {s}")),
-            At::Cycle { cycle } => Ok(session.clock.frame_of(parse_cycle(cycle)?)),
+            At::Cycle { cycle } => Ok(session.clock().frame_of(parse_cycle(cycle)?)),
         }
     };
     let last = commands
@@ -166,11 +166,9 @@ pub fn render(
             if frame >= block_end {
                 break;
             }
-            // Control changes land on the command's exact frame, whatever the block size.
-            session.event_frame = frame.max(1);
-            let applied = apply(&mut session, compiler, config, cmd);
-            session.event_frame = 0;
-            applied.map_err(|message| RenderError::Command {
+            // Control changes land on the command's exact frame, whatever the block size (frame 0
+            // is the first block's, which is also the next block's).
+            apply(&mut session, compiler, config, cmd, frame).map_err(|message| RenderError::Command {
                 index: *index,
                 address: cmd.address(),
                 at: format!("{:.4} s", frame as f64 / sr),
@@ -179,7 +177,7 @@ pub fn render(
             next += 1;
         }
         session.tick();
-        engine.process(n, BlockIo { master: [&mut l[..n], &mut r[..n]], jack_frames: None });
+        engine.process(n, BlockIo { master: [&mut l[..n], &mut r[..n]], ports: None });
         for i in 0..n {
             out.push(l[i]);
             out.push(r[i]);
@@ -189,7 +187,13 @@ pub fn render(
     Ok(out)
 }
 
-fn apply(session: &mut Session, compiler: &CompileService, config: &Config, cmd: &Command) -> Result<(), String> {
+fn apply(
+    session: &mut Session,
+    compiler: &CompileService,
+    config: &Config,
+    cmd: &Command,
+    frame: u64,
+) -> Result<(), String> {
     let compile = |node: &str, source: &DspSource| -> Result<Arc<kr_faust::Factory>, String> {
         compiler.compile(node, &source_text(config, source)?).map_err(|e| e.to_string())
     };
@@ -203,7 +207,7 @@ fn apply(session: &mut Session, compiler: &CompileService, config: &Config, cmd:
             for (node, source) in session.compile_needs(&snap) {
                 factories.insert(node.clone(), compile(&node, &source)?);
             }
-            return session.apply_snapshot(&snap, &factories, *cycles).map(|_| ()).map_err(|e| e.to_string());
+            return session.apply_snapshot(&snap, &factories, *cycles, frame).map(|_| ()).map_err(|e| e.to_string());
         }
         Command::RecordStart { .. } | Command::RecordStop { .. } => {
             return Err("recording is for live sessions; `krd render` writes its output with -o".into())
@@ -211,7 +215,7 @@ fn apply(session: &mut Session, compiler: &CompileService, config: &Config, cmd:
         Command::Status | Command::Subscribe { .. } | Command::Unsubscribe => return Ok(()),
         _ => {}
     }
-    commands::execute(session, cmd, &factories).map(|_| ()).map_err(|e| e.to_string())
+    commands::execute(session, cmd, &factories, frame).map(|_| ()).map_err(|e| e.to_string())
 }
 
 fn source_text(config: &Config, source: &DspSource) -> Result<String, String> {

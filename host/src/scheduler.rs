@@ -1,9 +1,11 @@
-//! The scheduler (DESIGN.md §3): queries patterns ahead of the audio clock and turns their events
-//! into frame-stamped [`RtEvent`]s — pitch and controls, then the gate at the onset's exact frame,
-//! the gate's fall after `legato` × the event's duration, and samples of continuous patterns.
+//! The scheduler: queries patterns ahead of the audio clock and turns their events into
+//! frame-stamped [`RtEvent`]s — pitch and controls, then the gate at the onset's exact frame, the
+//! gate's fall after `legato` × the event's duration, and samples of continuous patterns as
+//! ramps. It also runs fades. It owns the pattern slots (what plays where, as IR and compiled).
 
 use crate::clock::Clock;
 use crate::rt::{RtEvent, RtEventKind, ALL_VOICES};
+use kr_pattern::ir::Ir;
 use kr_pattern::{note_to_midi, Hap, Pattern, Time, Value};
 use num_traits::ToPrimitive;
 use std::collections::BTreeMap;
@@ -38,10 +40,31 @@ pub struct NoteTarget {
 /// One playing pattern.
 #[derive(Clone)]
 pub struct Slot {
-    pub target: Target,
-    pub pattern: Pattern,
+    target: Target,
+    /// As the client sent it (kept for snapshots).
+    ir: Ir,
+    from_zero: bool,
+    pattern: Pattern,
     /// Subtracted from the global cycle before querying (`from_zero`).
-    pub offset: Time,
+    offset: Time,
+}
+
+impl Slot {
+    /// Compile `ir` to play on `target`; with `from_zero`, its cycle 0 is the scheduler's next
+    /// cycle boundary.
+    pub fn new(target: Target, ir: Ir, from_zero: bool, scheduler: &Scheduler) -> Result<Slot, String> {
+        let pattern = ir.to_pattern().map_err(|e| e.to_string())?;
+        let offset = if from_zero { scheduler.scheduled_until.ceil() } else { Time::from_integer(0) };
+        Ok(Slot { target, ir, from_zero, pattern, offset })
+    }
+
+    pub fn ir(&self) -> &Ir {
+        &self.ir
+    }
+
+    pub fn from_zero(&self) -> bool {
+        self.from_zero
+    }
 }
 
 /// What a fade moves.
@@ -129,15 +152,14 @@ pub const STEAL_FADE_SECONDS: f64 = 0.005;
 
 /// Queries every slot ahead of the clock.
 pub struct Scheduler {
-    pub slots: BTreeMap<String, Slot>,
+    /// Playing patterns by target (`bass`, `bass/cutoff`).
+    slots: BTreeMap<String, Slot>,
     /// Everything before this cycle has been scheduled.
-    pub scheduled_until: Time,
+    scheduled_until: Time,
     next_sample_frame: u64,
     voices: BTreeMap<u32, Voices>,
     next_note: u32,
-    /// Targets whose pattern failed and was stopped (the session forgets them too).
-    pub failed: Vec<String>,
-    pub fades: Vec<Fade>,
+    fades: Vec<Fade>,
 }
 
 impl Scheduler {
@@ -148,9 +170,75 @@ impl Scheduler {
             next_sample_frame: 0,
             voices: BTreeMap::new(),
             next_note: 1,
-            failed: Vec::new(),
             fades: Vec::new(),
         }
+    }
+
+    /// Everything before this cycle has been scheduled: changes (tempo, fades) start here, so
+    /// nothing already sent jumps.
+    pub fn scheduled_until(&self) -> Time {
+        self.scheduled_until
+    }
+
+    /// The clock ran past what was scheduled (start-up, or a stall): go on from `cycle`
+    /// without catching up in a burst.
+    pub fn skip_to(&mut self, cycle: Time) {
+        if cycle > self.scheduled_until {
+            self.scheduled_until = cycle;
+        }
+    }
+
+    /// Play `slot` on `target`, replacing what played there.
+    pub fn play(&mut self, target: &str, slot: Slot) {
+        self.slots.insert(target.into(), slot);
+    }
+
+    /// The patterns playing, by target.
+    pub fn slots(&self) -> impl Iterator<Item = (&String, &Slot)> {
+        self.slots.iter()
+    }
+
+    pub fn is_playing(&self, target: &str) -> bool {
+        self.slots.contains_key(target)
+    }
+
+    /// The targets of patterns on node `node` or its controls (`node/...`).
+    pub fn targets_of(&self, node: &str) -> Vec<String> {
+        let prefix = format!("{node}/");
+        self.slots.keys().filter(|t| *t == node || t.starts_with(&prefix)).cloned().collect()
+    }
+
+    /// Stop the pattern on `target`; false when none played there.
+    pub fn stop(&mut self, target: &str) -> bool {
+        self.slots.remove(target).is_some()
+    }
+
+    pub fn stop_all(&mut self) {
+        self.slots.clear();
+    }
+
+    /// Point a pattern at a re-resolved target (its node was redefined).
+    pub fn retarget(&mut self, target: &str, to: Target) {
+        if let Some(s) = self.slots.get_mut(target) {
+            s.target = to;
+        }
+    }
+
+    /// Start a fade, replacing any fade of the same path.
+    pub fn fade(&mut self, fade: Fade) {
+        self.cancel_fade(&fade.path);
+        self.fades.push(fade);
+    }
+
+    pub fn cancel_fade(&mut self, path: &str) {
+        self.fades.retain(|f| f.path != path);
+    }
+
+    /// Stop every fade of node `key` (the node is going).
+    pub fn cancel_fades_of(&mut self, key: u32) {
+        self.fades.retain(
+            |f| !matches!(f.target, FadeTarget::Gain { node } | FadeTarget::Control { node, .. } if node == key),
+        );
     }
 
     /// What a fade or a pattern makes `path` sound like at `frame`, if one drives it.
@@ -186,7 +274,6 @@ impl Scheduler {
             let Ok(haps) = query else {
                 tracing::error!(%target, "pattern query failed; the pattern is stopped");
                 self.slots.remove(target);
-                self.failed.push(target.clone());
                 continue;
             };
             for hap in haps.iter().filter(|h| h.has_onset()) {

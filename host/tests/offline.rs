@@ -2,9 +2,9 @@
 //! the real libfaust JIT and the allocation guard around every block.
 
 use kr_faust::{CacheSettings, CompileService, CompilerSettings};
-use kr_host::ports::NoPorts;
+use kr_host::backend::Offline;
 use kr_host::rt::{AudioEngine, BlockIo};
-use kr_host::session::{Session, SessionSettings};
+use kr_host::session::{Session, SessionSettings, NEXT_BLOCK};
 use kr_osc::DspSource;
 use kr_pattern::ir::Ir;
 use kr_pattern::Time;
@@ -30,7 +30,7 @@ impl Rig {
         let collector = basedrop::Collector::new();
         let (engine, link) = AudioEngine::new(&collector, RATE, 1.0);
         let settings = SessionSettings { master: 1.0, ..Default::default() };
-        let session = Session::new(settings, RATE, link, collector, Box::new(NoPorts));
+        let session = Session::new(settings, RATE, link, collector, Box::new(Offline));
         let compiler = CompileService::start(CompilerSettings {
             worker: vec![env!("CARGO_BIN_EXE_krd").into(), "faust-worker".into()],
             cache: CacheSettings { dir: None, max_bytes: 0 },
@@ -49,9 +49,7 @@ impl Rig {
         for _ in 0..frames / BLOCK {
             self.session.tick();
             let engine = &mut self.engine;
-            kr_host::rt_guard::no_alloc(|| {
-                engine.process(BLOCK, BlockIo { master: [&mut l, &mut r], jack_frames: None })
-            });
+            kr_host::rt_guard::no_alloc(|| engine.process(BLOCK, BlockIo { master: [&mut l, &mut r], ports: None }));
             self.left.extend_from_slice(&l);
         }
     }
@@ -93,11 +91,11 @@ fn a_tempo_change_keeps_the_cycle_position() {
     rig.session.play("probe", Ir::mini("a2*4"), false).unwrap();
     rig.run(RATE as usize); // one second = half a cycle at 120 bpm
     rig.session.tempo(Some(240.0), None).unwrap();
-    let at = rig.session.clock.origin_cycle;
-    let at_frame = rig.session.clock.origin_frame;
+    let at = rig.session.clock().origin_cycle;
+    let at_frame = rig.session.clock().origin_frame;
     rig.run(RATE as usize * 2);
     // Before the change: every 1/4 cycle = 0.5 s. After: cycles run twice as fast from `at`.
-    let clock = &rig.session.clock;
+    let clock = rig.session.clock();
     let expect: Vec<usize> = (0..12)
         .map(|k| Time::new(k, 4))
         .map(|c| if c < at { (c.numer() * 2 * RATE as i64 / c.denom()) as usize } else { clock.frame_of(c) as usize })
@@ -172,11 +170,11 @@ fn sends_are_post_fader_and_mute_silences_them() {
     rig.session.route("src", "fx", 1.0).unwrap();
     rig.run(BLOCK * 8);
     assert!((tail_mean(&rig, 64) - 0.2 * C).abs() < 1e-6, "direct 0.1 + send 0.1");
-    rig.session.set("src/gain", 0.5).unwrap();
+    rig.session.set("src/gain", 0.5, NEXT_BLOCK).unwrap();
     rig.run(RATE as usize / 4);
     // Post-fader: the send carries 0.05, not 0.1.
     assert!((tail_mean(&rig, 64) - 0.1 * C).abs() < 1e-5, "{}", tail_mean(&rig, 64));
-    rig.session.mute("src", true).unwrap();
+    rig.session.mute("src", true, NEXT_BLOCK).unwrap();
     rig.run(RATE as usize / 4);
     assert!(tail_mean(&rig, 64).abs() < 1e-6, "mute silences the direct path and the send");
 }
@@ -202,7 +200,7 @@ fn redefining_a_node_crossfades_and_keeps_shared_controls() {
     let v1 = r#"level = hslider("level", 0.1, 0, 1, 0.001); process = level;"#;
     let v2 = r#"level = hslider("level", 0.1, 0, 1, 0.001); extra = hslider("extra", 0.5, 0, 1, 0.001); process = level + extra;"#;
     rig.node("n", v1, 1);
-    rig.session.set("n/level", 0.2).unwrap();
+    rig.session.set("n/level", 0.2, NEXT_BLOCK).unwrap();
     rig.run(BLOCK * 8);
     let start = rig.left.len();
     rig.node("n", v2, 1);
@@ -319,7 +317,7 @@ fn a_sample_rate_change_keeps_the_cycle_and_recreates_the_nodes() {
     rig.session.play("probe", Ir::mini("a2*4"), false).unwrap();
     rig.run(RATE as usize); // half a cycle at 120 bpm: onsets at 0 and 24000
     rig.session.change_sample_rate(44100).unwrap();
-    let anchor = rig.session.clock.origin_frame;
+    let anchor = rig.session.clock().origin_frame;
     rig.run(RATE as usize * 2);
     // After the anchor, a quarter cycle (0.5 s) is 22050 frames.
     let after: Vec<usize> = rig.onsets().into_iter().filter(|&f| f as f64 >= anchor).collect();

@@ -1,12 +1,44 @@
-//! Per-node state shared by consecutive real-time graphs.
+//! State the audio thread mutates and consecutive real-time graphs share: one [`RtCell`] kind for
+//! nodes ([`NodeCell`]) and recording taps (`TapCell`).
 
-use super::process::MAX_BLOCK;
-use kr_faust::Instance;
+use super::block::MAX_BLOCK;
+use super::processor::Processor;
 use std::cell::UnsafeCell;
 
-/// One voice: a DSP instance and its gate.
+/// A value created on the control thread and, once published in a graph, mutated by the audio
+/// thread alone.
+pub struct RtCell<T>(UnsafeCell<T>);
+
+// SAFETY: after a cell is published in an RtGraph, only the audio thread accesses its contents
+// (through `get`), one callback at a time; the control thread only holds `Shared` handles to
+// re-publish it in later graphs and to drop it. Before publication the control thread is its only
+// user. So no two threads ever access the contents concurrently.
+unsafe impl<T: Send> Sync for RtCell<T> {}
+// SAFETY: the contents may move between threads (they are `Send`); see `Sync` for access.
+unsafe impl<T: Send> Send for RtCell<T> {}
+
+impl<T> RtCell<T> {
+    pub fn new(value: T) -> RtCell<T> {
+        RtCell(UnsafeCell::new(value))
+    }
+
+    /// # Safety
+    /// Only the audio thread may call this once the cell is published (or the control thread
+    /// before that), and the returned reference must not outlive the current callback or alias
+    /// another live reference to the same cell.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn get(&self) -> &mut T {
+        // SAFETY: exclusivity is the caller's contract, stated above.
+        unsafe { &mut *self.0.get() }
+    }
+}
+
+/// A node's real-time state.
+pub type NodeCell = RtCell<NodeState>;
+
+/// One voice: its processor and its gate.
 pub struct VoiceState {
-    pub dsp: Instance,
+    pub processor: Box<dyn Processor>,
     pub gate_up: bool,
     pub note: u32,
     /// Controls moving linearly (continuous patterns, fades); unused slots have `left == 0`.
@@ -27,8 +59,8 @@ pub struct Ramp {
 }
 
 impl VoiceState {
-    pub fn new(dsp: Instance) -> VoiceState {
-        VoiceState { dsp, gate_up: false, note: 0, ramps: [Ramp::default(); MAX_RAMPS] }
+    pub fn new(processor: Box<dyn Processor>) -> VoiceState {
+        VoiceState { processor, gate_up: false, note: 0, ramps: [Ramp::default(); MAX_RAMPS] }
     }
 }
 
@@ -37,17 +69,17 @@ pub struct NodeState {
     pub voices: Vec<VoiceState>,
     pub inputs: usize,
     pub outputs: usize,
-    /// Index of the `gate` control, when the DSP has one.
+    /// Index of the `gate` control, when the node has one.
     pub gate: Option<u16>,
-    /// Summed inputs: sends from other nodes plus the node's JACK input ports.
+    /// Summed inputs: sends from other nodes plus the node's backend input ports.
     pub input: Vec<Vec<f32>>,
     /// Sum of the voices, pre-fader.
     pub mix: Vec<Vec<f32>>,
     /// One voice's output while computing.
     pub scratch: Vec<Vec<f32>>,
-    /// Post-fader output: what goes to master, sends and the node's JACK ports.
+    /// Post-fader output: what goes to master, sends and the node's backend ports.
     pub post: Vec<Vec<f32>>,
-    /// Channel pointer arrays handed to FAUST's compute, reused for every call.
+    /// Channel pointer arrays handed to the processors' compute, reused for every call.
     pub in_ptrs: Vec<*mut f32>,
     pub out_ptrs: Vec<*mut f32>,
     pub gain_target: f32,
@@ -57,6 +89,11 @@ pub struct NodeState {
     pub fade_pos: u32,
     pub fade_len: u32,
 }
+
+// SAFETY: the raw pointers in `in_ptrs`/`out_ptrs` are scratch space: the audio thread writes
+// them (pointing into this state's own buffers) right before each compute call and never reads
+// them otherwise, so they carry no aliasing across threads. The voices are `Send`.
+unsafe impl Send for NodeState {}
 
 impl NodeState {
     /// Allocate all buffers up front (control thread).
@@ -79,33 +116,5 @@ impl NodeState {
             fade_pos: 0,
             fade_len: 0,
         }
-    }
-}
-
-/// A [`NodeState`] shared between the control thread (which creates it) and the audio thread
-/// (which alone mutates it once published).
-pub struct NodeCell(UnsafeCell<NodeState>);
-
-// SAFETY: after a cell is published in an RtGraph, only the audio thread accesses its contents
-// (through `state`), one callback at a time; the control thread only holds `Shared` handles to
-// re-publish it in later graphs and to drop it. Before publication the control thread is its only
-// user. So no two threads ever access the state concurrently.
-unsafe impl Sync for NodeCell {}
-// SAFETY: the state (DSP instances, buffers) may move between threads; see `Sync` for access.
-unsafe impl Send for NodeCell {}
-
-impl NodeCell {
-    pub fn new(state: NodeState) -> NodeCell {
-        NodeCell(UnsafeCell::new(state))
-    }
-
-    /// # Safety
-    /// Only the audio thread may call this once the cell is published (or the control thread
-    /// before that), and the returned reference must not outlive the current callback or alias
-    /// another live reference to the same cell.
-    #[allow(clippy::mut_from_ref)]
-    pub unsafe fn state(&self) -> &mut NodeState {
-        // SAFETY: exclusivity is the caller's contract, stated above.
-        unsafe { &mut *self.0.get() }
     }
 }

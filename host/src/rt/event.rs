@@ -1,12 +1,16 @@
 //! Frame-stamped events from the scheduler and the control thread to the audio thread.
 
+/// The frame of an event meant for the start of the next block (an immediate command).
+pub const NEXT_BLOCK: u64 = 0;
+
 /// Events addressed to every voice of a node.
 pub const ALL_VOICES: u16 = u16::MAX;
 
 /// One change, applied at an exact frame of the engine clock.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RtEvent {
-    /// Engine frame (frames processed since the engine started) at which the event applies.
+    /// Engine frame (frames processed since the engine started) at which the event applies;
+    /// [`NEXT_BLOCK`] for the start of the next block.
     pub frame: u64,
     /// The node's stable key (never reused), not its position in the graph.
     pub node: u32,

@@ -2,8 +2,8 @@
 
 use super::cell::NodeCell;
 use super::tap::RtTap;
+use crate::backend::PortRef;
 use basedrop::Shared;
-use jack::{Port, Unowned};
 
 /// One node of the real-time graph, in processing order.
 pub struct RtNode {
@@ -13,31 +13,23 @@ pub struct RtNode {
     pub prev: Option<Shared<NodeCell>>,
     /// Post-fader sends: (index of the target in `RtGraph::nodes`, level). Targets come later.
     pub sends: Box<[(usize, f32)]>,
-    pub out_ports: Box<[Port<Unowned>]>,
-    pub in_ports: Box<[Port<Unowned>]>,
+    /// The node's backend ports (none when rendering offline).
+    pub out_ports: Box<[PortRef]>,
+    pub in_ports: Box<[PortRef]>,
     /// False while other nodes are soloed and this one is neither soloed nor fed by one.
     pub to_master: bool,
 }
 
-/// Nodes in topological order plus a key → position table.
+/// Nodes in topological order, and the recordings in progress.
 pub struct RtGraph {
     pub nodes: Vec<RtNode>,
-    /// (key, index into `nodes`), sorted by key.
-    pub index: Vec<(u32, usize)>,
     /// Increases with each graph the control thread builds.
     pub generation: u64,
-    /// Recordings in progress.
     pub taps: Vec<RtTap>,
 }
 
 impl RtGraph {
     pub fn empty() -> RtGraph {
-        RtGraph { nodes: Vec::new(), index: Vec::new(), generation: 0, taps: Vec::new() }
-    }
-
-    /// Position of node `key`, if it is in this graph.
-    #[inline]
-    pub fn position(&self, key: u32) -> Option<usize> {
-        self.index.binary_search_by_key(&key, |e| e.0).ok().map(|i| self.index[i].1)
+        RtGraph { nodes: Vec::new(), generation: 0, taps: Vec::new() }
     }
 }

@@ -1,20 +1,33 @@
 //! The real-time side of the engine: what runs in the audio callback.
 //!
-//! Everything here obeys DESIGN.md §2: no allocation, free, lock, syscall, print or panic while
+//! Everything here is real-time safe: no allocation, free, lock, syscall, print or panic while
 //! processing. The control thread builds an immutable [`RtGraph`] (flat, topologically ordered,
 //! every buffer and control index pre-resolved) and sends it over a ring; per-node state that
-//! must survive graph swaps (DSP instances, gates, gain smoothing, buffers) lives in a
-//! [`NodeCell`] shared by consecutive graphs. Replaced graphs are dropped through `basedrop`, so
-//! their memory is freed on the control thread.
+//! must survive graph swaps (voices, gates, gain smoothing, buffers) lives in a [`NodeCell`]
+//! shared by consecutive graphs. Replaced graphs are dropped through `basedrop`, so their memory
+//! is freed on the control thread.
+//!
+//! - [`processor`]: the [`Processor`] trait every node kind implements (FAUST first).
+//! - `cell`: [`RtCell`], state shared by graphs and mutated by the audio thread alone.
+//! - `graph`: the graph itself; `event`: frame-stamped events; `tap`: recording taps.
+//! - `process`: the [`AudioEngine`] a backend calls once per block.
+//! - `block`: the fixed sizes ([`MAX_BLOCK`]).
+//!
+//! The real-time side knows no audio backend: node ports are [`crate::backend::PortRef`]s, and
+//! the backend lends their buffers for one block through [`crate::backend::PortBuffers`].
 
+mod block;
 mod cell;
 mod event;
 mod graph;
 mod process;
+pub mod processor;
 mod tap;
 
-pub use cell::{NodeCell, NodeState, VoiceState};
-pub use event::{RtEvent, RtEventKind, ALL_VOICES};
+pub use block::{EVENT_CAPACITY, MAX_BLOCK};
+pub use cell::{NodeCell, NodeState, RtCell, VoiceState};
+pub use event::{RtEvent, RtEventKind, ALL_VOICES, NEXT_BLOCK};
 pub use graph::{RtGraph, RtNode};
-pub use process::{AudioEngine, AudioLink, BlockIo, CycleTimes, EngineTelemetry, MAX_BLOCK};
+pub use process::{AudioEngine, AudioLink, BlockIo, CycleTimes, EngineTelemetry};
+pub use processor::Processor;
 pub use tap::{RtTap, TapCell, TapSource, TapState};

@@ -1,19 +1,16 @@
 //! The audio callback's work: swap in new graphs, take events, compute every node with its
 //! events applied at their exact frame, mix to master.
 
+use super::block::{EVENT_CAPACITY, MAX_BLOCK};
 use super::cell::{NodeState, Ramp, VoiceState};
 use super::event::{RtEvent, RtEventKind, ALL_VOICES};
 use super::graph::RtGraph;
 use super::tap::TapSource;
+use crate::backend::PortBuffers;
 use basedrop::{Collector, Handle, Owned};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering, Ordering::Relaxed};
 use std::sync::Arc;
 
-/// Largest number of frames computed in one go; longer callbacks are processed in chunks, so
-/// any JACK buffer size works without reallocating.
-pub const MAX_BLOCK: usize = 1024;
-/// Events waiting for their frame, at most.
-pub const EVENT_CAPACITY: usize = 16384;
 const GAIN_SMOOTHING_SECONDS: f32 = 0.01;
 const CENTRE: f32 = std::f32::consts::FRAC_1_SQRT_2;
 const SAFETY_CLIP: f32 = 4.0;
@@ -109,11 +106,11 @@ impl AudioLink {
     }
 }
 
-/// Where a callback's output goes: the master bus, and whether to use the nodes' JACK ports.
+/// Where a callback's output goes: the master bus, and the backend's node port buffers for
+/// this block (None when rendering offline).
 pub struct BlockIo<'a> {
     pub master: [&'a mut [f32]; 2],
-    /// The JACK cycle's frame count when node ports should be read and written.
-    pub jack_frames: Option<u32>,
+    pub ports: Option<&'a mut dyn PortBuffers>,
 }
 
 /// The audio thread's engine.
@@ -159,8 +156,6 @@ impl AudioEngine {
         self.sample_rate
     }
 
-    /// Follow JACK's frame counter, so engine frames are JACK frames (DESIGN.md §3). JACK's
-    /// counter is 32-bit; wrap-arounds are carried into the upper bits.
     pub fn telemetry(&self) -> &EngineTelemetry {
         &self.telemetry
     }
@@ -170,6 +165,8 @@ impl AudioEngine {
         self.frame
     }
 
+    /// Follow the backend's frame counter, so engine frames are JACK frames and time tags map
+    /// onto them. The counter is 32-bit; wrap-arounds are carried into the upper bits.
     pub fn sync_clock(&mut self, jack_frame: u32) {
         let high = self.frame & !0xffff_ffff;
         let mut f = high | jack_frame as u64;
@@ -183,13 +180,13 @@ impl AudioEngine {
     pub fn process(&mut self, frames: usize, io: BlockIo<'_>) {
         let started = std::time::Instant::now();
         self.swap_graph();
-        let BlockIo { master, jack_frames } = io;
+        let BlockIo { master, mut ports } = io;
         let [left, right] = master;
         let mut done = 0;
         while done < frames {
             let n = (frames - done).min(MAX_BLOCK);
             self.take_events();
-            self.process_chunk(n, done, jack_frames);
+            self.process_chunk(n, done, ports.as_deref_mut());
             let end = (n).min(left.len().saturating_sub(done)).min(right.len().saturating_sub(done));
             left[done..done + end].copy_from_slice(&self.master_buf[0][..end]);
             right[done..done + end].copy_from_slice(&self.master_buf[1][..end]);
@@ -231,14 +228,15 @@ impl AudioEngine {
         }
     }
 
-    fn process_chunk(&mut self, n: usize, offset: usize, jack_frames: Option<u32>) {
+    /// Compute frames `[offset, offset + n)` of the callback.
+    fn process_chunk<'p>(&mut self, n: usize, offset: usize, mut ports: Option<&mut (dyn PortBuffers + 'p)>) {
         let start = self.frame;
         let end = start + n as u64;
         let due = self.pending.partition_point(|e| e.frame < end);
         let graph = &*self.graph;
         for node in &graph.nodes {
             // SAFETY: audio thread; cells of distinct nodes are distinct allocations.
-            let st = unsafe { node.cell.state() };
+            let st = unsafe { node.cell.get() };
             for b in &mut st.input {
                 b[..n].fill(0.0);
             }
@@ -250,14 +248,11 @@ impl AudioEngine {
         for (pos, node) in graph.nodes.iter().enumerate() {
             // SAFETY: audio thread; this is the only live reference to this node's cell (sends
             // below take references to *other* cells, never this one: cycles are refused).
-            let st = unsafe { node.cell.state() };
-            if let Some(jf) = jack_frames {
+            let st = unsafe { node.cell.get() };
+            if let Some(ports) = ports.as_deref() {
                 for (ch, port) in node.in_ports.iter().enumerate().take(st.inputs) {
-                    // SAFETY: the port is registered for as long as a graph holding it can be in
-                    // use (the control thread unregisters only after the swap is confirmed); JACK
-                    // buffers hold `jf` frames and `offset + n <= jf`.
-                    let buf = unsafe { std::slice::from_raw_parts(port.buffer(jf) as *const f32, jf as usize) };
-                    for (d, s) in st.input[ch][..n].iter_mut().zip(&buf[offset..offset + n]) {
+                    let buf = ports.input(*port).get(offset..offset + n).unwrap_or(&[]);
+                    for (d, s) in st.input[ch][..n].iter_mut().zip(buf) {
                         *d += *s;
                     }
                 }
@@ -265,15 +260,15 @@ impl AudioEngine {
             compute_node(st, node.key, events, start, n);
             if let Some(prev) = &node.prev {
                 // SAFETY: the previous definition's cell is referenced only by this graph node.
-                let old = unsafe { prev.state() };
+                let old = unsafe { prev.get() };
                 crossfade(st, old, node.key, start, n);
             }
             apply_fader(st, node.key, events, start, n, self.gain_coef);
-            if let Some(jf) = jack_frames {
+            if let Some(ports) = ports.as_deref_mut() {
                 for (ch, port) in node.out_ports.iter().enumerate().take(st.outputs) {
-                    // SAFETY: as for the input ports above.
-                    let buf = unsafe { std::slice::from_raw_parts_mut(port.buffer(jf) as *mut f32, jf as usize) };
-                    buf[offset..offset + n].copy_from_slice(&st.post[ch][..n]);
+                    if let Some(buf) = ports.output(*port).get_mut(offset..offset + n) {
+                        buf.copy_from_slice(&st.post[ch][..n]);
+                    }
                 }
             }
             for tap in graph.taps.iter().filter(|t| t.source == TapSource::Node(pos)) {
@@ -288,7 +283,7 @@ impl AudioEngine {
                     continue;
                 };
                 // SAFETY: targets come later in topological order and are never this node.
-                let ts = unsafe { t.cell.state() };
+                let ts = unsafe { t.cell.get() };
                 send(st, ts, level, n);
             }
         }
@@ -337,10 +332,10 @@ fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n:
             for (p, b) in out_ptrs.iter_mut().zip(out.iter_mut()) {
                 *p = b[from..].as_mut_ptr();
             }
-            // SAFETY: the pointer arrays have exactly the DSP's channel counts (the node state
-            // was built from its factory's info); every buffer holds MAX_BLOCK >= `to` samples;
+            // SAFETY: the pointer arrays have exactly the processors' channel counts (the node
+            // state was built from them); every buffer holds MAX_BLOCK >= `to` samples;
             // outputs are distinct buffers and never alias the inputs.
-            unsafe { voice.dsp.compute_raw(to - from, in_ptrs.as_mut_ptr(), out_ptrs.as_mut_ptr()) };
+            unsafe { voice.processor.compute(to - from, in_ptrs.as_mut_ptr(), out_ptrs.as_mut_ptr()) };
         };
         // Ramping controls advance in pieces of RAMP_PIECE frames: the control is set to its
         // interpolated value at the start of each piece.
@@ -354,7 +349,7 @@ fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n:
                 };
                 let piece = (to - at).min(RAMP_PIECE).min(left);
                 for r in voice.ramps.iter().filter(|r| r.left > 0) {
-                    voice.dsp.set(r.control as usize, r.value);
+                    voice.processor.set(r.control as usize, r.value);
                 }
                 run(voice, at, at + piece);
                 for r in voice.ramps.iter_mut().filter(|r| r.left > 0) {
@@ -362,7 +357,7 @@ fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n:
                     r.value = if r.left == 0 { r.target } else { r.value + r.step * piece as f32 };
                     if r.left == 0 {
                         // Land exactly on the target for what follows.
-                        voice.dsp.set(r.control as usize, r.target);
+                        voice.processor.set(r.control as usize, r.target);
                     }
                 }
                 at += piece;
@@ -379,7 +374,7 @@ fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n:
                 if voice.gate_up && pos < n {
                     // A gate already up drops for one sample so envelopes retrigger.
                     if let Some(g) = *gate {
-                        voice.dsp.set(g as usize, 0.0);
+                        voice.processor.set(g as usize, 0.0);
                     }
                     run(voice, pos, pos + 1);
                     pos += 1;
@@ -407,10 +402,10 @@ fn apply_event(voice: &mut VoiceState, gate: Option<u16>, kind: RtEventKind) {
             for r in voice.ramps.iter_mut().filter(|r| r.left > 0 && r.control == control) {
                 r.left = 0;
             }
-            voice.dsp.set(control as usize, value)
+            voice.processor.set(control as usize, value)
         }
         RtEventKind::Ramp { control, value, frames } => {
-            let from = voice.dsp.get(control as usize).unwrap_or(value);
+            let from = voice.processor.get(control as usize).unwrap_or(value);
             let slot = voice
                 .ramps
                 .iter()
@@ -422,21 +417,21 @@ fn apply_event(voice: &mut VoiceState, gate: Option<u16>, kind: RtEventKind) {
                         Ramp { control, value: from, target: value, step: (value - from) / frames as f32, left: frames }
                 }
                 // No free slot (or no time): jump, as a set would.
-                _ => voice.dsp.set(control as usize, value),
+                _ => voice.processor.set(control as usize, value),
             }
         }
         RtEventKind::GateOn { note } => {
             voice.note = note;
             voice.gate_up = true;
             if let Some(g) = gate {
-                voice.dsp.set(g as usize, 1.0);
+                voice.processor.set(g as usize, 1.0);
             }
         }
         RtEventKind::GateOff { note } => {
             if voice.gate_up && voice.note == note {
                 voice.gate_up = false;
                 if let Some(g) = gate {
-                    voice.dsp.set(g as usize, 0.0);
+                    voice.processor.set(g as usize, 0.0);
                 }
             }
         }

@@ -1,7 +1,7 @@
 //! Recording taps: the audio thread copies master or a node's output into a lock-free ring that
 //! a disk thread drains into a WAV file (see `crate::record`).
 
-use std::cell::UnsafeCell;
+use super::cell::RtCell;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
@@ -25,19 +25,9 @@ pub struct TapState {
 }
 
 /// A [`TapState`] shared by consecutive graphs; only the audio thread touches it once published.
-pub struct TapCell(UnsafeCell<TapState>);
-
-// SAFETY: as for `NodeCell`: after publication only the audio thread accesses the state, once per
-// callback; the control thread only moves `Shared` handles around and drops them.
-unsafe impl Sync for TapCell {}
-// SAFETY: the ring producer and counters may move between threads.
-unsafe impl Send for TapCell {}
+pub type TapCell = RtCell<TapState>;
 
 impl TapCell {
-    pub fn new(state: TapState) -> TapCell {
-        TapCell(UnsafeCell::new(state))
-    }
-
     /// Append frames `[0, n)` of `bufs` (one buffer per channel), which start at engine frame
     /// `frame`, interleaved. Real-time safe.
     ///
@@ -45,7 +35,7 @@ impl TapCell {
     /// Audio thread only, no other live reference to this cell's state.
     pub unsafe fn write(&self, bufs: &[Vec<f32>], frame: u64, n: usize) {
         // SAFETY: exclusivity is the caller's contract.
-        let st = unsafe { &mut *self.0.get() };
+        let st = unsafe { self.get() };
         let from = st.start.saturating_sub(frame).min(n as u64) as usize;
         let to = st.stop.saturating_sub(frame).min(n as u64) as usize;
         if from >= to || st.channels == 0 {

@@ -1,62 +1,67 @@
 //! Controls, faders, mutes, fades and master.
 
-use super::*;
+use super::model::ValuePath;
+use super::{Session, SessionError};
+use crate::rt::RtEventKind;
+use crate::scheduler::{Fade, FadeTarget};
+
+/// The master fader's range; node faders go to [`MAX_GAIN`].
+pub const MAX_MASTER: f32 = 4.0;
+/// Largest node fader gain.
+pub const MAX_GAIN: f32 = 16.0;
 
 impl Session {
-    pub fn set(&mut self, path: &str, value: f32) -> Result<String, SessionError> {
-        if path == "master" {
-            return self.master(value);
+    /// Set a control, a node's fader (`<node>/gain`) or `master` at frame `at`.
+    pub fn set(&mut self, path: &str, value: f32, at: u64) -> Result<String, SessionError> {
+        match self.model.value_path(path)? {
+            ValuePath::Master => self.master(value, at),
+            ValuePath::Gain { node } => {
+                self.scheduler.cancel_fade(path);
+                let g = value.clamp(0.0, MAX_GAIN);
+                let key = self.model.nodes()[node].key;
+                self.send(key, RtEventKind::Gain(g), at)?;
+                self.model.nodes_mut()[node].gain = g;
+                Ok(format!("{path} = {g}"))
+            }
+            ValuePath::Control { node, control } => {
+                self.scheduler.cancel_fade(path);
+                let n = &self.model.nodes()[node];
+                let (key, v) = (n.key, n.factory.info().controls[control].clamp(value));
+                self.send(key, RtEventKind::Set { control: control as u16, value: v }, at)?;
+                self.model.nodes_mut()[node].values[control] = v;
+                Ok(format!("{path} = {v}"))
+            }
         }
-        self.scheduler.fades.retain(|f| f.path != path);
-        let (node, control) = self.split_path(path)?;
-        let i = self.nodes.iter().position(|n| n.name == node).ok_or_else(|| SessionError::NoNode(node.into()))?;
-        if control == "gain" && self.nodes[i].factory.info().control_index("gain").is_none() {
-            let key = self.nodes[i].key;
-            let g = value.clamp(0.0, 16.0);
-            self.send_now(key, RtEventKind::Gain(g))?;
-            self.nodes[i].gain = g;
-            return Ok(format!("{path} = {g}"));
-        }
-        let c = Self::control_index(&self.nodes[i], control)?;
-        let v = self.nodes[i].factory.info().controls[c].clamp(value);
-        let key = self.nodes[i].key;
-        self.send_now(key, RtEventKind::Set { control: c as u16, value: v })?;
-        self.nodes[i].values[c] = v;
-        Ok(format!("{path} = {v}"))
     }
 
     /// Move a control, a node's gain or `master` linearly to `target` over `cycles`, starting
     /// at the end of what is already scheduled. The model holds the target at once.
     pub fn fade(&mut self, path: &str, target: f32, cycles: f64) -> Result<String, SessionError> {
-        let (fade_target, from, to) = if path == "master" {
-            (FadeTarget::Master, self.master, target.clamp(0.0, 4.0))
-        } else {
-            let (node, control) = self.split_path(path)?;
-            let i = self.nodes.iter().position(|n| n.name == node).ok_or_else(|| SessionError::NoNode(node.into()))?;
-            let n = &self.nodes[i];
-            if control == "gain" && n.factory.info().control_index("gain").is_none() {
-                (FadeTarget::Gain { node: n.key }, n.gain, target.clamp(0.0, 16.0))
-            } else {
-                let c = Self::control_index(n, control)?;
-                (
-                    FadeTarget::Control { node: n.key, control: c as u16 },
-                    n.values[c],
-                    n.factory.info().controls[c].clamp(target),
-                )
+        let (fade_target, from, to) = match self.model.value_path(path)? {
+            ValuePath::Master => (FadeTarget::Master, self.master, target.clamp(0.0, MAX_MASTER)),
+            ValuePath::Gain { node } => {
+                let n = &self.model.nodes()[node];
+                (FadeTarget::Gain { node: n.key }, n.gain, target.clamp(0.0, MAX_GAIN))
+            }
+            ValuePath::Control { node, control } => {
+                let n = &self.model.nodes()[node];
+                let to = n.factory.info().controls[control].clamp(target);
+                (FadeTarget::Control { node: n.key, control: control as u16 }, n.values[control], to)
             }
         };
-        let begin = self.scheduler.scheduled_until;
+        let begin = self.scheduler.scheduled_until();
         let end = begin + kr_pattern::time::from_f64(cycles.max(0.0)).unwrap_or_default();
-        self.scheduler.fades.retain(|f| f.path != path);
-        self.scheduler.fades.push(Fade { path: path.into(), target: fade_target, from, to, begin, end });
+        self.scheduler.fade(Fade { path: path.into(), target: fade_target, from, to, begin, end });
         match fade_target {
             FadeTarget::Master => self.master = to,
-            FadeTarget::Gain { node } | FadeTarget::Control { node, .. } => {
-                if let Some(n) = self.nodes.iter_mut().find(|n| n.key == node) {
-                    match fade_target {
-                        FadeTarget::Control { control, .. } => n.values[control as usize] = to,
-                        _ => n.gain = to,
-                    }
+            FadeTarget::Gain { node } => {
+                if let Some(n) = self.model.by_key_mut(node) {
+                    n.gain = to;
+                }
+            }
+            FadeTarget::Control { node, control } => {
+                if let Some(n) = self.model.by_key_mut(node) {
+                    n.values[control as usize] = to;
                 }
             }
         }
@@ -66,56 +71,33 @@ impl Session {
     /// A control's (or a node's `gain`, or `master`'s) value as it sounds now: mid-fade, or as
     /// its pattern drives it; otherwise the value last set.
     pub fn get(&self, path: &str) -> Result<f32, SessionError> {
-        let set = if path == "master" {
-            self.master
-        } else {
-            let (node, control) = self.split_path(path)?;
-            let n = self.node(node)?;
-            if control == "gain" && n.factory.info().control_index("gain").is_none() {
-                n.gain
-            } else {
-                n.values[Self::control_index(n, control)?]
-            }
+        let set = match self.model.value_path(path)? {
+            ValuePath::Master => self.master,
+            ValuePath::Gain { node } => self.model.nodes()[node].gain,
+            ValuePath::Control { node, control } => self.model.nodes()[node].values[control],
         };
         Ok(self.scheduler.current(path, &self.clock, self.now()).unwrap_or(set))
     }
 
-    pub fn mute(&mut self, name: &str, on: bool) -> Result<String, SessionError> {
-        let key = self.node(name)?.key;
-        self.send_now(key, RtEventKind::Mute(on))?;
-        if let Some(n) = self.nodes.iter_mut().find(|n| n.name == name) {
-            n.muted = on;
-        }
+    pub fn mute(&mut self, name: &str, on: bool, at: u64) -> Result<String, SessionError> {
+        let key = self.model.get(name)?.key;
+        self.send(key, RtEventKind::Mute(on), at)?;
+        self.model.get_mut(name)?.muted = on;
         Ok(format!("{name} {}", if on { "muted" } else { "unmuted" }))
     }
 
     /// Mute (or unmute) a node, or every node of a group (`drums` is `drums/kick`, `drums/hat`).
-    pub fn mute_group(&mut self, name: &str, on: bool) -> Result<String, SessionError> {
-        let members = self.group(name)?;
+    pub fn mute_group(&mut self, name: &str, on: bool, at: u64) -> Result<String, SessionError> {
+        let members = self.model.group(name)?;
         for m in &members {
-            self.mute(m, on)?;
+            self.mute(m, on, at)?;
         }
         Ok(format!("{} {}", members.join(", "), if on { "muted" } else { "unmuted" }))
     }
 
-    /// The node `name` and the nodes under `name/`.
-    pub fn group(&self, name: &str) -> Result<Vec<String>, SessionError> {
-        let prefix = format!("{name}/");
-        let members: Vec<String> = self
-            .nodes
-            .iter()
-            .filter(|n| n.name == name || n.name.starts_with(&prefix))
-            .map(|n| n.name.clone())
-            .collect();
-        if members.is_empty() {
-            return Err(SessionError::NoNode(name.into()));
-        }
-        Ok(members)
-    }
-
-    pub fn master(&mut self, gain: f32) -> Result<String, SessionError> {
-        self.scheduler.fades.retain(|f| f.path != "master");
-        self.send_now(0, RtEventKind::Master(gain))?;
+    pub fn master(&mut self, gain: f32, at: u64) -> Result<String, SessionError> {
+        self.scheduler.cancel_fade("master");
+        self.send(0, RtEventKind::Master(gain), at)?;
         self.master = gain;
         Ok(format!("master = {gain}"))
     }

@@ -1,33 +1,42 @@
-//! The session: the control thread's model of everything (DESIGN.md §7), the one truth. Commands
-//! change the model; each topology change is compiled into a new [`RtGraph`] and swapped in.
+//! The session: the control thread's model of everything, the one truth. Commands change the
+//! model; each topology change is compiled into a new real-time graph and swapped in.
 //!
-//! By concern: `nodes` (create, redefine, free), `controls` (set, get, fade, mute,
-//! master), `graph` (routing, solo, the real-time graph and its ports), `patterns` (play, hush,
-//! tempo, the scheduler tick), `recording`, `snapshot` (dump, scenes, state file, restore).
+//! The [`Session`] composes one type per concept, each with private state and narrow methods:
+//! - `model`: the graph model (nodes, routes, what a path names, processing order, solo);
+//! - `realtime`: the rings to the audio thread, the backend and its ports;
+//! - [`crate::scheduler::Scheduler`]: the pattern slots and fades;
+//! - `scenes`: stored snapshots; `recording`: recordings in progress.
+//!
+//! Its commands are grouped by concern: `nodes` (create, redefine, free), `controls` (set, get,
+//! fade, mute, master), `graph` (routing, solo, building the real-time graph), `patterns` (play,
+//! hush, tempo, the scheduler tick), `recording`, `snapshot` (dump, state file, applying a
+//! snapshot). Commands that change what sounds take the frame they apply at (`at`:
+//! [`NEXT_BLOCK`] or a time-tagged packet's frame).
 
+use crate::backend::AudioBackend;
 use crate::clock::Clock;
-use crate::ports::{NodePorts, OwnedPort, PortHost};
-use crate::rt::{
-    AudioLink, NodeCell, NodeState, RtEvent, RtEventKind, RtGraph, RtNode, RtTap, TapSource, VoiceState, ALL_VOICES,
-};
-use crate::scheduler::{Fade, FadeTarget, NoteTarget, Scheduler, Slot, Target};
-use basedrop::{Collector, Shared};
-use kr_faust::{Factory, Instance};
-use kr_osc::DspSource;
-use kr_pattern::ir::Ir;
-use kr_pattern::Time;
-use std::collections::BTreeMap;
+use crate::rt::{AudioLink, EngineTelemetry, RtEvent, RtEventKind, ALL_VOICES};
+use crate::scheduler::Scheduler;
+use basedrop::Collector;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::Arc;
 use thiserror::Error;
 
 mod controls;
 mod graph;
+mod model;
 mod nodes;
 mod patterns;
+mod realtime;
 mod recording;
+mod scenes;
 mod snapshot;
-pub use snapshot::Snapshot;
+pub use crate::rt::NEXT_BLOCK;
+pub use snapshot::{NodeSnapshot, PatternSnapshot, RouteSnapshot, Snapshot};
+
+use model::GraphModel;
+use realtime::Realtime;
+use recording::Recordings;
+use scenes::Scenes;
 
 /// Why a command was refused. The session is unchanged when one of these is returned.
 #[derive(Debug, Error, PartialEq)]
@@ -69,7 +78,7 @@ pub struct SessionSettings {
     pub bpm: f64,
     pub meter: f64,
     pub master: f32,
-    /// The JACK client name in use (ports are `<client>:<node>/out_N`).
+    /// The backend's client name (ports are `<client>:<node>/out_N`).
     pub client_name: String,
     /// Where recordings with a relative file name go.
     pub record_dir: std::path::PathBuf,
@@ -90,59 +99,17 @@ impl Default for SessionSettings {
     }
 }
 
-struct NodeModel {
-    key: u32,
-    name: String,
-    source: DspSource,
-    factory: Arc<Factory>,
-    count: u32,
-    gain: f32,
-    muted: bool,
-    soloed: bool,
-    /// Client data kept with the node (`/kr/node/new`'s `meta`).
-    meta: String,
-    /// Current value of each control (as last set by a command).
-    values: Vec<f32>,
-    cell: Shared<NodeCell>,
-    /// Previous definition while crossfading, and the frame after which it can go.
-    prev: Option<(Shared<NodeCell>, u64)>,
-    ports: NodePorts,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-struct Route {
-    from: String,
-    to: String,
-    level: f32,
-}
-
-struct PlayingPattern {
-    ir: Ir,
-    from_zero: bool,
-}
-
 /// The engine's state and the means to change it.
 pub struct Session {
     settings: SessionSettings,
     sample_rate: u32,
-    nodes: Vec<NodeModel>,
-    routes: Vec<Route>,
-    patterns: BTreeMap<String, PlayingPattern>,
-    pub clock: Clock,
+    model: GraphModel,
+    clock: Clock,
     scheduler: Scheduler,
     master: f32,
-    link: AudioLink,
-    collector: Collector,
-    ports: Box<dyn PortHost>,
-    next_key: u32,
-    generation: u64,
-    scenes: BTreeMap<String, Snapshot>,
-    recordings: Vec<crate::record::Recording>,
-    /// Frame stamped on control changes (set, gain, mute, master): 0 = the next block; a
-    /// time-tagged packet sets its frame while it is applied.
-    pub event_frame: u64,
-    /// Ports to unregister once the audio thread runs a graph of at least this generation.
-    retired_ports: Vec<(u64, Vec<OwnedPort>)>,
+    rt: Realtime,
+    scenes: Scenes,
+    recordings: Recordings,
 }
 
 impl Session {
@@ -151,94 +118,66 @@ impl Session {
         sample_rate: u32,
         link: AudioLink,
         collector: Collector,
-        ports: Box<dyn PortHost>,
+        backend: Box<dyn AudioBackend>,
     ) -> Session {
         let now = link.telemetry.frame.load(Relaxed);
         let clock = Clock::new(sample_rate as f64, settings.bpm, settings.meter, now);
         let scheduler = Scheduler::new(clock.grid_cycle_at(now));
         let master = settings.master;
+        let recordings = Recordings::new(settings.record_dir.clone());
         Session {
             settings,
             sample_rate,
-            nodes: Vec::new(),
-            routes: Vec::new(),
-            patterns: BTreeMap::new(),
+            model: GraphModel::default(),
             clock,
             scheduler,
             master,
-            link,
-            collector,
-            ports,
-            next_key: 1,
-            generation: 0,
-            retired_ports: Vec::new(),
-            scenes: BTreeMap::new(),
-            recordings: Vec::new(),
-            event_frame: 0,
+            rt: Realtime::new(link, collector, backend),
+            scenes: Scenes::default(),
+            recordings,
         }
     }
 
     /// The audio clock: engine frames processed so far.
     pub fn now(&self) -> u64 {
-        self.link.telemetry.frame.load(Relaxed)
+        self.rt.now()
     }
 
-    pub fn telemetry(&self) -> &crate::rt::EngineTelemetry {
-        &self.link.telemetry
+    pub fn telemetry(&self) -> &EngineTelemetry {
+        self.rt.telemetry()
+    }
+
+    /// The cycle ↔ frame map.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     pub fn node_count(&self) -> usize {
-        self.nodes.len()
+        self.model.len()
     }
 
     pub fn voice_count(&self) -> usize {
-        self.nodes.iter().map(|n| n.count as usize).sum()
+        self.model.nodes().iter().map(|n| n.count as usize).sum()
     }
 
-    fn node(&self, name: &str) -> Result<&NodeModel, SessionError> {
-        self.nodes.iter().find(|n| n.name == name).ok_or_else(|| SessionError::NoNode(name.into()))
+    /// Send a change to every voice of node `node` (0: master) at frame `at`.
+    fn send(&mut self, node: u32, kind: RtEventKind, at: u64) -> Result<(), SessionError> {
+        self.rt.send(RtEvent { frame: at, node, voice: ALL_VOICES, kind })
     }
 
-    fn send_now(&mut self, node: u32, kind: RtEventKind) -> Result<(), SessionError> {
-        if self.link.send(RtEvent { frame: self.event_frame, node, voice: ALL_VOICES, kind }) {
-            Ok(())
-        } else {
-            Err(SessionError::Busy)
-        }
-    }
-
-    /// Split `bass/cutoff` into a node and a control (node names may contain `/`).
-    fn split_path<'a>(&self, path: &'a str) -> Result<(&'a str, &'a str), SessionError> {
-        match path.rsplit_once('/') {
-            Some((node, control)) if self.nodes.iter().any(|n| n.name == node) => Ok((node, control)),
-            Some((node, _)) => Err(SessionError::NoNode(node.into())),
-            None => Err(SessionError::NoNode(path.into())),
-        }
-    }
-
-    fn control_index(node: &NodeModel, control: &str) -> Result<usize, SessionError> {
-        let info = node.factory.info();
-        info.control_index(control).filter(|&i| !info.controls[i].kind.is_output()).ok_or_else(|| {
-            SessionError::NoControl {
-                node: node.name.clone(),
-                control: control.into(),
-                available: available_controls(&node.factory),
-            }
-        })
-    }
-
-    /// The engine frame at which wall-clock time `when` sounds: JACK's cycle times map JACK's
-    /// clock to frames (its delay-locked loop filters the period); the offset between the wall
-    /// clock and JACK's clock is measured now. Without JACK, frames advance at the sample rate.
+    /// The engine frame at which wall-clock time `when` sounds: the backend's cycle times map its
+    /// clock to frames (JACK's delay-locked loop filters the period); the offset between the wall
+    /// clock and the backend's clock is measured now. Without one, frames advance at the sample
+    /// rate.
     pub fn frame_at(&self, when: std::time::SystemTime) -> u64 {
         let now = std::time::SystemTime::now();
         let ahead = match when.duration_since(now) {
             Ok(d) => d.as_secs_f64(),
             Err(e) => -e.duration().as_secs_f64(),
         };
-        match (self.link.telemetry.cycle(), self.ports.jack_time_usecs()) {
-            (Some(c), Some(jack_now)) if c.period_usecs > 0.0 => {
-                let target_usecs = jack_now as f64 + ahead * 1e6;
+        match (self.rt.telemetry().cycle(), self.rt.clock_usecs()) {
+            (Some(c), Some(backend_now)) if c.period_usecs > 0.0 => {
+                let target_usecs = backend_now as f64 + ahead * 1e6;
                 let frames = (target_usecs - c.usecs as f64) * c.frames as f64 / c.period_usecs as f64;
                 (c.frame as f64 + frames).round().max(0.0) as u64
             }
@@ -253,14 +192,5 @@ impl Session {
 
     pub fn sample_rate(&self) -> u32 {
         self.sample_rate
-    }
-}
-
-fn available_controls(f: &Factory) -> String {
-    let names: Vec<&str> = f.info().controls.iter().filter(|c| !c.kind.is_output()).map(|c| c.path.as_str()).collect();
-    if names.is_empty() {
-        "no controls".into()
-    } else {
-        names.join(", ")
     }
 }

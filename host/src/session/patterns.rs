@@ -1,10 +1,13 @@
 //! Patterns, tempo, and the scheduler tick.
 
-use super::*;
+use super::{Session, SessionError};
+use crate::scheduler::{NoteTarget, Slot, Target};
+use kr_pattern::ir::Ir;
 
 impl Session {
-    pub(super) fn target_for(&self, target: &str) -> Result<Target, SessionError> {
-        if let Ok(n) = self.node(target) {
+    /// What a pattern on `target` drives: notes on a node, or one of its controls.
+    fn target_for(&self, target: &str) -> Result<Target, SessionError> {
+        if let Ok(n) = self.model.get(target) {
             let info = n.factory.info();
             let find =
                 |name: &str| info.control_index(name).filter(|&i| !info.controls[i].kind.is_output()).map(|i| i as u16);
@@ -23,111 +26,83 @@ impl Session {
                     .collect(),
             }));
         }
-        let (node, control) = self.split_path(target)?;
-        let n = self.node(node)?;
-        let c = Self::control_index(n, control)?;
+        let (node, control) = self.model.split_path(target)?;
+        let n = self.model.get(node)?;
+        let c = n.control_index(control)?;
         Ok(Target::Control { node: n.key, control: c as u16 })
     }
 
     pub fn play(&mut self, target: &str, ir: Ir, from_zero: bool) -> Result<String, SessionError> {
         let t = self.target_for(target)?;
-        let pattern = ir.to_pattern().map_err(|e| SessionError::Pattern(e.to_string()))?;
-        let offset = if from_zero { self.scheduler.scheduled_until.ceil() } else { Time::from_integer(0) };
-        self.scheduler.slots.insert(target.into(), Slot { target: t, pattern, offset });
-        self.patterns.insert(target.into(), PlayingPattern { ir, from_zero });
+        let slot = Slot::new(t, ir, from_zero, &self.scheduler).map_err(SessionError::Pattern)?;
+        self.scheduler.play(target, slot);
         Ok(format!("playing on {target}"))
     }
 
-    /// After a redefinition, re-resolve control indices of the patterns on that node.
+    /// After a redefinition, re-resolve the targets of the patterns on that node; a pattern
+    /// whose control is gone stops.
     pub(super) fn retarget_patterns(&mut self, node: &str) {
-        let prefix = format!("{node}/");
-        let targets: Vec<String> =
-            self.scheduler.slots.keys().filter(|t| *t == node || t.starts_with(&prefix)).cloned().collect();
-        for t in targets {
+        for t in self.scheduler.targets_of(node) {
             match self.target_for(&t) {
-                Ok(target) => {
-                    if let Some(s) = self.scheduler.slots.get_mut(&t) {
-                        s.target = target;
-                    }
-                }
+                Ok(target) => self.scheduler.retarget(&t, target),
                 Err(_) => {
-                    self.scheduler.slots.remove(&t);
-                    self.patterns.remove(&t);
+                    self.scheduler.stop(&t);
                 }
             }
         }
     }
 
     pub fn hush(&mut self, target: Option<&str>) -> Result<String, SessionError> {
-        match target {
-            None => {
-                self.scheduler.slots.clear();
-                self.patterns.clear();
-                Ok("all patterns stopped".into())
-            }
-            Some(t) => {
-                // The pattern on `t` itself; or, when there is none, every pattern under `t/` (a
-                // group: `drums` stops `drums/kick` and `drums/hat`).
-                let prefix = format!("{t}/");
-                let stopped: Vec<String> = if self.patterns.contains_key(t) {
-                    vec![t.to_string()]
-                } else {
-                    self.patterns.keys().filter(|k| k.starts_with(&prefix)).cloned().collect()
-                };
-                if stopped.is_empty() {
-                    return Err(SessionError::NothingPlaying(t.into()));
-                }
-                for k in &stopped {
-                    self.patterns.remove(k);
-                    self.scheduler.slots.remove(k);
-                }
-                Ok(format!("{} stopped", stopped.join(", ")))
-            }
+        let Some(t) = target else {
+            self.scheduler.stop_all();
+            return Ok("all patterns stopped".into());
+        };
+        // The pattern on `t` itself; or, when there is none, every pattern under `t/` (a group:
+        // `drums` stops `drums/kick` and `drums/hat`).
+        let stopped: Vec<String> =
+            if self.scheduler.is_playing(t) { vec![t.to_string()] } else { self.scheduler.targets_of(t) };
+        if stopped.is_empty() {
+            return Err(SessionError::NothingPlaying(t.into()));
         }
+        for k in &stopped {
+            self.scheduler.stop(k);
+        }
+        Ok(format!("{} stopped", stopped.join(", ")))
     }
 
     /// Tempo and meter change at the end of what is already scheduled, so nothing jumps.
     pub fn tempo(&mut self, bpm: Option<f64>, meter: Option<f64>) -> Result<String, SessionError> {
         let bpm = bpm.unwrap_or(self.clock.bpm);
         let meter = meter.unwrap_or(self.clock.meter);
-        let at = self.scheduler.scheduled_until;
-        self.clock.set_tempo(bpm, meter, at);
+        self.clock.set_tempo(bpm, meter, self.scheduler.scheduled_until());
         Ok(format!("tempo {bpm} bpm, {meter} beats per cycle"))
     }
 
     /// Schedule ahead of the audio clock and tidy up after finished crossfades.
     pub fn tick(&mut self) {
         let now = self.now();
-        let horizon = now + (self.settings.lookahead_seconds * self.sample_rate as f64) as u64;
-        if self.clock.grid_cycle_at(now) > self.scheduler.scheduled_until {
-            // The clock ran past what was scheduled (start-up, or a stall): skip, don't burst.
-            self.scheduler.scheduled_until = self.clock.grid_cycle_at(now);
-        }
+        let horizon = now + self.lookahead_frames();
+        self.scheduler.skip_to(self.clock.grid_cycle_at(now));
         // Query in steps of a quarter of the lookahead, not on every tick: events stay at least
         // three quarters of the lookahead ahead of the clock, and each query covers more time.
         let step = (self.settings.lookahead_seconds * self.clock.cps() / 4.0).max(0.0);
-        let ahead = self.clock.cycle_at(horizon)
-            - num_traits::ToPrimitive::to_f64(&self.scheduler.scheduled_until).unwrap_or(0.0);
-        let link = &mut self.link;
-        let mut full = false;
-        if ahead >= step {
-            self.scheduler.tick(&self.clock, horizon, &mut |ev| full |= !link.send(ev));
+        let scheduled = num_traits::ToPrimitive::to_f64(&self.scheduler.scheduled_until()).unwrap_or(0.0);
+        if self.clock.cycle_at(horizon) - scheduled >= step {
+            let rt = &mut self.rt;
+            let mut full = false;
+            self.scheduler.tick(&self.clock, horizon, &mut |ev| full |= rt.send(ev).is_err());
+            if full {
+                rt.telemetry().dropped_events.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
         }
-        if full {
-            link.telemetry.dropped_events.fetch_add(1, Relaxed);
-        }
-        for target in std::mem::take(&mut self.scheduler.failed) {
-            self.patterns.remove(&target);
-        }
-        if self.nodes.iter().any(|n| matches!(n.prev, Some((_, until)) if until <= now)) {
-            for n in &mut self.nodes {
-                if matches!(n.prev, Some((_, until)) if until <= now) {
-                    n.prev = None;
-                }
+        let finished = |n: &super::model::NodeModel| matches!(n.prev, Some((_, until)) if until <= now);
+        if self.model.nodes().iter().any(finished) {
+            for n in self.model.nodes_mut().iter_mut().filter(|n| finished(n)) {
+                n.prev = None;
             }
             self.rebuild();
         }
-        self.release_ports();
-        self.collector.collect();
+        self.rt.release_ports();
+        self.rt.collect();
     }
 }

@@ -1,39 +1,67 @@
 //! Recording master or a node to WAV files.
 
-use super::*;
+use super::{Session, SessionError};
+use crate::record::Recording;
+use std::path::{Path, PathBuf};
+
+/// Recordings in progress and where relative file names go.
+pub(super) struct Recordings {
+    dir: PathBuf,
+    active: Vec<Recording>,
+}
+
+impl Recordings {
+    pub fn new(dir: PathBuf) -> Recordings {
+        Recordings { dir, active: Vec::new() }
+    }
+
+    /// `file` as a path: absolute, or under the recording directory.
+    fn path_of(&self, file: &str) -> PathBuf {
+        let path = Path::new(file);
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.dir.join(path)
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Recording> {
+        self.active.iter()
+    }
+
+    /// Take the recordings to `file` (as given to `record_start`, or its full path), or all.
+    fn take(&mut self, file: Option<&str>) -> Vec<Recording> {
+        let wanted = file.map(|f| (PathBuf::from(f), self.path_of(f)));
+        let (stopped, keep) = std::mem::take(&mut self.active)
+            .into_iter()
+            .partition(|r| wanted.as_ref().is_none_or(|(given, full)| r.path == *given || r.path == *full));
+        self.active = keep;
+        stopped
+    }
+}
 
 impl Session {
     /// Start recording master (or a node) to `file`: absolute, or relative to the recording
     /// folder.
     pub fn record_start(&mut self, file: &str, target: Option<&str>) -> Result<String, SessionError> {
-        let bad = |message: String| SessionError::Record(message);
         let channels = match target {
             None => 2,
-            Some(t) => self.node(t)?.factory.info().outputs,
+            Some(t) => self.model.get(t)?.factory.info().outputs,
         };
-        let path = std::path::Path::new(file);
-        let path = if path.is_absolute() { path.to_path_buf() } else { self.settings.record_dir.join(path) };
+        let path = self.recordings.path_of(file);
         if self.recordings.iter().any(|r| r.path == path) {
-            return Err(bad(format!("{} is already being recorded", path.display())));
+            return Err(SessionError::Record(format!("{} is already being recorded", path.display())));
         }
-        let handle = self.collector.handle();
-        let rec =
-            crate::record::Recording::start(&handle, &path, target.map(String::from), channels, self.sample_rate, 0)
-                .map_err(bad)?;
-        self.recordings.push(rec);
+        let rec = Recording::start(&self.rt.handle(), &path, target.map(String::from), channels, self.sample_rate, 0)
+            .map_err(SessionError::Record)?;
+        self.recordings.active.push(rec);
         self.rebuild();
         Ok(format!("recording {} to {}", target.unwrap_or("master"), path.display()))
     }
 
     /// Stop one recording (by file as given to `record_start`, or its full path), or all.
     pub fn record_stop(&mut self, file: Option<&str>) -> Result<String, SessionError> {
-        let matches = |r: &crate::record::Recording| match file {
-            None => true,
-            Some(f) => r.path == std::path::Path::new(f) || r.path == self.settings.record_dir.join(f),
-        };
-        let (stopped, keep): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut self.recordings).into_iter().partition(|r| matches(r));
-        self.recordings = keep;
+        let stopped = self.recordings.take(file);
         if stopped.is_empty() {
             return Err(SessionError::Record(match file {
                 Some(f) => format!("nothing is being recorded to {f}"),
@@ -42,21 +70,19 @@ impl Session {
         }
         self.rebuild();
         // The disk threads finish once the audio thread has let go of their taps.
-        self.wait_for_graph(self.generation);
+        self.rt.wait_for_last_graph();
         let mut messages = Vec::new();
         for r in stopped {
-            messages.push(self.finish_recording(r)?);
+            let rt = &mut self.rt;
+            // The replaced graph, then its taps, are freed by the collector (two rounds).
+            messages.push(
+                r.finish(|| {
+                    rt.collect();
+                    rt.collect();
+                })
+                .map_err(SessionError::Record)?,
+            );
         }
         Ok(messages.join("; "))
-    }
-
-    pub(super) fn finish_recording(&mut self, r: crate::record::Recording) -> Result<String, SessionError> {
-        let collector = &mut self.collector;
-        r.finish(|| {
-            // The replaced graph, then its taps, are freed by the collector (two rounds).
-            collector.collect();
-            collector.collect();
-        })
-        .map_err(SessionError::Record)
     }
 }

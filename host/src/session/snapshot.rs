@@ -1,7 +1,7 @@
 //! Snapshots of the session: the state dump, scenes, the state file, and re-creating a session
 //! from a snapshot (scene recall and restore on start).
 
-use super::{PlayingPattern, Session, SessionError};
+use super::{Session, SessionError};
 use kr_faust::Factory;
 use kr_osc::DspSource;
 use kr_pattern::ir::Ir;
@@ -10,7 +10,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Everything needed to rebuild a session (DESIGN.md §7).
+/// Everything needed to rebuild a session: what the state file and scenes hold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
     pub tempo: f64,
@@ -58,7 +58,8 @@ impl Session {
             meter: self.clock.meter,
             master: self.master,
             nodes: self
-                .nodes
+                .model
+                .nodes()
                 .iter()
                 .map(|n| NodeSnapshot {
                     name: n.name.clone(),
@@ -80,17 +81,18 @@ impl Session {
                 })
                 .collect(),
             routes: self
-                .routes
+                .model
+                .routes()
                 .iter()
                 .map(|r| RouteSnapshot { from: r.from.clone(), to: r.to.clone(), level: r.level })
                 .collect(),
             patterns: self
-                .patterns
-                .iter()
+                .scheduler
+                .slots()
                 .map(|(t, p)| PatternSnapshot {
                     target: t.clone(),
-                    pattern: serde_json::from_str(&p.ir.to_json()).unwrap_or_default(),
-                    from_zero: p.from_zero,
+                    pattern: serde_json::from_str(&p.ir().to_json()).unwrap_or_default(),
+                    from_zero: p.from_zero(),
                 })
                 .collect(),
         }
@@ -98,14 +100,15 @@ impl Session {
 
     /// The state file's contents: the session and its scenes.
     pub fn state_json(&self) -> String {
-        json!({"version": crate::state::VERSION, "session": self.snapshot(), "scenes": self.scenes}).to_string()
+        json!({"version": crate::state::VERSION, "session": self.snapshot(), "scenes": self.scenes.all()}).to_string()
     }
 
     /// The session as JSON for `/kr/dump`: the snapshot plus what the engine knows about each
     /// node (channels, ports, control ranges), the clock and the scene names.
     pub fn dump(&self) -> serde_json::Value {
         let nodes: Vec<_> = self
-            .nodes
+            .model
+            .nodes()
             .iter()
             .map(|n| {
                 let info = n.factory.info();
@@ -138,35 +141,32 @@ impl Session {
                 "cps": self.clock.cps(), "frame": self.now(),
             },
             "nodes": nodes, "routes": snap.routes, "patterns": snap.patterns,
-            "scenes": self.scenes.keys().collect::<Vec<_>>(),
+            "scenes": self.scenes.names(),
         })
     }
 
     // ---- scenes ------------------------------------------------------------------------------
 
     pub fn scene_save(&mut self, name: &str) -> Result<String, SessionError> {
-        self.scenes.insert(name.into(), self.snapshot());
+        self.scenes.save(name, self.snapshot());
         Ok(format!("scene '{name}' saved"))
     }
 
     pub fn scene_delete(&mut self, name: &str) -> Result<String, SessionError> {
-        self.scenes
-            .remove(name)
-            .map(|_| format!("scene '{name}' deleted"))
-            .ok_or_else(|| SessionError::NoScene(name.into()))
+        self.scenes.delete(name).map(|_| format!("scene '{name}' deleted"))
     }
 
     pub fn scene_names(&self) -> Vec<String> {
-        self.scenes.keys().cloned().collect()
+        self.scenes.names()
     }
 
     pub fn scene(&self, name: &str) -> Result<Snapshot, SessionError> {
-        self.scenes.get(name).cloned().ok_or_else(|| SessionError::NoScene(name.into()))
+        self.scenes.get(name).cloned()
     }
 
     /// Replace the scenes (restoring the state file).
     pub fn set_scenes(&mut self, scenes: BTreeMap<String, Snapshot>) {
-        self.scenes = scenes;
+        self.scenes.replace(scenes);
     }
 
     // ---- rebuilding from a snapshot ----------------------------------------------------------
@@ -175,19 +175,21 @@ impl Session {
     pub fn compile_needs(&self, snap: &Snapshot) -> Vec<(String, DspSource)> {
         snap.nodes
             .iter()
-            .filter(|s| !self.nodes.iter().any(|n| n.name == s.name && n.source.to_wire() == s.source))
+            .filter(|s| !self.model.nodes().iter().any(|n| n.name == s.name && n.source.to_wire() == s.source))
             .map(|s| (s.name.clone(), DspSource::parse(&s.source)))
             .collect()
     }
 
     /// Make the session equal `snap`. `factories` holds the compiled DSP of every node listed by
     /// [`Session::compile_needs`]. With `fade_cycles` > 0, gains, controls and master move there
-    /// over that many cycles instead of jumping. Everything is checked before anything changes.
+    /// over that many cycles instead of jumping; otherwise they change at frame `at`. Everything
+    /// is checked before anything changes.
     pub fn apply_snapshot(
         &mut self,
         snap: &Snapshot,
         factories: &BTreeMap<String, Arc<Factory>>,
         fade_cycles: f64,
+        at: u64,
     ) -> Result<String, SessionError> {
         let patterns: Vec<(String, Ir, bool)> = snap
             .patterns
@@ -202,15 +204,15 @@ impl Session {
         }
         let keep: Vec<&str> = snap.nodes.iter().map(|n| n.name.as_str()).collect();
         let gone: Vec<String> =
-            self.nodes.iter().filter(|n| !keep.contains(&n.name.as_str())).map(|n| n.name.clone()).collect();
+            self.model.nodes().iter().filter(|n| !keep.contains(&n.name.as_str())).map(|n| n.name.clone()).collect();
         for name in gone {
             self.node_free(&name)?;
         }
         for s in &snap.nodes {
-            let existing = self.nodes.iter().position(|n| n.name == s.name);
+            let existing = self.model.get(&s.name).ok();
             let factory = match (factories.get(&s.name), existing) {
                 (Some(f), _) => Some(Arc::clone(f)),
-                (None, Some(i)) if self.nodes[i].count != s.count => Some(Arc::clone(&self.nodes[i].factory)),
+                (None, Some(n)) if n.count != s.count => Some(Arc::clone(&n.factory)),
                 _ => None,
             };
             if let Some(f) = factory {
@@ -220,23 +222,23 @@ impl Session {
                 if fade_cycles > 0.0 {
                     me.fade(path, v, fade_cycles)
                 } else {
-                    me.set(path, v)
+                    me.set(path, v, at)
                 }
             };
             for (control, v) in &s.controls {
                 set(self, &format!("{}/{control}", s.name), *v)?;
             }
-            let has_gain_control = self.node(&s.name)?.factory.info().control_index("gain").is_some();
-            if !has_gain_control {
+            if self.model.get(&s.name)?.gain_is_fader() {
                 set(self, &format!("{}/gain", s.name), s.gain)?;
             }
-            self.mute(&s.name, s.muted)?;
+            self.mute(&s.name, s.muted, at)?;
             self.set_meta(&s.name, &s.meta)?;
-            if self.node(&s.name)?.soloed != s.soloed {
+            if self.model.get(&s.name)?.soloed != s.soloed {
                 self.solo(&s.name, s.soloed)?;
             }
         }
-        let routes_now: Vec<(String, String)> = self.routes.iter().map(|r| (r.from.clone(), r.to.clone())).collect();
+        let routes_now: Vec<(String, String)> =
+            self.model.routes().iter().map(|r| (r.from.clone(), r.to.clone())).collect();
         for (from, to) in routes_now {
             if !snap.routes.iter().any(|r| r.from == from && r.to == to) {
                 self.unroute(&from, &to)?;
@@ -245,7 +247,7 @@ impl Session {
         for r in &snap.routes {
             self.route(&r.from, &r.to, r.level)?;
         }
-        let playing: Vec<String> = self.patterns.keys().cloned().collect();
+        let playing: Vec<String> = self.scheduler.slots().map(|(t, _)| t.clone()).collect();
         for t in playing {
             if !patterns.iter().any(|(p, _, _)| *p == t) {
                 self.hush(Some(&t))?;
@@ -253,7 +255,7 @@ impl Session {
         }
         for (target, ir, from_zero) in patterns {
             let unchanged =
-                self.patterns.get(&target).is_some_and(|p: &PlayingPattern| p.ir == ir && p.from_zero == from_zero);
+                self.scheduler.slots().any(|(t, p)| *t == target && *p.ir() == ir && p.from_zero() == from_zero);
             if !unchanged {
                 self.play(&target, ir, from_zero)?;
             }
@@ -264,7 +266,7 @@ impl Session {
         if fade_cycles > 0.0 {
             self.fade("master", snap.master, fade_cycles)?;
         } else {
-            self.master(snap.master)?;
+            self.master(snap.master, at)?;
         }
         Ok(format!("{} node(s), {} route(s), {} pattern(s)", snap.nodes.len(), snap.routes.len(), snap.patterns.len()))
     }

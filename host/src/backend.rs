@@ -1,0 +1,130 @@
+//! Audio backends: what the session and the real-time graph know of the audio system.
+//!
+//! A backend registers each node's ports (`<client>:<node>/in_N`, `out_N`), lends their buffers
+//! to the engine for one block, and tells the time of its clock. The JACK client
+//! (`crate::jack_backend`) is one backend and [`Offline`] (`krd render`, tests, benchmarks) the
+//! other; nothing outside `jack_backend` names a JACK type.
+
+/// A port as the session and the real-time graph hold it: an opaque handle that only the backend
+/// that made it can resolve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PortRef(usize);
+
+impl PortRef {
+    /// A handle for the backend's own value `raw` (for JACK, the port's address).
+    pub fn from_raw(raw: usize) -> PortRef {
+        PortRef(raw)
+    }
+
+    /// The backend's value.
+    pub fn raw(self) -> usize {
+        self.0
+    }
+}
+
+/// Which way a port carries audio, seen from krd.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    In,
+    Out,
+}
+
+impl Direction {
+    /// The port name's prefix: `in` or `out`.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+        }
+    }
+}
+
+/// Registers and unregisters node ports and reads the backend's clock. Called on the control
+/// thread, never the audio one.
+pub trait AudioBackend: Send {
+    /// Register `<node>/in_<index>` (or `out_<index>`).
+    fn register(&mut self, node: &str, direction: Direction, index: usize) -> Result<PortRef, String>;
+    /// Unregister ports that no graph uses any more.
+    fn unregister(&mut self, ports: Vec<PortRef>);
+    /// Whether nodes get ports at all (false when rendering offline).
+    fn has_ports(&self) -> bool;
+    /// The backend's clock now, in microseconds (the clock of its cycle times), if it has one.
+    fn clock_usecs(&self) -> Option<u64> {
+        None
+    }
+}
+
+/// The port buffers of one block, lent by the backend to the audio thread.
+pub trait PortBuffers {
+    /// The block's samples arriving at input port `port` (empty when the port is unknown).
+    fn input(&self, port: PortRef) -> &[f32];
+    /// The block's samples leaving output port `port` (empty when the port is unknown).
+    fn output(&mut self, port: PortRef) -> &mut [f32];
+}
+
+/// No audio system: offline rendering, tests and benchmarks. Nodes have no ports.
+pub struct Offline;
+
+impl AudioBackend for Offline {
+    fn register(&mut self, node: &str, _: Direction, _: usize) -> Result<PortRef, String> {
+        Err(format!("no ports when rendering offline ({node})"))
+    }
+    fn unregister(&mut self, _: Vec<PortRef>) {}
+    fn has_ports(&self) -> bool {
+        false
+    }
+}
+
+/// A node's ports, `in_1..in_n` and `out_1..out_m`.
+#[derive(Default)]
+pub struct NodePorts {
+    ins: Vec<PortRef>,
+    outs: Vec<PortRef>,
+}
+
+impl NodePorts {
+    /// Copies for a real-time graph.
+    pub fn copies(&self) -> (Box<[PortRef]>, Box<[PortRef]>) {
+        (self.ins.as_slice().into(), self.outs.as_slice().into())
+    }
+
+    /// Grow or shrink to `inputs`/`outputs` ports, keeping existing ones (so patchbay
+    /// connections survive a redefinition). Returns the ports no longer needed, to be
+    /// unregistered once no graph uses them. Nothing changes when a registration fails (the
+    /// ports registered on the way are unregistered again).
+    pub fn resize(
+        &mut self,
+        backend: &mut dyn AudioBackend,
+        node: &str,
+        inputs: usize,
+        outputs: usize,
+    ) -> Result<Vec<PortRef>, String> {
+        let mut added = Vec::new();
+        let wanted = (self.ins.len()..inputs)
+            .map(|i| (Direction::In, i))
+            .chain((self.outs.len()..outputs).map(|i| (Direction::Out, i)));
+        for (direction, i) in wanted {
+            match backend.register(node, direction, i + 1) {
+                Ok(p) => added.push((direction, p)),
+                Err(e) => {
+                    backend.unregister(added.into_iter().map(|(_, p)| p).collect());
+                    return Err(e);
+                }
+            }
+        }
+        for (direction, p) in added {
+            match direction {
+                Direction::In => self.ins.push(p),
+                Direction::Out => self.outs.push(p),
+            }
+        }
+        let mut retired: Vec<PortRef> = self.ins.drain(inputs.min(self.ins.len())..).collect();
+        retired.extend(self.outs.drain(outputs.min(self.outs.len())..));
+        Ok(retired)
+    }
+
+    /// All ports, for unregistering when the node goes.
+    pub fn into_all(self) -> Vec<PortRef> {
+        self.ins.into_iter().chain(self.outs).collect()
+    }
+}

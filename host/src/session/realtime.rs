@@ -1,0 +1,123 @@
+//! The session's side of the audio thread: events and graphs sent over the rings, the backend
+//! whose ports the graphs use, and ports retired until no graph uses them.
+
+use super::SessionError;
+use crate::backend::{AudioBackend, NodePorts, PortRef};
+use crate::rt::{AudioLink, EngineTelemetry, RtEvent, RtGraph};
+use basedrop::{Collector, Handle};
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::{Duration, Instant};
+
+/// How long the control thread waits at most for the audio thread to take up a graph.
+const GRAPH_WAIT: Duration = Duration::from_millis(500);
+
+pub(super) struct Realtime {
+    link: AudioLink,
+    collector: Collector,
+    backend: Box<dyn AudioBackend>,
+    /// Generation of the last graph built.
+    generation: u64,
+    /// Ports to unregister once the audio thread runs a graph of at least this generation.
+    retired: Vec<(u64, Vec<PortRef>)>,
+}
+
+impl Realtime {
+    pub fn new(link: AudioLink, collector: Collector, backend: Box<dyn AudioBackend>) -> Realtime {
+        Realtime { link, collector, backend, generation: 0, retired: Vec::new() }
+    }
+
+    /// The audio clock: engine frames processed so far.
+    pub fn now(&self) -> u64 {
+        self.link.telemetry.frame.load(Relaxed)
+    }
+
+    pub fn telemetry(&self) -> &EngineTelemetry {
+        &self.link.telemetry
+    }
+
+    pub fn handle(&self) -> Handle {
+        self.collector.handle()
+    }
+
+    pub fn clock_usecs(&self) -> Option<u64> {
+        self.backend.clock_usecs()
+    }
+
+    pub fn send(&mut self, ev: RtEvent) -> Result<(), SessionError> {
+        if self.link.send(ev) {
+            Ok(())
+        } else {
+            Err(SessionError::Busy)
+        }
+    }
+
+    /// Publish a graph as the next generation (its `generation` is set here).
+    pub fn publish(&mut self, mut graph: RtGraph) {
+        self.generation += 1;
+        graph.generation = self.generation;
+        if !self.link.publish(graph) {
+            tracing::error!("graph ring full: the audio thread is not running");
+        }
+    }
+
+    /// Resize a node's ports for new channel counts (nothing when the backend has no ports).
+    /// Ports no longer needed are retired after the next graph.
+    pub fn resize_ports(
+        &mut self,
+        ports: &mut NodePorts,
+        node: &str,
+        inputs: usize,
+        outputs: usize,
+    ) -> Result<(), String> {
+        if !self.backend.has_ports() {
+            return Ok(());
+        }
+        self.settle_ports();
+        let retired = ports.resize(self.backend.as_mut(), node, inputs, outputs)?;
+        if !retired.is_empty() {
+            self.retired.push((self.generation + 1, retired));
+        }
+        Ok(())
+    }
+
+    /// Unregister `ports` once the audio thread no longer runs the current graph.
+    pub fn retire(&mut self, ports: Vec<PortRef>) {
+        self.retired.push((self.generation, ports));
+    }
+
+    /// Unregister retired ports whose last graph the audio thread no longer runs.
+    pub fn release_ports(&mut self) {
+        let applied = self.link.telemetry.generation.load(Relaxed);
+        let (done, keep): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.retired).into_iter().partition(|(g, _)| *g <= applied);
+        self.retired = keep;
+        for (_, ports) in done {
+            self.backend.unregister(ports);
+        }
+    }
+
+    /// Before registering ports: wait (a few blocks at most) until retired ports can go, so a
+    /// node freed and created again under the same name gets its port names back.
+    fn settle_ports(&mut self) {
+        let deadline = Instant::now() + GRAPH_WAIT;
+        while !self.retired.is_empty() && Instant::now() < deadline {
+            self.release_ports();
+            if !self.retired.is_empty() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+    }
+
+    /// Wait (briefly) until the audio thread runs the last graph built, or a later one.
+    pub fn wait_for_last_graph(&self) {
+        let deadline = Instant::now() + GRAPH_WAIT;
+        while self.link.telemetry.generation.load(Relaxed) < self.generation && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// Free what the audio thread has handed back.
+    pub fn collect(&mut self) {
+        self.collector.collect();
+    }
+}
