@@ -23,7 +23,7 @@ from .patterns import *  # noqa: F403 - the pattern constructors are kr's own na
 from .patterns import __all__ as _pattern_names
 from .session import Session
 
-session = Session()
+session = Session()  # only its address: it connects (and starts krd) on first use
 
 batch = session.batch
 delete_scene = session.delete_scene
@@ -54,6 +54,11 @@ unmute = session.unmute
 unroute = session.unroute
 unsolo = session.unsolo
 
+# `kr.tempo = 128` must reach the engine, `kr.tmepo = 1` raise, and `kr["bass"]` find a node.
+# A module's own `__getattr__` (PEP 562) serves only reads of missing names: assigning to a plain
+# module just stores the value (a later `kr.tempo` would read it back, stale) and a module cannot
+# be subscripted. Setting the module's class, as the Python docs recommend for customizing
+# attribute assignment, is the one way: KrNamespace is all of kr's module behaviour.
 sys.modules[__name__].__class__ = KrNamespace
 
 __all__ = [

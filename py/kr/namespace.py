@@ -1,15 +1,39 @@
 """The `kr` namespace: the session's functions, the pattern library, and settings
 (`kr.tempo = 128`) that reach the engine. The `kr` module is one, bound to `kr.session`;
-`kr.load` runs files with one bound to the loading session."""
+`kr.load` runs files with one bound to the loading session.
+
+This module sits below `kr.session` in the import graph (`kr.sessionfile` uses it): it imports
+the library's modules, never `kr` or `kr.session`."""
 
 from __future__ import annotations
 
 import types
 from typing import TYPE_CHECKING, Any
 
+from . import krs, patterns
+from .dspfn import Dsp, dsp
+from .errors import EngineUnavailable, FaustError, KrError, RequestError
+from .handle import Node
+
 if TYPE_CHECKING:
-    from .handle import Node
     from .session import Session
+
+LIBRARY: dict[str, Any] = {
+    "krs": krs,
+    "KrError": KrError,
+    "FaustError": FaustError,
+    "RequestError": RequestError,
+    "EngineUnavailable": EngineUnavailable,
+    "Dsp": Dsp,
+    "dsp": dsp,
+    "Node": Node,
+    **{name: getattr(patterns, name) for name in patterns.__all__},
+}
+"""What every `kr` namespace holds besides its session (`session`, `Session`, the session's
+functions and settings): the same objects as the `kr` module's."""
+
+DOC = """The `kr` namespace of one session: its functions (`kr.node`, `kr.play`, ...) and
+settings (`kr.tempo = 128`) act on `kr.session`; the pattern library and `krs` are kr's own."""
 
 SETTINGS = ("tempo", "meter", "master")
 
@@ -61,7 +85,7 @@ class KrNamespace(types.ModuleType):
     def __setattr__(self, name: str, value: Any) -> None:
         if name in SETTINGS:
             setattr(self._session(), name, value)
-        elif name in self.__dict__ or name.startswith("_"):
+        elif name in self.__dict__ or name.startswith("_") or _is_submodule(self, name, value):
             super().__setattr__(name, value)
         else:
             raise AttributeError(f"kr has no setting {name!r} (settings: {', '.join(SETTINGS)})")
@@ -76,18 +100,24 @@ class KrNamespace(types.ModuleType):
         return sorted({*self.__dict__, *SETTINGS})
 
     def _ipython_key_completions_(self) -> list[str]:
+        # Imported here: kr.complete imports rlcompleter, which sets up readline.
         from .complete import paths
 
         return paths(self._session())
 
 
-def scope(session: Session) -> KrNamespace:
-    """A `kr` namespace whose functions and settings act on `session`."""
-    import kr
+def _is_submodule(ns: types.ModuleType, name: str, value: Any) -> bool:
+    """Whether `value` is the package's submodule `name`: the import system binds
+    `kr.complete` when `import kr.complete` runs after `import kr`."""
+    return isinstance(value, types.ModuleType) and value.__name__ == f"{ns.__name__}.{name}"
 
-    ns = KrNamespace("kr", kr.__doc__)
-    for name in kr.__all__:
-        ns.__dict__[name] = getattr(kr, name)
+
+def scope(session: Session) -> KrNamespace:
+    """A `kr` namespace whose functions and settings act on `session`: the names of the `kr`
+    module, with `kr.Session` the session's class."""
+    ns = KrNamespace("kr", DOC)
+    ns.__dict__.update(LIBRARY)
+    ns.__dict__["Session"] = type(session)
     for name in SESSION_FUNCTIONS:
         ns.__dict__[name] = getattr(session, name)
     ns.__dict__["session"] = session

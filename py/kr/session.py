@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import engine
+from . import engine, sessionfile
 from ._kr import Pattern
 from .client import DEFAULT_HOST, DEFAULT_PORT, Client, Reply
 from .dspfn import DspLike, faust_of
@@ -367,16 +367,12 @@ class Session:
 
     def export(self, path: str | os.PathLike[str]) -> Path:
         """Write a plain Python file that rebuilds this session (see `kr.export`)."""
-        from .sessionfile import export
-
-        return export(self, path)
+        return sessionfile.export(self, path)
 
     def load(self, path: str | os.PathLike[str]) -> None:
         """Run a Python file (e.g. one written by `export`) with `kr` bound to this session
         and `krs` in scope."""
-        from .sessionfile import load
-
-        load(self, path)
+        sessionfile.load(self, path)
 
 
 def _name(x: str | Node) -> str:

@@ -108,7 +108,11 @@ def values_equal(a: Any, b: Any) -> bool:
 
 
 def deviations(case_id: str, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Expected events adjusted for the documented deviations (DESIGN.md §5)."""
+    """Expected events adjusted for kr-pattern's three deliberate deviations from Strudel 1.2.6:
+    (1) `degrade_by(0)` keeps every event (Strudel drops an onset at t = 0); (2) the
+    mini-notation atoms `t`, `true`, `f`, `false` are booleans, so `struct("t f")` keeps only
+    the first step, as in Tidal; (3) `every`/`first_of`/`last_of`/`palindrome` work for
+    negative cycles (floor modulo)."""
     if case_id == "struct/t_f_strings":  # deviation 2: `f` is false as a boolean
         return [e for e in events if e["part_begin"] != "1/4"]
     if case_id == "quirk/every_late_wrap":  # deviation 3: every works in negative cycles
