@@ -28,11 +28,7 @@ impl Default for CacheSettings {
 
 /// `$XDG_CACHE_HOME/kr/faust`, or `~/.cache/kr/faust`.
 pub fn default_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
-    Some(base.join("kr").join("faust"))
+    crate::paths::cache_dir().map(|d| d.join("faust"))
 }
 
 /// The cache key of a compile: everything that changes the machine code (the source, libfaust's

@@ -24,7 +24,7 @@
 //! 2. About four times a second, `poll()` again. For each change:
 //!    - `source: Some(text)`: compile it (name the request after the type, `faust:drums/kick`,
 //!      so errors say which file). On success, every node whose type is `faust:<type_name>`
-//!      crossfades to a new instance of the new factory (DESIGN.md §4, keeping the values of
+//!      crossfades to a new instance of the new factory (keeping the values of
 //!      controls that exist in both); new nodes of that type use it. On failure, the nodes keep
 //!      the old version playing and the compiler's message goes to subscribed clients.
 //!    - `source: None`: the file was deleted. Existing nodes keep playing their current factory;
@@ -63,11 +63,7 @@ pub struct DspDir {
 
 /// `$XDG_DATA_HOME/kr/dsp`, or `~/.local/share/kr/dsp`.
 pub fn default_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
-    Some(base.join("kr").join("dsp"))
+    crate::paths::data_dir().map(|d| d.join("dsp"))
 }
 
 impl DspDir {

@@ -9,6 +9,10 @@
 //! - [`CompileService`]: the engine's single compile place — supervises the worker (timeout,
 //!   crash, memory limit), keeps one factory per distinct source, and caches machine code on disk
 //!   ([`cache`]), keeping the most recent factories loaded ([`RECENT_FACTORIES`]).
+//! - [`paths`]: kr's folders under the XDG base directories.
+//! - `controls`, `factory`, `instance`, `service`, `error`, `lock`: the parts behind the types
+//!   above (control discovery, factories, instances, the service thread, errors, libfaust's
+//!   process-wide lock).
 //! - [`dspdir`]: the `.dsp` directory — polls a folder of programs for new, changed and deleted
 //!   files (node types `faust:<relative path>`), and says what the host does with the changes.
 //!
@@ -27,7 +31,8 @@
 //! - A [`Factory`] is immutable after it is built (`Send + Sync`, shared as `Arc`). An
 //!   [`Instance`] is `Send` and used by one thread at a time (`&mut self` to compute or set); it
 //!   holds an `Arc<Factory>`, so its code outlives it. Computing in one thread while another
-//!   loads or compiles is fine (measured, PLATFORM.md).
+//!   loads or compiles is fine (measured: two threads compiling at once crashed every time
+//!   without the lock; computing while another thread compiled never did).
 //!
 //! The crate's README has the worker protocol, the cache format and measured numbers.
 
@@ -39,6 +44,7 @@ mod factory;
 pub mod ffi;
 mod instance;
 mod lock;
+pub mod paths;
 mod service;
 pub mod worker;
 

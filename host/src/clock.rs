@@ -1,4 +1,4 @@
-//! The cycle ↔ frame map (DESIGN.md §3): piecewise linear, re-anchored at each tempo change so
+//! The cycle ↔ frame map: piecewise linear, re-anchored at each tempo change so
 //! the cycle position never jumps.
 
 use kr_pattern::Time;

@@ -66,7 +66,7 @@ impl Default for Config {
             jack: JackConfig::default(),
             engine: EngineConfig::default(),
             compiler: CompilerConfig::default(),
-            dsp_dir: default_dsp_dir(),
+            dsp_dir: kr_faust::dspdir::default_dir(),
             state_file: None,
             record_dir: None,
         }
@@ -108,14 +108,6 @@ impl Default for CompilerConfig {
     }
 }
 
-fn default_dsp_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
-    Some(base.join("kr").join("dsp"))
-}
-
 /// Why a configuration file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -137,11 +129,7 @@ impl Config {
 
     /// `$XDG_CONFIG_HOME/kr/krd.yaml` (or `~/.config/kr/krd.yaml`) when it exists.
     pub fn default_path() -> Option<PathBuf> {
-        let base = std::env::var_os("XDG_CONFIG_HOME")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-        Some(base.join("kr").join("krd.yaml")).filter(|p| p.exists())
+        kr_faust::paths::config_dir().map(|d| d.join("krd.yaml")).filter(|p| p.exists())
     }
 
     pub fn session_settings(&self) -> crate::session::SessionSettings {
@@ -156,7 +144,7 @@ impl Config {
             record_dir: self
                 .record_dir
                 .clone()
-                .or_else(|| default_dsp_dir().and_then(|d| d.parent().map(|p| p.join("recordings"))))
+                .or_else(|| kr_faust::paths::data_dir().map(|d| d.join("recordings")))
                 .unwrap_or_else(std::env::temp_dir),
         }
     }

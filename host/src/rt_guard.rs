@@ -1,4 +1,4 @@
-//! The allocation guard (DESIGN.md §2): in debug builds (every test run), the global allocator of
+//! The allocation guard: in debug builds (every test run), the global allocator of
 //! `krd` and of the engine's tests aborts on any allocation or free inside [`no_alloc`], which
 //! wraps every audio callback. Release builds run the closure unguarded.
 

@@ -1,4 +1,4 @@
-//! Session state on disk (DESIGN.md §7): the engine owns the state, writes it atomically (temp
+//! Session state on disk: the engine owns the state, writes it atomically (temp
 //! file, fsync, rename) within a second of a change, and restores it on start, so a crash or
 //! `kill -9` loses at most the last second.
 //!
@@ -33,11 +33,7 @@ pub fn default_path_for_port(port: u16) -> Option<PathBuf> {
 
 /// `$XDG_STATE_HOME/kr/session.json`, or `~/.local/state/kr/session.json`.
 pub fn default_path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
-    Some(base.join("kr").join("session.json"))
+    kr_faust::paths::state_dir().map(|d| d.join("session.json"))
 }
 
 /// Read a state file; `Ok(None)` when there is none yet.

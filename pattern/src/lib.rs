@@ -2,7 +2,7 @@
 //!
 //! The musical core of kr: TidalCycles/Strudel patterns with exact rational time. A pattern is a
 //! function from a span of cycles to the events ("haps") active in it. Semantics follow
-//! **Strudel 1.2.6**, with three deliberate deviations (DESIGN.md §5):
+//! **Strudel 1.2.6**, with three deliberate deviations, each a Strudel quirk:
 //!
 //! 1. `degrade_by(0)` keeps every event (Strudel drops an onset at t = 0); the random numbers are
 //!    otherwise Strudel's, so all other results match.

@@ -237,7 +237,7 @@ impl Pattern {
     }
 
     /// Cycle `c` of the result is cycle `c` of `pats[c mod n]` (floor modulo, so negative
-    /// cycles work: deviation 3 of DESIGN.md §5).
+    /// cycles work: deviation 3 in the crate docs).
     pub fn slowcat_prime(pats: Vec<Pattern>) -> Pattern {
         if pats.is_empty() {
             return silence();
