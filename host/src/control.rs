@@ -211,21 +211,8 @@ impl ControlThread {
                     None => {}
                 },
                 Ok(ControlMsg::Compiled { name, result }) => {
-                    if let Some(p) = pending.as_mut() {
-                        match result {
-                            Ok(f) => {
-                                p.factories.insert(name, f);
-                            }
-                            Err(e) => {
-                                p.error.get_or_insert(e);
-                            }
-                        }
-                        p.remaining = p.remaining.saturating_sub(1);
-                        if p.remaining == 0 {
-                            if let Some(p) = pending.take() {
-                                self.finish(p);
-                            }
-                        }
+                    if let Some(p) = pending.take() {
+                        pending = self.compiled(p, name, result);
                     }
                 }
                 Ok(ControlMsg::Reloaded { type_name, result }) => self.reloaded(&type_name, result),
@@ -243,20 +230,7 @@ impl ControlThread {
                 pending = self.handle(packet, to, frame);
             }
             self.session.tick();
-            let rate = self.counters.sample_rate.load(Relaxed);
-            if rate != 0 && rate != self.session.sample_rate() {
-                let message = match self.session.change_sample_rate(rate) {
-                    Ok(m) => m,
-                    Err(e) => format!("the sample rate changed to {rate} Hz and a node could not follow: {e}"),
-                };
-                tracing::warn!("{message}");
-                self.notify(Notification::Error { message });
-            }
-            let xruns = self.counters.xruns.load(Relaxed);
-            if xruns != seen_xruns {
-                seen_xruns = xruns;
-                self.notify(Notification::Xrun { total: xruns as i64 });
-            }
+            self.follow_backend(&mut seen_xruns);
             if last_save.elapsed() >= crate::state::WRITE_DELAY {
                 last_save = Instant::now();
                 self.poll_dsp_dir();
@@ -268,6 +242,42 @@ impl ControlThread {
         }
         if let Some(w) = self.state.as_mut() {
             w.save(self.session.state_json());
+        }
+    }
+
+    /// One compile of the job in flight is back: the job, unless that was its last compile.
+    fn compiled(&mut self, mut p: Pending, name: String, result: CompileResult) -> Option<Pending> {
+        match result {
+            Ok(f) => {
+                p.factories.insert(name, f);
+            }
+            Err(e) => {
+                p.error.get_or_insert(e);
+            }
+        }
+        p.remaining = p.remaining.saturating_sub(1);
+        if p.remaining > 0 {
+            return Some(p);
+        }
+        self.finish(p);
+        None
+    }
+
+    /// Follow the backend's sample rate and report its new xruns.
+    fn follow_backend(&mut self, seen_xruns: &mut u64) {
+        let rate = self.counters.sample_rate.load(Relaxed);
+        if rate != 0 && rate != self.session.sample_rate() {
+            let message = match self.session.change_sample_rate(rate) {
+                Ok(m) => m,
+                Err(e) => format!("the sample rate changed to {rate} Hz and a node could not follow: {e}"),
+            };
+            tracing::warn!("{message}");
+            self.notify(Notification::Error { message });
+        }
+        let xruns = self.counters.xruns.load(Relaxed);
+        if xruns != *seen_xruns {
+            *seen_xruns = xruns;
+            self.notify(Notification::Xrun { total: xruns as i64 });
         }
     }
 

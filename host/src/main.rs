@@ -112,97 +112,19 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(p) = cli.port {
         config.osc.port = p;
     }
-    if let Some(n) = cli.name {
-        config.jack.client_name = n;
+    if let Some(n) = &cli.name {
+        config.jack.client_name = n.clone();
     }
     // Signals are handled by the main thread alone: block them before any thread starts.
     let signals = block_signals();
-
-    let addr = format!("{}:{}", config.osc.address, config.osc.port);
-    let socket = std::net::UdpSocket::bind(&addr)
-        .map_err(|e| format!("cannot listen for OSC on {addr}: {e} (is another krd running?)"))?;
-    let tcp = if config.osc.tcp {
-        Some(
-            std::net::TcpListener::bind(&addr)
-                .map_err(|e| format!("cannot listen for OSC over TCP on {addr}: {e} (is another krd running?)"))?,
-        )
-    } else {
-        None
-    };
-
-    let client = jack_backend::open(&config.jack.client_name)?;
-    let own_name = client.name().to_string();
-    let sample_rate = client.sample_rate();
-    let counters = Arc::new(HostCounters::default());
-    counters.block_size.store(client.buffer_size(), Relaxed);
-    let shutdown = Arc::new(AtomicBool::new(false));
-    let collector = basedrop::Collector::new();
-    let (engine, link) = AudioEngine::new(&collector, sample_rate, config.engine.master);
-    let telemetry = Arc::clone(&link.telemetry);
-    let host =
-        client.activate(engine, Notifications { counters: Arc::clone(&counters), shutdown: Arc::clone(&shutdown) })?;
-    if config.jack.autoconnect {
-        host.autoconnect(&own_name);
-    }
-    let boot = Instant::now();
-    while telemetry.callbacks.load(Relaxed) == 0 && boot.elapsed() < Duration::from_secs(5) {
-        std::thread::sleep(Duration::from_millis(1));
-    }
-
-    let session = Session::new(config.session_settings(), sample_rate, link, collector, Box::new(host));
-    let exe = std::env::current_exe()?.display().to_string();
-    let compiler = kr_faust::CompileService::start(config.compiler_settings(vec![exe, "faust-worker".into()]));
+    let sockets = Sockets::bind(&config)?;
+    let engine = start_engine(&config)?;
+    let (own_name, shutdown) = (engine.own_name.clone(), Arc::clone(&engine.shutdown));
     let (tx, rx) = crossbeam_channel::unbounded();
-    let state_path = if cli.no_state {
-        None
-    } else {
-        cli.state
-            .clone()
-            .or_else(|| config.state_file.clone())
-            .or_else(|| kr_host::state::default_path_for_port(config.osc.port))
-    };
-    let saved = match &state_path {
-        Some(p) => kr_host::state::load(p)?,
-        None => None,
-    };
-    let state_writer = state_path.clone().map(kr_host::state::StateWriter::start);
-    let mut control =
-        ControlThread::new(session, compiler, tx.clone(), rx, config.dsp_dir.clone(), counters, state_writer);
-    control.watch_dsp_dir();
-    let mut restoring = None;
-    if let Some(saved) = saved {
-        control.session.set_scenes(serde_json::from_value(saved["scenes"].clone()).unwrap_or_default());
-        match serde_json::from_value(saved["session"].clone()) {
-            Ok(snap) => {
-                tracing::info!(path = ?state_path, "restoring the saved session");
-                restoring = control.restore(snap);
-            }
-            Err(e) => tracing::error!(error = %e, "the saved session cannot be read; starting empty"),
-        }
-    }
-    let control = std::thread::Builder::new().name("kr-control".into()).spawn(move || control.run(restoring))?;
-
+    let control = start_control(&cli, &config, engine, tx.clone(), rx)?;
     let stop = Arc::new(AtomicBool::new(false));
-    let allow = kr_host::server::AllowList::parse(&config.osc.allow).map_err(|e| format!("osc.allow: {e}"))?;
-    let limits = kr_osc::Limits::default();
-    let mut servers = Vec::new();
-    {
-        let (tx, stop, limits, allow) = (tx.clone(), Arc::clone(&stop), limits.clone(), allow.clone());
-        servers.push(
-            std::thread::Builder::new()
-                .name("kr-osc-udp".into())
-                .spawn(move || kr_host::server::serve_udp(socket, tx, limits, allow, stop))?,
-        );
-    }
-    if let Some(listener) = tcp {
-        let (tx, stop) = (tx.clone(), Arc::clone(&stop));
-        servers.push(
-            std::thread::Builder::new()
-                .name("kr-osc-tcp".into())
-                .spawn(move || kr_host::server::serve_tcp(listener, tx, limits, allow, stop))?,
-        );
-    }
-    tracing::info!(osc = %addr, jack = %own_name, sample_rate, "krd ready");
+    let servers = sockets.serve(&config, &tx, &stop)?;
+    tracing::info!(osc = %sockets_addr(&config), jack = %own_name, "krd ready");
 
     let reason = wait_for_exit(&signals, &shutdown);
     tracing::info!("stopping: {reason}");
@@ -219,6 +141,134 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         return Err("the JACK server went away".into());
     }
     Ok(())
+}
+
+fn sockets_addr(config: &Config) -> String {
+    format!("{}:{}", config.osc.address, config.osc.port)
+}
+
+/// The OSC sockets, bound before anything else starts so a second krd fails at once.
+struct Sockets {
+    udp: std::net::UdpSocket,
+    tcp: Option<std::net::TcpListener>,
+}
+
+impl Sockets {
+    fn bind(config: &Config) -> Result<Sockets, String> {
+        let addr = sockets_addr(config);
+        let udp = std::net::UdpSocket::bind(&addr)
+            .map_err(|e| format!("cannot listen for OSC on {addr}: {e} (is another krd running?)"))?;
+        let tcp = match config.osc.tcp {
+            true => Some(
+                std::net::TcpListener::bind(&addr)
+                    .map_err(|e| format!("cannot listen for OSC over TCP on {addr}: {e} (is another krd running?)"))?,
+            ),
+            false => None,
+        };
+        Ok(Sockets { udp, tcp })
+    }
+
+    /// A thread per socket, passing packets to the control thread until `stop`.
+    fn serve(
+        self,
+        config: &Config,
+        tx: &crossbeam_channel::Sender<ControlMsg>,
+        stop: &Arc<AtomicBool>,
+    ) -> Result<Vec<std::thread::JoinHandle<()>>, Box<dyn std::error::Error>> {
+        let allow = kr_host::server::AllowList::parse(&config.osc.allow).map_err(|e| format!("osc.allow: {e}"))?;
+        let limits = kr_osc::Limits::default();
+        let mut servers = Vec::new();
+        let (udp_tx, udp_stop, udp_limits, udp_allow) = (tx.clone(), Arc::clone(stop), limits.clone(), allow.clone());
+        let udp = self.udp;
+        servers.push(
+            std::thread::Builder::new()
+                .name("kr-osc-udp".into())
+                .spawn(move || kr_host::server::serve_udp(udp, udp_tx, udp_limits, udp_allow, udp_stop))?,
+        );
+        if let Some(listener) = self.tcp {
+            let (tx, stop) = (tx.clone(), Arc::clone(stop));
+            servers.push(
+                std::thread::Builder::new()
+                    .name("kr-osc-tcp".into())
+                    .spawn(move || kr_host::server::serve_tcp(listener, tx, limits, allow, stop))?,
+            );
+        }
+        Ok(servers)
+    }
+}
+
+/// The engine running in JACK's callback, and the session that drives it.
+struct Engine {
+    session: Session,
+    counters: Arc<HostCounters>,
+    shutdown: Arc<AtomicBool>,
+    own_name: String,
+}
+
+fn start_engine(config: &Config) -> Result<Engine, Box<dyn std::error::Error>> {
+    let client = jack_backend::open(&config.jack.client_name)?;
+    let own_name = client.name().to_string();
+    let sample_rate = client.sample_rate();
+    let counters = Arc::new(HostCounters::default());
+    counters.block_size.store(client.buffer_size(), Relaxed);
+    let shutdown = Arc::new(AtomicBool::new(false));
+    let collector = basedrop::Collector::new();
+    let (engine, link) = AudioEngine::new(&collector, sample_rate, config.engine.master);
+    let telemetry = Arc::clone(&link.telemetry);
+    let notifications = Notifications { counters: Arc::clone(&counters), shutdown: Arc::clone(&shutdown) };
+    let backend = client.activate(engine, notifications)?;
+    if config.jack.autoconnect {
+        backend.autoconnect(&own_name);
+    }
+    let boot = Instant::now();
+    while telemetry.callbacks.load(Relaxed) == 0 && boot.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let mut settings = config.session_settings();
+    settings.client_name = own_name.clone();
+    let session = Session::new(settings, sample_rate, link, collector, Box::new(backend));
+    tracing::info!(jack = %own_name, sample_rate, "JACK client active");
+    Ok(Engine { session, counters, shutdown, own_name })
+}
+
+/// Start the control thread, restoring the saved session first (unless `--no-state`).
+fn start_control(
+    cli: &Cli,
+    config: &Config,
+    engine: Engine,
+    tx: crossbeam_channel::Sender<ControlMsg>,
+    rx: crossbeam_channel::Receiver<ControlMsg>,
+) -> Result<std::thread::JoinHandle<()>, Box<dyn std::error::Error>> {
+    let exe = std::env::current_exe()?.display().to_string();
+    let compiler = kr_faust::CompileService::start(config.compiler_settings(vec![exe, "faust-worker".into()]));
+    let state_path = if cli.no_state {
+        None
+    } else {
+        cli.state
+            .clone()
+            .or_else(|| config.state_file.clone())
+            .or_else(|| kr_host::state::default_path_for_port(config.osc.port))
+    };
+    let saved = match &state_path {
+        Some(p) => kr_host::state::load(p)?,
+        None => None,
+    };
+    let state_writer = state_path.clone().map(kr_host::state::StateWriter::start);
+    let mut control =
+        ControlThread::new(engine.session, compiler, tx, rx, config.dsp_dir.clone(), engine.counters, state_writer);
+    control.watch_dsp_dir();
+    let mut restoring = None;
+    if let Some(saved) = saved {
+        control.session.set_scenes(serde_json::from_value(saved["scenes"].clone()).unwrap_or_default());
+        match serde_json::from_value(saved["session"].clone()) {
+            Ok(snap) => {
+                tracing::info!(path = ?state_path, "restoring the saved session");
+                restoring = control.restore(snap);
+            }
+            Err(e) => tracing::error!(error = %e, "the saved session cannot be read; starting empty"),
+        }
+    }
+    Ok(std::thread::Builder::new().name("kr-control".into()).spawn(move || control.run(restoring))?)
 }
 
 fn block_signals() -> libc::sigset_t {

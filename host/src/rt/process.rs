@@ -6,7 +6,7 @@ use super::cell::{NodeState, Ramp, VoiceState};
 use super::event::{RtEvent, RtEventKind, ALL_VOICES};
 use super::graph::RtGraph;
 use super::tap::TapSource;
-use crate::backend::PortBuffers;
+use crate::backend::{PortBuffers, PortRef};
 use basedrop::{Collector, Handle, Owned};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering, Ordering::Relaxed};
 use std::sync::Arc;
@@ -122,9 +122,7 @@ pub struct AudioEngine {
     frame: u64,
     sample_rate: f32,
     gain_coef: f32,
-    master_target: f32,
-    master_gain: f32,
-    master_buf: [Vec<f32>; 2],
+    master: MasterBus,
     telemetry: Arc<EngineTelemetry>,
 }
 
@@ -143,9 +141,11 @@ impl AudioEngine {
             frame: 0,
             sample_rate: sr,
             gain_coef: 1.0 - (-1.0 / (GAIN_SMOOTHING_SECONDS * sr)).exp(),
-            master_target: master_gain,
-            master_gain,
-            master_buf: [vec![0.0; MAX_BLOCK], vec![0.0; MAX_BLOCK]],
+            master: MasterBus {
+                target: master_gain,
+                gain: master_gain,
+                buf: [vec![0.0; MAX_BLOCK], vec![0.0; MAX_BLOCK]],
+            },
             telemetry: Arc::clone(&telemetry),
         };
         let link = AudioLink { graphs: gp, events: ep, telemetry, handle: collector.handle() };
@@ -188,8 +188,8 @@ impl AudioEngine {
             self.take_events();
             self.process_chunk(n, done, ports.as_deref_mut());
             let end = (n).min(left.len().saturating_sub(done)).min(right.len().saturating_sub(done));
-            left[done..done + end].copy_from_slice(&self.master_buf[0][..end]);
-            right[done..done + end].copy_from_slice(&self.master_buf[1][..end]);
+            left[done..done + end].copy_from_slice(&self.master.buf[0][..end]);
+            right[done..done + end].copy_from_slice(&self.master.buf[1][..end]);
             self.frame += n as u64;
             done += n;
         }
@@ -241,7 +241,7 @@ impl AudioEngine {
                 b[..n].fill(0.0);
             }
         }
-        for b in &mut self.master_buf {
+        for b in &mut self.master.buf {
             b[..n].fill(0.0);
         }
         let events = &self.pending[..due];
@@ -250,12 +250,7 @@ impl AudioEngine {
             // below take references to *other* cells, never this one: cycles are refused).
             let st = unsafe { node.cell.get() };
             if let Some(ports) = ports.as_deref() {
-                for (ch, port) in node.in_ports.iter().enumerate().take(st.inputs) {
-                    let buf = ports.input(*port).get(offset..offset + n).unwrap_or(&[]);
-                    for (d, s) in st.input[ch][..n].iter_mut().zip(buf) {
-                        *d += *s;
-                    }
-                }
+                read_ports(st, &node.in_ports, ports, offset, n);
             }
             compute_node(st, node.key, events, start, n);
             if let Some(prev) = &node.prev {
@@ -265,18 +260,14 @@ impl AudioEngine {
             }
             apply_fader(st, node.key, events, start, n, self.gain_coef);
             if let Some(ports) = ports.as_deref_mut() {
-                for (ch, port) in node.out_ports.iter().enumerate().take(st.outputs) {
-                    if let Some(buf) = ports.output(*port).get_mut(offset..offset + n) {
-                        buf.copy_from_slice(&st.post[ch][..n]);
-                    }
-                }
+                write_ports(st, &node.out_ports, ports, offset, n);
             }
             for tap in graph.taps.iter().filter(|t| t.source == TapSource::Node(pos)) {
                 // SAFETY: audio thread; tap cells are referenced only from this graph.
                 unsafe { tap.cell.write(&st.post, start, n) };
             }
             if node.to_master {
-                mix_to_master(&mut self.master_buf, st, n);
+                mix_to_master(&mut self.master.buf, st, n);
             }
             for &(target, level) in node.sends.iter() {
                 let Some(t) = graph.nodes.get(target) else {
@@ -287,8 +278,25 @@ impl AudioEngine {
                 send(st, ts, level, n);
             }
         }
-        // Master: smoothed gain (changing at its events' exact frames), NaN scrub, safety clip.
-        let coef = self.gain_coef;
+        self.master.fader(events, start, n, self.gain_coef);
+        for tap in graph.taps.iter().filter(|t| t.source == TapSource::Master) {
+            // SAFETY: audio thread; tap cells are referenced only from this graph.
+            unsafe { tap.cell.write(&self.master.buf, start, n) };
+        }
+        self.pending.drain(..due);
+    }
+}
+
+/// The master bus: the sum of the nodes heard, and its fader.
+struct MasterBus {
+    target: f32,
+    gain: f32,
+    buf: [Vec<f32>; 2],
+}
+
+impl MasterBus {
+    /// Master: smoothed gain (changing at its events' exact frames), NaN scrub, safety clip.
+    fn fader(&mut self, events: &[RtEvent], start: u64, n: usize, coef: f32) {
         let mut masters = events.iter().filter_map(|e| match e.kind {
             RtEventKind::Master(g) => Some(((e.frame.saturating_sub(start) as usize).min(n), g)),
             _ => None,
@@ -296,20 +304,34 @@ impl AudioEngine {
         let mut next = masters.next();
         for i in 0..n {
             while let Some((_, g)) = next.filter(|(at, _)| *at <= i) {
-                self.master_target = g;
+                self.target = g;
                 next = masters.next();
             }
-            self.master_gain += (self.master_target - self.master_gain) * coef;
-            for b in &mut self.master_buf {
-                let v = b[i] * self.master_gain;
+            self.gain += (self.target - self.gain) * coef;
+            for b in &mut self.buf {
+                let v = b[i] * self.gain;
                 b[i] = if v.is_finite() { v.clamp(-SAFETY_CLIP, SAFETY_CLIP) } else { 0.0 };
             }
         }
-        for tap in graph.taps.iter().filter(|t| t.source == TapSource::Master) {
-            // SAFETY: audio thread; tap cells are referenced only from this graph.
-            unsafe { tap.cell.write(&self.master_buf, start, n) };
+    }
+}
+
+/// Add the block's samples of a node's input ports to its inputs.
+fn read_ports(st: &mut NodeState, ports: &[PortRef], buffers: &dyn PortBuffers, offset: usize, n: usize) {
+    for (ch, port) in ports.iter().enumerate().take(st.inputs) {
+        let buf = buffers.input(*port).get(offset..offset + n).unwrap_or(&[]);
+        for (d, s) in st.input[ch][..n].iter_mut().zip(buf) {
+            *d += *s;
         }
-        self.pending.drain(..due);
+    }
+}
+
+/// Copy a node's post-fader output to its output ports.
+fn write_ports(st: &NodeState, ports: &[PortRef], buffers: &mut dyn PortBuffers, offset: usize, n: usize) {
+    for (ch, port) in ports.iter().enumerate().take(st.outputs) {
+        if let Some(buf) = buffers.output(*port).get_mut(offset..offset + n) {
+            buf.copy_from_slice(&st.post[ch][..n]);
+        }
     }
 }
 
@@ -337,32 +359,7 @@ fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n:
             // outputs are distinct buffers and never alias the inputs.
             unsafe { voice.processor.compute(to - from, in_ptrs.as_mut_ptr(), out_ptrs.as_mut_ptr()) };
         };
-        // Ramping controls advance in pieces of RAMP_PIECE frames: the control is set to its
-        // interpolated value at the start of each piece.
-        let mut run = |voice: &mut VoiceState, from: usize, to: usize| {
-            let mut at = from;
-            while at < to {
-                let left = voice.ramps.iter().filter(|r| r.left > 0).map(|r| r.left as usize).min();
-                let Some(left) = left else {
-                    run(voice, at, to);
-                    return;
-                };
-                let piece = (to - at).min(RAMP_PIECE).min(left);
-                for r in voice.ramps.iter().filter(|r| r.left > 0) {
-                    voice.processor.set(r.control as usize, r.value);
-                }
-                run(voice, at, at + piece);
-                for r in voice.ramps.iter_mut().filter(|r| r.left > 0) {
-                    r.left -= piece as u32;
-                    r.value = if r.left == 0 { r.target } else { r.value + r.step * piece as f32 };
-                    if r.left == 0 {
-                        // Land exactly on the target for what follows.
-                        voice.processor.set(r.control as usize, r.target);
-                    }
-                }
-                at += piece;
-            }
-        };
+        let mut run = |voice: &mut VoiceState, from: usize, to: usize| compute_ramped(voice, from, to, &mut run);
         let mut pos = 0usize;
         for ev in events.iter().filter(|e| e.node == key && (e.voice == ALL_VOICES || e.voice as usize == v)) {
             let at = (ev.frame.saturating_sub(start) as usize).min(n);
@@ -392,6 +389,39 @@ fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n:
                 }
             }
         }
+    }
+}
+
+/// Compute frames `[from, to)` of a voice with `compute`, ramping controls on the way: they
+/// advance in pieces of RAMP_PIECE frames, each piece starting at its interpolated value.
+#[inline]
+fn compute_ramped(
+    voice: &mut VoiceState,
+    from: usize,
+    to: usize,
+    compute: &mut impl FnMut(&mut VoiceState, usize, usize),
+) {
+    let mut at = from;
+    while at < to {
+        let left = voice.ramps.iter().filter(|r| r.left > 0).map(|r| r.left as usize).min();
+        let Some(left) = left else {
+            compute(voice, at, to);
+            return;
+        };
+        let piece = (to - at).min(RAMP_PIECE).min(left);
+        for r in voice.ramps.iter().filter(|r| r.left > 0) {
+            voice.processor.set(r.control as usize, r.value);
+        }
+        compute(voice, at, at + piece);
+        for r in voice.ramps.iter_mut().filter(|r| r.left > 0) {
+            r.left -= piece as u32;
+            r.value = if r.left == 0 { r.target } else { r.value + r.step * piece as f32 };
+            if r.left == 0 {
+                // Land exactly on the target for what follows.
+                voice.processor.set(r.control as usize, r.target);
+            }
+        }
+        at += piece;
     }
 }
 

@@ -41,23 +41,10 @@ impl Session {
                 }
             }
         }
-        let voices = (0..count.max(1))
-            .map(|_| {
-                let mut dsp = factory
-                    .instance(self.sample_rate)
-                    .map_err(|e| SessionError::Dsp { name: name.into(), message: e.to_string() })?;
-                for (i, v) in values.iter().enumerate() {
-                    dsp.set(i, *v);
-                }
-                Ok(VoiceState::new(Box::new(dsp)))
-            })
-            .collect::<Result<Vec<_>, SessionError>>()?;
-        let gate = info.control_index("gate").map(|i| i as u16);
-        let mut state = NodeState::new(voices, info.inputs, info.outputs, gate, gain);
-        let port_error = |message: String| SessionError::Dsp { name: name.into(), message };
+        let state = self.node_state(name, &factory, count, gain, &values)?;
         let Some(i) = existing else {
             let mut ports = NodePorts::default();
-            self.rt.resize_ports(&mut ports, name, info.inputs, info.outputs).map_err(port_error)?;
+            self.rt.resize_ports(&mut ports, name, info.inputs, info.outputs).map_err(port_error(name))?;
             let cell = Shared::new(&self.rt.handle(), NodeCell::new(state));
             let key = self.model.take_key();
             self.model.add(NodeModel {
@@ -78,23 +65,65 @@ impl Session {
             self.rebuild();
             return Ok(format!("node '{name}' created ({} in, {} out, {} voice(s))", info.inputs, info.outputs, count));
         };
+        self.redefine(i, state, source, factory, count, values)?;
+        Ok(format!("node '{name}' redefined (crossfading)"))
+    }
+
+    /// The real-time state of a node: `count` voices of `factory` with controls at `values`.
+    fn node_state(
+        &self,
+        name: &str,
+        factory: &Arc<Factory>,
+        count: u32,
+        gain: f32,
+        values: &[f32],
+    ) -> Result<NodeState, SessionError> {
+        let info = factory.info();
+        let voices = (0..count.max(1))
+            .map(|_| {
+                let mut dsp = factory
+                    .instance(self.sample_rate)
+                    .map_err(|e| SessionError::Dsp { name: name.into(), message: e.to_string() })?;
+                for (i, v) in values.iter().enumerate() {
+                    dsp.set(i, *v);
+                }
+                Ok(VoiceState::new(Box::new(dsp)))
+            })
+            .collect::<Result<Vec<_>, SessionError>>()?;
+        let gate = info.control_index("gate").map(|i| i as u16);
+        Ok(NodeState::new(voices, info.inputs, info.outputs, gate, gain))
+    }
+
+    /// Replace node `i`'s definition, crossfading from the old one.
+    fn redefine(
+        &mut self,
+        i: usize,
+        mut state: NodeState,
+        source: DspSource,
+        factory: Arc<Factory>,
+        count: u32,
+        values: Vec<f32>,
+    ) -> Result<(), SessionError> {
         let now = self.now();
         let fade = (self.settings.crossfade_seconds * self.sample_rate as f64) as u32;
+        let linger = 2 * fade as u64 + self.sample_rate as u64 / 10;
         let n = &mut self.model.nodes_mut()[i];
         state.fade_len = fade.max(1);
         state.gain = n.gain;
         state.muted = n.muted;
-        self.rt.resize_ports(&mut n.ports, name, info.inputs, info.outputs).map_err(port_error)?;
+        let (inputs, outputs) = (state.inputs, state.outputs);
+        self.rt.resize_ports(&mut n.ports, &n.name, inputs, outputs).map_err(port_error(&n.name))?;
         let cell = Shared::new(&self.rt.handle(), NodeCell::new(state));
         let old_cell = std::mem::replace(&mut n.cell, cell);
-        n.prev = Some((old_cell, now + 2 * fade as u64 + self.sample_rate as u64 / 10));
+        n.prev = Some((old_cell, now + linger));
         n.source = source;
         n.factory = factory;
         n.count = count;
         n.values = values;
-        self.retarget_patterns(name);
+        let name = n.name.clone();
+        self.retarget_patterns(&name);
         self.rebuild();
-        Ok(format!("node '{name}' redefined (crossfading)"))
+        Ok(())
     }
 
     pub fn node_free(&mut self, name: &str) -> Result<String, SessionError> {
@@ -149,4 +178,9 @@ impl Session {
     pub fn factories(&self) -> BTreeMap<String, Arc<Factory>> {
         self.model.nodes().iter().map(|n| (n.name.clone(), Arc::clone(&n.factory))).collect()
     }
+}
+
+/// A port registration failure as the node's error.
+fn port_error(name: &str) -> impl Fn(String) -> SessionError + '_ {
+    move |message| SessionError::Dsp { name: name.into(), message }
 }

@@ -208,45 +208,67 @@ impl Session {
         for name in gone {
             self.node_free(&name)?;
         }
+        let moves = Moves { fade_cycles, at };
         for s in &snap.nodes {
-            let existing = self.model.get(&s.name).ok();
-            let factory = match (factories.get(&s.name), existing) {
-                (Some(f), _) => Some(Arc::clone(f)),
-                (None, Some(n)) if n.count != s.count => Some(Arc::clone(&n.factory)),
-                _ => None,
-            };
-            if let Some(f) = factory {
-                self.node_new(&s.name, DspSource::parse(&s.source), f, s.count, s.gain)?;
-            }
-            let set = |me: &mut Session, path: &str, v: f32| {
-                if fade_cycles > 0.0 {
-                    me.fade(path, v, fade_cycles)
-                } else {
-                    me.set(path, v, at)
-                }
-            };
-            for (control, v) in &s.controls {
-                set(self, &format!("{}/{control}", s.name), *v)?;
-            }
-            if self.model.get(&s.name)?.gain_is_fader() {
-                set(self, &format!("{}/gain", s.name), s.gain)?;
-            }
-            self.mute(&s.name, s.muted, at)?;
-            self.set_meta(&s.name, &s.meta)?;
-            if self.model.get(&s.name)?.soloed != s.soloed {
-                self.solo(&s.name, s.soloed)?;
-            }
+            self.apply_node(s, factories, moves)?;
         }
-        let routes_now: Vec<(String, String)> =
-            self.model.routes().iter().map(|r| (r.from.clone(), r.to.clone())).collect();
-        for (from, to) in routes_now {
-            if !snap.routes.iter().any(|r| r.from == from && r.to == to) {
+        self.apply_routes(&snap.routes)?;
+        self.apply_patterns(patterns)?;
+        if (snap.tempo, snap.meter) != (self.clock.bpm, self.clock.meter) {
+            self.tempo(Some(snap.tempo), Some(snap.meter))?;
+        }
+        moves.apply(self, "master", snap.master)?;
+        Ok(format!("{} node(s), {} route(s), {} pattern(s)", snap.nodes.len(), snap.routes.len(), snap.patterns.len()))
+    }
+
+    /// Make node `s.name` equal its snapshot (creating or redefining it when `factories` has a
+    /// DSP for it, or its voice count changed).
+    fn apply_node(
+        &mut self,
+        s: &NodeSnapshot,
+        factories: &BTreeMap<String, Arc<Factory>>,
+        moves: Moves,
+    ) -> Result<(), SessionError> {
+        let existing = self.model.get(&s.name).ok();
+        let factory = match (factories.get(&s.name), existing) {
+            (Some(f), _) => Some(Arc::clone(f)),
+            (None, Some(n)) if n.count != s.count => Some(Arc::clone(&n.factory)),
+            _ => None,
+        };
+        if let Some(f) = factory {
+            self.node_new(&s.name, DspSource::parse(&s.source), f, s.count, s.gain)?;
+        }
+        for (control, v) in &s.controls {
+            moves.apply(self, &format!("{}/{control}", s.name), *v)?;
+        }
+        if self.model.get(&s.name)?.gain_is_fader() {
+            moves.apply(self, &format!("{}/gain", s.name), s.gain)?;
+        }
+        self.mute(&s.name, s.muted, moves.at)?;
+        self.set_meta(&s.name, &s.meta)?;
+        if self.model.get(&s.name)?.soloed != s.soloed {
+            self.solo(&s.name, s.soloed)?;
+        }
+        Ok(())
+    }
+
+    /// Remove the routes `routes` lacks, then add or re-level the rest.
+    fn apply_routes(&mut self, routes: &[RouteSnapshot]) -> Result<(), SessionError> {
+        let now: Vec<(String, String)> = self.model.routes().iter().map(|r| (r.from.clone(), r.to.clone())).collect();
+        for (from, to) in now {
+            if !routes.iter().any(|r| r.from == from && r.to == to) {
                 self.unroute(&from, &to)?;
             }
         }
-        for r in &snap.routes {
+        for r in routes {
             self.route(&r.from, &r.to, r.level)?;
         }
+        Ok(())
+    }
+
+    /// Stop the patterns `patterns` lacks; start the new and changed ones (unchanged ones keep
+    /// playing undisturbed).
+    fn apply_patterns(&mut self, patterns: Vec<(String, Ir, bool)>) -> Result<(), SessionError> {
         let playing: Vec<String> = self.scheduler.slots().map(|(t, _)| t.clone()).collect();
         for t in playing {
             if !patterns.iter().any(|(p, _, _)| *p == t) {
@@ -260,14 +282,23 @@ impl Session {
                 self.play(&target, ir, from_zero)?;
             }
         }
-        if (snap.tempo, snap.meter) != (self.clock.bpm, self.clock.meter) {
-            self.tempo(Some(snap.tempo), Some(snap.meter))?;
-        }
-        if fade_cycles > 0.0 {
-            self.fade("master", snap.master, fade_cycles)?;
+        Ok(())
+    }
+}
+
+/// How values move to a snapshot's: faded over cycles, or set at a frame.
+#[derive(Clone, Copy)]
+struct Moves {
+    fade_cycles: f64,
+    at: u64,
+}
+
+impl Moves {
+    fn apply(self, session: &mut Session, path: &str, value: f32) -> Result<String, SessionError> {
+        if self.fade_cycles > 0.0 {
+            session.fade(path, value, self.fade_cycles)
         } else {
-            self.master(snap.master, at)?;
+            session.set(path, value, self.at)
         }
-        Ok(format!("{} node(s), {} route(s), {} pattern(s)", snap.nodes.len(), snap.routes.len(), snap.patterns.len()))
     }
 }
