@@ -12,12 +12,12 @@ from .errors import KrError
 from .handle import Node
 
 if TYPE_CHECKING:
-    from .session import Session
+    from .protocols import SessionLike
 
 _SUBSCRIPT = re.compile(r"([A-Za-z_][\w.]*)\[\s*([\"'])([^\"']*)$")
 
 
-def paths(session: Session) -> list[str]:
+def paths(session: SessionLike) -> list[str]:
     """Every node name and control path (`bass`, `bass/cutoff`, `bass/gain`), from the dump."""
     try:
         nodes = session.dump()["nodes"]

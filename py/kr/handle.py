@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .session import PatternLike, Session
+    from .protocols import PatternLike, SessionLike
 
 
 class Node:
     """A node by name: `>>` routes, `@` plays, `[]` sets and reads controls."""
 
-    def __init__(self, session: Session, name: str) -> None:
+    def __init__(self, session: SessionLike, name: str) -> None:
         self._session = session
         self.name = name
 

@@ -3,20 +3,19 @@
 `kr.load` runs files with one bound to the loading session.
 
 This module sits below `kr.session` in the import graph (`kr.sessionfile` uses it): it imports
-the library's modules, never `kr` or `kr.session`."""
+the library's modules, never `kr` or `kr.session`, not even for types. The session it binds is
+handed to `scope`; `NamespaceSession` is what is asked of it."""
 
 from __future__ import annotations
 
 import types
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from . import krs, patterns
 from .dspfn import Dsp, dsp
 from .errors import EngineUnavailable, FaustError, KrError, RequestError
 from .handle import Node
-
-if TYPE_CHECKING:
-    from .session import Session
+from .protocols import SessionLike
 
 LIBRARY: dict[str, Any] = {
     "krs": krs,
@@ -69,12 +68,22 @@ SESSION_FUNCTIONS = (
 )
 
 
+class NamespaceSession(SessionLike, Protocol):
+    """A session as a `kr` namespace uses it: a `SessionLike` with `kr["bass"]` (a node handle)
+    and `kr["bass/cutoff"]` (a control's value). Its settings (`SETTINGS`) and functions
+    (`SESSION_FUNCTIONS`) are looked up by name."""
+
+    def __getitem__(self, path: str) -> Node | float: ...
+
+    def __setitem__(self, path: str, value: float) -> None: ...
+
+
 class KrNamespace(types.ModuleType):
     """Lets `kr.tempo = 128` reach the engine, `kr["bass"]` find a node, and a misspelled
     setting (`kr.tmepo = 1`) raise instead of silently doing nothing."""
 
-    def _session(self) -> Session:
-        s: Session = self.__dict__["session"]
+    def _session(self) -> NamespaceSession:
+        s: NamespaceSession = self.__dict__["session"]
         return s
 
     def __getattr__(self, name: str) -> Any:
@@ -112,7 +121,7 @@ def _is_submodule(ns: types.ModuleType, name: str, value: Any) -> bool:
     return isinstance(value, types.ModuleType) and value.__name__ == f"{ns.__name__}.{name}"
 
 
-def scope(session: Session) -> KrNamespace:
+def scope(session: NamespaceSession) -> KrNamespace:
     """A `kr` namespace whose functions and settings act on `session`: the names of the `kr`
     module, with `kr.Session` the session's class."""
     ns = KrNamespace("kr", DOC)

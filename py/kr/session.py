@@ -18,8 +18,8 @@ from .client import DEFAULT_HOST, DEFAULT_PORT, Client, Reply
 from .dspfn import DspLike, faust_of
 from .errors import EngineUnavailable, KrError
 from .handle import Node
+from .protocols import PatternLike
 
-PatternLike = Pattern | str | int | float | None
 COMPILE_TIMEOUT = 60.0
 
 

@@ -14,15 +14,12 @@ import os
 import re
 import struct
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import krs
 from .dspfn import PythonDsp, python_definition
-from .namespace import scope
+from .namespace import NamespaceSession, scope
 from .render import render
-
-if TYPE_CHECKING:
-    from .session import Session
 
 _IDENT = re.compile(r"^[A-Za-z_]\w*$")
 _PITCH = ("freq", "note", "midi", "gate")
@@ -154,7 +151,7 @@ def render_session(state: dict[str, Any], kr_scope: Any, origin: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def export(session: Session, path: str | os.PathLike[str]) -> Path:
+def export(session: NamespaceSession, path: str | os.PathLike[str]) -> Path:
     """Write `session` as a Python file; returns its path."""
     target = Path(path)
     text = render_session(session.dump(), scope(session), f"krd {session.host}:{session.port}")
@@ -164,7 +161,7 @@ def export(session: Session, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def load(session: Session, path: str | os.PathLike[str]) -> None:
+def load(session: NamespaceSession, path: str | os.PathLike[str]) -> None:
     """Run the Python file at `path` with `kr` (bound to `session`) and `krs` in scope."""
     file = Path(path)
     code = compile(file.read_text(), str(file), "exec")

@@ -1,7 +1,9 @@
-"""The `kr` package's import graph has no cycles, and importing it has no side effects beyond
-creating `kr.session`: no krd, no JACK, no socket, no thread, no file.
+"""The `kr` package's import graph has no cycles, not even counting the imports only the type
+checker reads (`if TYPE_CHECKING:`), and importing it has no side effects beyond creating
+`kr.session`: no krd, no JACK, no socket, no thread, no file.
 
-Run as a script (`python py/tests/test_imports.py`) to print the graph and its cycles."""
+Run as a script (`python py/tests/test_imports.py [--runtime] [package]`) to print the graph
+(every import; with `--runtime`, without the `TYPE_CHECKING` ones) and its cycles."""
 
 from __future__ import annotations
 
@@ -37,13 +39,13 @@ def _is_type_checking(test: ast.expr) -> bool:
     )
 
 
-def _imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+def _imports(tree: ast.AST, type_checking: bool = False) -> list[ast.Import | ast.ImportFrom]:
     """Every import statement anywhere in the module (in functions and methods too), except
-    those under `if TYPE_CHECKING:`, which only the type checker reads."""
+    those under `if TYPE_CHECKING:`, which only the type checker reads, unless `type_checking`."""
     found: list[ast.Import | ast.ImportFrom] = []
 
     def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.If) and _is_type_checking(node.test):
+        if not type_checking and isinstance(node, ast.If) and _is_type_checking(node.test):
             for branch in node.orelse:
                 visit(branch)
             return
@@ -56,8 +58,9 @@ def _imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
     return found
 
 
-def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
-    """module -> the package modules it imports.
+def import_graph(package: Path = PACKAGE, type_checking: bool = False) -> dict[str, set[str]]:
+    """module -> the package modules it imports (at run time; with `type_checking`, also those
+    it imports under `if TYPE_CHECKING:`, for the type checker only).
 
     `from kr.krs import signal` or `from . import engine` is an edge to the submodule;
     `from kr import Session` (a name, not a module) an edge to the package `kr` itself. The
@@ -70,7 +73,7 @@ def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
             continue
         is_package = file.name == "__init__.py"
         here = name if is_package else name.rpartition(".")[0]
-        for node in _imports(ast.parse(file.read_text(), str(file))):
+        for node in _imports(ast.parse(file.read_text(), str(file)), type_checking):
             targets: list[str] = []
             if isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]
@@ -154,14 +157,40 @@ def test_the_graph_sees_every_kind_of_import() -> None:
     graph = import_graph()
     assert "kr.session" in graph["kr"]  # from .session import Session
     assert "kr.krs" in graph["kr"]  # from . import krs
-    assert "kr.sessionfile" in graph["kr.session"]  # inside a method
+    assert "kr.complete" in graph["kr.namespace"]  # inside a method
     assert "kr.krs.signal" in graph["kr.krs.trace"]  # absolute, inside a subpackage
     assert "kr" in graph["kr.repl"]  # import kr
-    assert "kr.session" not in graph["kr.handle"]  # under `if TYPE_CHECKING:` only
+    assert "kr.protocols" not in graph["kr.handle"]  # under `if TYPE_CHECKING:` only
+    typed = import_graph(type_checking=True)
+    assert "kr.protocols" in typed["kr.handle"]
+    assert all(graph[m] <= typed[m] for m in graph)
+
+
+def test_the_graph_sees_imports_under_type_checking(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("import typing\nif typing.TYPE_CHECKING:\n    from . import b\n")
+    (package / "b.py").write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from .a import x\nelse:\n    from . import c\n"
+    )
+    (package / "c.py").write_text("")
+    runtime = import_graph(package)
+    assert runtime == {"pkg": set(), "pkg.a": set(), "pkg.b": {"pkg.c"}, "pkg.c": set()}
+    assert import_graph(package, type_checking=True)["pkg.b"] == {"pkg.a", "pkg.c"}
+    assert cycles(import_graph(package, type_checking=True)) == [["pkg.a", "pkg.b", "pkg.a"]]
 
 
 def test_no_import_cycles() -> None:
     found = cycles(import_graph())
+    assert found == [], "import cycles: " + "; ".join(" -> ".join(c) for c in found)
+
+
+def test_no_import_cycles_even_for_the_type_checker() -> None:
+    """Counting `if TYPE_CHECKING:` imports too: a module below another takes what it needs of
+    it as a parameter typed by a protocol (`kr.protocols`), never by importing it."""
+    found = cycles(import_graph(type_checking=True))
     assert found == [], "import cycles: " + "; ".join(" -> ".join(c) for c in found)
 
 
@@ -304,7 +333,10 @@ def test_import_kr_has_no_side_effects(tmp_path: Path) -> None:
 
 
 if __name__ == "__main__":
-    g = import_graph(Path(sys.argv[1]) if len(sys.argv) > 1 else PACKAGE)
+    args = sys.argv[1:]
+    runtime = "--runtime" in args
+    args = [a for a in args if a != "--runtime"]
+    g = import_graph(Path(args[0]) if args else PACKAGE, type_checking=not runtime)
     for module in sorted(g):
         print(f"{module} -> {', '.join(sorted(g[module])) or '-'}")
     found = cycles(g)

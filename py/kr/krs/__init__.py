@@ -13,7 +13,7 @@ return a signal (or a tuple of signals for several outputs, e.g. stereo)::
     print(krs.faust_source(acid_bass))
 """
 
-from kr.krs.controls import ControlSpec, control, get_smoothing, set_smoothing
+from kr.krs.controls import control, get_smoothing, set_smoothing
 from kr.krs.effects import delay, echo, feedback, pan, reverb
 from kr.krs.envelopes import adsr, ar
 from kr.krs.errors import DspError
@@ -49,7 +49,7 @@ from kr.krs.primitives import (
     tan,
     tanh,
 )
-from kr.krs.signal import Signal, SignalLike
+from kr.krs.signal import ControlSpec, Signal, SignalLike
 from kr.krs.trace import DspDef, DspFunction, faust_source, input_count, trace
 
 __all__ = [

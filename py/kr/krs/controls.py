@@ -6,9 +6,8 @@ import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
-from kr.krs.signal import Control, Signal, as_number
+from kr.krs.signal import Control, ControlSpec, Signal, as_number
 
 __all__ = [
     "ControlSpec",
@@ -25,18 +24,6 @@ RAW_NAMES = frozenset({"gate", "trig", "trigger"})
 DEFAULT_STEP = 0.001
 _NAME = re.compile(r"[A-Za-z0-9_]+\Z")
 _MAX_SMOOTHING = 10.0
-
-
-@dataclass(frozen=True)
-class ControlSpec:
-    """A control as the engine sees it: `hslider(name, init, lo, hi, step)`."""
-
-    name: str
-    init: float
-    lo: float
-    hi: float
-    step: float
-    smoothed: bool
 
 
 _smoothing = 0.005

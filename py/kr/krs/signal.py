@@ -9,14 +9,13 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeAlias
-
-if TYPE_CHECKING:
-    from kr.krs.controls import ControlSpec
+from dataclasses import dataclass
+from typing import TypeAlias
 
 __all__ = [
     "Const",
     "Control",
+    "ControlSpec",
     "Expr",
     "Feedback",
     "Input",
@@ -148,6 +147,18 @@ class Input(Signal):
     def __init__(self, index: int) -> None:
         super().__init__()
         self.index = index
+
+
+@dataclass(frozen=True)
+class ControlSpec:
+    """A control as the engine sees it: `hslider(name, init, lo, hi, step)`."""
+
+    name: str
+    init: float
+    lo: float
+    hi: float
+    step: float
+    smoothed: bool
 
 
 class Control(Signal):

@@ -7,9 +7,9 @@ import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kr.krs.controls import ControlSpec, trace_scope
+from kr.krs.controls import trace_scope
 from kr.krs.emit import emit
-from kr.krs.signal import Input, Signal, as_signal
+from kr.krs.signal import ControlSpec, Input, Signal, as_signal
 
 __all__ = ["DspDef", "DspFunction", "faust_source", "trace"]
 
