@@ -101,23 +101,15 @@ impl<'a> Args<'a> {
         Ok(v)
     }
 
-    /// A number stored as `f32` (control values): finite in 32 bits, too.
-    pub fn number_f32(&mut self, name: &str) -> Result<f32, DecodeError> {
-        let v = self.number(name, None)?;
+    /// A number stored as `f32` (control values, gains): finite in 32 bits too, optionally
+    /// within `range`.
+    pub fn number_f32(&mut self, name: &str, range: Option<(f64, f64)>) -> Result<f32, DecodeError> {
+        let v = self.number(name, range)?;
         let f = v as f32;
         if !f.is_finite() {
             return Err(self.invalid(name, format!("{} is beyond the 32-bit float range (±3.4e38)", validate::show(v))));
         }
         Ok(f)
-    }
-
-    /// An optional trailing number.
-    pub fn opt_number(&mut self, name: &str, default: f64, range: Option<(f64, f64)>) -> Result<f64, DecodeError> {
-        if self.has_more() {
-            self.number(name, range)
-        } else {
-            Ok(default)
-        }
     }
 
     /// A whole number within `lo..=hi` (`i`, or `f`/`d` holding an integer).
@@ -155,15 +147,6 @@ impl<'a> Args<'a> {
     /// A node name or control path.
     pub fn path(&mut self, name: &str) -> Result<&'a str, DecodeError> {
         self.checked(name, validate::path)
-    }
-
-    /// An optional trailing node name or control path.
-    pub fn opt_path(&mut self, name: &str) -> Result<Option<&'a str>, DecodeError> {
-        if self.has_more() {
-            self.path(name).map(Some)
-        } else {
-            Ok(None)
-        }
     }
 
     /// A string of at most `limit` bytes.

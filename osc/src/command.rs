@@ -1,4 +1,5 @@
-//! The commands `krd` understands, one variant per address.
+//! The commands `krd` understands: one variant per address, except that `/kr/mute` and
+//! `/kr/unmute` (and `/kr/solo`, `/kr/unsolo`) share one, told apart by `on`.
 
 use kr_pattern::ir::Ir;
 use serde::{Deserialize, Serialize};
@@ -154,68 +155,9 @@ pub struct Request {
     pub command: Command,
 }
 
-/// Every request address, for documentation checks and the decoder.
-pub const ADDRESSES: &[&str] = &[
-    "/kr/status",
-    "/kr/ping",
-    "/kr/node/new",
-    "/kr/node/free",
-    "/kr/set",
-    "/kr/get",
-    "/kr/route",
-    "/kr/unroute",
-    "/kr/play",
-    "/kr/hush",
-    "/kr/mute",
-    "/kr/unmute",
-    "/kr/tempo",
-    "/kr/meter",
-    "/kr/master",
-    "/kr/dump",
-    "/kr/fade",
-    "/kr/solo",
-    "/kr/unsolo",
-    "/kr/scene/save",
-    "/kr/scene/recall",
-    "/kr/scene/list",
-    "/kr/scene/delete",
-    "/kr/record/start",
-    "/kr/record/stop",
-    "/kr/notify/subscribe",
-    "/kr/notify/unsubscribe",
-];
-
 impl Command {
-    /// The OSC address of this command.
+    /// The OSC address of this command (from [`crate::TABLE`]).
     pub fn address(&self) -> &'static str {
-        match self {
-            Command::Status => "/kr/status",
-            Command::Ping => "/kr/ping",
-            Command::NodeNew { .. } => "/kr/node/new",
-            Command::NodeFree { .. } => "/kr/node/free",
-            Command::Set { .. } => "/kr/set",
-            Command::Get { .. } => "/kr/get",
-            Command::Route { .. } => "/kr/route",
-            Command::Unroute { .. } => "/kr/unroute",
-            Command::Play { .. } => "/kr/play",
-            Command::Hush { .. } => "/kr/hush",
-            Command::Mute { on: true, .. } => "/kr/mute",
-            Command::Mute { on: false, .. } => "/kr/unmute",
-            Command::Tempo { .. } => "/kr/tempo",
-            Command::Meter { .. } => "/kr/meter",
-            Command::Master { .. } => "/kr/master",
-            Command::Dump => "/kr/dump",
-            Command::Fade { .. } => "/kr/fade",
-            Command::Solo { on: true, .. } => "/kr/solo",
-            Command::Solo { on: false, .. } => "/kr/unsolo",
-            Command::SceneSave { .. } => "/kr/scene/save",
-            Command::SceneRecall { .. } => "/kr/scene/recall",
-            Command::SceneList => "/kr/scene/list",
-            Command::SceneDelete { .. } => "/kr/scene/delete",
-            Command::RecordStart { .. } => "/kr/record/start",
-            Command::RecordStop { .. } => "/kr/record/stop",
-            Command::Subscribe { .. } => "/kr/notify/subscribe",
-            Command::Unsubscribe => "/kr/notify/unsubscribe",
-        }
+        self.spec().address
     }
 }

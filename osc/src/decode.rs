@@ -1,11 +1,17 @@
-//! OSC → [`Request`], with validation.
+//! OSC → [`Request`]: the generic reading of a message by its entry in [`crate::TABLE`]
+//! (arity, types, optional arguments, ranges, each argument's checks), then the entry's
+//! constructor.
 
 use crate::args::Args;
-use crate::command::{Command, DspSource, Request};
-use crate::validate::{self, Limits, MAX_FADE_CYCLES, MAX_SUBSCRIBE_SECONDS};
+use crate::command::{DspSource, Request};
+use crate::fields::{Fields, Value};
+use crate::spec::{ArgSpec, Kind};
+use crate::table::command_spec;
+use crate::validate::{self, Limits};
 use crate::DecodeError;
 use kr_pattern::ir::Ir;
 use rosc::{OscMessage, OscPacket, OscType};
+use std::borrow::Cow;
 
 /// Decode raw bytes into an OSC packet, refusing oversized input, bundles nested deeper than
 /// `limits.max_bundle_depth`, more than `limits.max_bundle_messages` messages, arrays nested
@@ -13,64 +19,12 @@ use rosc::{OscMessage, OscPacket, OscType};
 /// [`crate::decode_bundle`], which also validates every message.
 pub fn decode_packet(bytes: &[u8], limits: &Limits) -> Result<OscPacket, DecodeError> {
     // The structural walk bounds nesting before the recursive parser sees the bytes.
-    crate::bundle::walk(bytes, limits)?;
+    crate::walk::walk(bytes, limits)?;
     match rosc::decoder::decode_udp(bytes) {
         Ok(([], packet)) => Ok(packet),
         Ok((rest, _)) => Err(DecodeError::Malformed(format!("{} bytes after the end of the packet", rest.len()))),
         Err(e) => Err(DecodeError::Malformed(format!("{e:?}"))),
     }
-}
-
-/// Signature text of each request address, as printed in errors and docs.
-pub(crate) fn signature(address: &str) -> Option<&'static str> {
-    Some(match address {
-        "/kr/status" | "/kr/ping" | "/kr/dump" | "/kr/scene/list" | "/kr/notify/unsubscribe" => "no arguments",
-        "/kr/node/new" => "name:s source:s [count:i] [gain:f] [meta:s]",
-        "/kr/node/free" | "/kr/mute" | "/kr/unmute" | "/kr/solo" | "/kr/unsolo" => "name:s",
-        "/kr/set" => "path:s value:f",
-        "/kr/get" => "path:s",
-        "/kr/fade" => "path:s target:f cycles:f",
-        "/kr/route" => "from:s to:s [level:f]",
-        "/kr/unroute" => "from:s to:s",
-        "/kr/play" => "target:s pattern:s [from_zero:i]",
-        "/kr/hush" => "[target:s]",
-        "/kr/tempo" => "bpm:f",
-        "/kr/meter" => "beats:f",
-        "/kr/master" => "gain:f",
-        "/kr/scene/save" | "/kr/scene/delete" => "name:s",
-        "/kr/scene/recall" => "name:s [cycles:f]",
-        "/kr/record/start" => "file:s [target:s]",
-        "/kr/record/stop" => "[file:s]",
-        "/kr/notify/subscribe" => "[seconds:f]",
-        _ => return None,
-    })
-}
-
-/// Parse a pattern argument: pattern IR as JSON (`{...}`) or mini-notation.
-fn pattern(a: &mut Args<'_>) -> Result<Ir, DecodeError> {
-    let src = a.string("pattern")?;
-    let ir = if src.trim_start().starts_with('{') {
-        Ir::from_json(src).map_err(|e| a.invalid("pattern", e.to_string()))?
-    } else {
-        Ir::mini(src)
-    };
-    ir.to_pattern().map_err(|e| a.invalid("pattern", e.to_string()))?;
-    Ok(ir)
-}
-
-/// A node's DSP: FAUST source, or `faust:<type>` naming a file of the dsp directory.
-fn source(a: &mut Args<'_>) -> Result<DspSource, DecodeError> {
-    let limit = a.limits.max_source_bytes;
-    let text = a.text("source", limit)?;
-    if text.trim().is_empty() {
-        return Err(a.invalid("source", "is empty"));
-    }
-    let source = DspSource::parse(text);
-    if let DspSource::File(t) = &source {
-        validate::relative_file(t, a.limits)
-            .map_err(|p| a.invalid("source", format!("dsp name after 'faust:' {p}")))?;
-    }
-    Ok(source)
 }
 
 /// The request id: an int64 as the first argument.
@@ -84,7 +38,8 @@ pub(crate) fn request_id(msg: &OscMessage) -> Option<i64> {
 /// Decode and validate one message.
 pub fn decode_request(msg: &OscMessage, limits: &Limits) -> Result<Request, DecodeError> {
     let address = msg.addr.as_str();
-    let sig = signature(address).ok_or_else(|| DecodeError::UnknownAddress(address.chars().take(100).collect()))?;
+    let spec = command_spec(address).ok_or_else(|| DecodeError::UnknownAddress(address.chars().take(100).collect()))?;
+    let sig = spec.signature();
     if msg.args.len() > limits.max_args {
         return Err(DecodeError::Arguments {
             address: address.into(),
@@ -95,85 +50,68 @@ pub fn decode_request(msg: &OscMessage, limits: &Limits) -> Result<Request, Deco
     let id = request_id(msg);
     let offset = usize::from(id.is_some());
     let mut a = Args::new(address, sig, &msg.args[offset..], offset, limits);
-    let command = command(address, &mut a)?;
+    let mut fields = Fields::new();
+    for arg in spec.args {
+        let value = match arg.default {
+            Some(default) if !a.has_more() => default.into(),
+            _ => read(&mut a, arg)?,
+        };
+        fields.push(arg.name, value);
+    }
     a.done()?;
+    let command = (spec.build)(&mut fields).ok_or_else(|| DecodeError::Internal {
+        address: address.into(),
+        problem: "its table entry and its constructor disagree".into(),
+    })?;
     Ok(Request { id, command })
 }
 
-fn command(address: &str, a: &mut Args<'_>) -> Result<Command, DecodeError> {
-    const GAIN: Option<(f64, f64)> = Some((0.0, 16.0));
-    const CYCLES: Option<(f64, f64)> = Some((0.0, MAX_FADE_CYCLES));
-    Ok(match address {
-        "/kr/status" => Command::Status,
-        "/kr/ping" => Command::Ping,
-        "/kr/dump" => Command::Dump,
-        "/kr/scene/list" => Command::SceneList,
-        "/kr/notify/unsubscribe" => Command::Unsubscribe,
-        "/kr/node/new" => {
-            let name = a.path("name")?.into();
-            let source = source(a)?;
-            let count = if a.has_more() { a.integer("count", 1, i64::from(a.limits.max_voices))? as u32 } else { 1 };
-            let gain = a.opt_number("gain", 1.0, GAIN)? as f32;
-            let meta = if a.has_more() { a.string("meta")? } else { "" };
-            if meta.len() > a.limits.max_source_bytes {
-                return Err(
-                    a.invalid("meta", format!("{} bytes; the limit is {}", meta.len(), a.limits.max_source_bytes))
-                );
-            }
-            Command::NodeNew { name, source, count, gain, meta: meta.into() }
-        }
-        "/kr/node/free" => Command::NodeFree { name: a.path("name")?.into() },
-        "/kr/mute" | "/kr/unmute" => Command::Mute { name: a.path("name")?.into(), on: address == "/kr/mute" },
-        "/kr/solo" | "/kr/unsolo" => Command::Solo { name: a.path("name")?.into(), on: address == "/kr/solo" },
-        "/kr/set" => Command::Set { path: a.path("path")?.into(), value: a.number_f32("value")? },
-        "/kr/get" => Command::Get { path: a.path("path")?.into() },
-        "/kr/fade" => Command::Fade {
-            path: a.path("path")?.into(),
-            target: a.number_f32("target")?,
-            cycles: a.number("cycles", CYCLES)?,
-        },
-        "/kr/route" => Command::Route {
-            from: a.path("from")?.into(),
-            to: a.path("to")?.into(),
-            level: a.opt_number("level", 1.0, GAIN)? as f32,
-        },
-        "/kr/unroute" => Command::Unroute { from: a.path("from")?.into(), to: a.path("to")?.into() },
-        "/kr/play" => {
-            let target = a.path("target")?.into();
-            let pattern = pattern(a)?;
-            let from_zero = a.has_more() && a.flag("from_zero")?;
-            Command::Play { target, pattern, from_zero }
-        }
-        "/kr/hush" => Command::Hush { target: a.opt_path("target")?.map(Into::into) },
-        "/kr/tempo" => Command::Tempo { bpm: a.number("bpm", Some((1.0, 1000.0)))? },
-        "/kr/meter" => Command::Meter { beats: a.number("beats", Some((0.25, 64.0)))? },
-        "/kr/master" => Command::Master { gain: a.number("gain", Some((0.0, 4.0)))? as f32 },
-        "/kr/scene/save" => Command::SceneSave { name: a.path("name")?.into() },
-        "/kr/scene/delete" => Command::SceneDelete { name: a.path("name")?.into() },
-        "/kr/scene/recall" => {
-            Command::SceneRecall { name: a.path("name")?.into(), cycles: a.opt_number("cycles", 0.0, CYCLES)? }
-        }
-        "/kr/record/start" => Command::RecordStart {
-            file: a.checked("file", validate::wav_file)?.into(),
-            target: a.opt_path("target")?.map(Into::into),
-        },
-        "/kr/record/stop" => Command::RecordStop {
-            file: if a.has_more() { Some(a.checked("file", validate::wav_file)?.into()) } else { None },
-        },
-        "/kr/notify/subscribe" => Command::Subscribe {
-            seconds: a.opt_number(
-                "seconds",
-                validate::DEFAULT_SUBSCRIBE_SECONDS,
-                Some((1.0, MAX_SUBSCRIBE_SECONDS)),
-            )?,
-        },
-        _ => return Err(DecodeError::UnknownAddress(address.into())),
+/// Read and check the next argument as `arg` says.
+fn read<'a>(a: &mut Args<'a>, arg: &ArgSpec) -> Result<Value<'a>, DecodeError> {
+    let name = arg.name;
+    Ok(match arg.kind {
+        Kind::Path => Value::Str(Cow::Borrowed(a.path(name)?)),
+        Kind::WavFile => Value::Str(Cow::Borrowed(a.checked(name, validate::wav_file)?)),
+        Kind::Text => Value::Str(Cow::Borrowed(a.text(name, a.limits.max_source_bytes)?)),
+        Kind::Source => Value::Source(source(a, name)?),
+        Kind::Pattern => Value::Pattern(pattern(a, name)?),
+        Kind::Number => Value::Number(a.number(name, arg.range)?),
+        Kind::Single => Value::Number(f64::from(a.number_f32(name, arg.range)?)),
+        Kind::Voices => Value::Int(a.integer(name, 1, i64::from(a.limits.max_voices))?),
+        Kind::Flag => Value::Flag(a.flag(name)?),
     })
+}
+
+/// A pattern: pattern IR as JSON (`{...}`) or mini-notation.
+fn pattern(a: &mut Args<'_>, name: &str) -> Result<Ir, DecodeError> {
+    let src = a.string(name)?;
+    let ir = if src.trim_start().starts_with('{') {
+        Ir::from_json(src).map_err(|e| a.invalid(name, e.to_string()))?
+    } else {
+        Ir::mini(src)
+    };
+    ir.to_pattern().map_err(|e| a.invalid(name, e.to_string()))?;
+    Ok(ir)
+}
+
+/// A node's DSP: FAUST source, or `faust:<type>` naming a file of the dsp directory.
+fn source(a: &mut Args<'_>, name: &str) -> Result<DspSource, DecodeError> {
+    let limit = a.limits.max_source_bytes;
+    let text = a.text(name, limit)?;
+    if text.trim().is_empty() {
+        return Err(a.invalid(name, "is empty"));
+    }
+    let source = DspSource::parse(text);
+    if let DspSource::File(t) = &source {
+        validate::relative_file(t, a.limits).map_err(|p| a.invalid(name, format!("dsp name after 'faust:' {p}")))?;
+    }
+    Ok(source)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Command;
 
     fn msg(addr: &str, args: Vec<OscType>) -> OscMessage {
         OscMessage { addr: addr.into(), args }
@@ -192,11 +130,11 @@ mod tests {
     }
 
     #[test]
-    fn every_address_has_a_signature_and_decodes_with_its_arguments() {
+    fn every_address_has_a_signature() {
         for a in crate::ADDRESSES {
-            assert!(signature(a).is_some(), "{a}");
+            assert!(crate::signature(a).is_some(), "{a}");
         }
-        assert_eq!(signature("/kr/nope"), None);
+        assert_eq!(crate::signature("/kr/nope"), None);
     }
 
     #[test]

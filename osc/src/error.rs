@@ -31,6 +31,9 @@ pub enum DecodeError {
         index: usize,
         problem: String,
     },
+    /// A bug: the command table and the code disagree about an address.
+    #[error("{address}: internal error (a bug: please report it): {problem}")]
+    Internal { address: String, problem: String },
     /// One message of a packet failed, so the whole packet is refused. For a bare message
     /// (`bundled` false) the text is exactly the inner error's.
     #[error("{}{error}", bundle_prefix(*bundled, *index, *count))]
@@ -64,6 +67,7 @@ impl DecodeError {
             DecodeError::Message { address, .. }
             | DecodeError::Arguments { address, .. }
             | DecodeError::Invalid { address, .. }
+            | DecodeError::Internal { address, .. }
             | DecodeError::UnknownAddress(address) => address,
             _ => "",
         }

@@ -4,8 +4,12 @@
 //! that the engine and the Python library (through pyo3) share one implementation.
 //! `docs/protocol.md` documents every address; a test checks that the two agree.
 //!
-//! - [`Request`]: an optional request id and a [`Command`] (one variant per address, listed in
-//!   [`ADDRESSES`]); [`decode_request`] / [`encode_request`] for one message.
+//! - [`TABLE`]: the command table — every request address declared once ([`CommandSpec`]: its
+//!   serde `cmd` tag, arguments as [`ArgSpec`]s, reply, one line of documentation). Signatures
+//!   ([`signature`]), [`ADDRESSES`], decoding, encoding, the check of `docs/protocol.md` and the
+//!   Python library's `kr._kr.command_table()` all derive from it.
+//! - [`Request`]: an optional request id and a [`Command`] (whose table entry is
+//!   [`Command::spec`]); [`decode_request`] / [`encode_request`] for one message.
 //! - [`Packet`]: what one UDP datagram or TCP frame asks for — a time ([`TimeTag`]) and its
 //!   requests — decoded all-or-nothing by [`decode_bundle`] (nested bundles, limits, and an error
 //!   naming the failing message); [`encode_bundle`] builds one.
@@ -15,6 +19,27 @@
 //! - [`tcp`]: OSC 1.0 stream framing (32-bit big-endian size prefix), incremental and capped.
 //! - [`Limits`]: bounds on packet size, nesting, counts, strings, voices.
 //! - [`DecodeError`]: what was wrong and where; its text is what `/kr/fail` carries.
+//!
+//! ## Modules
+//! - `table`: the command table ([`TABLE`], [`ADDRESSES`], [`Command::spec`]).
+//! - `spec`: the types of a table entry ([`CommandSpec`], [`ArgSpec`], [`Kind`],
+//!   [`DefaultValue`]), signatures and lookup by address.
+//! - `command`: [`Command`], [`Request`], [`DspSource`].
+//! - `decode`: a message read by its table entry ([`decode_request`]); [`decode_packet`].
+//! - `encode`: the inverse ([`encode_request`]); [`to_bytes`].
+//! - `fields`: a command's arguments as named values, between the table and a [`Command`].
+//! - `args`: a cursor over a message's arguments that reads typed values and explains every
+//!   mismatch.
+//! - `validate`: [`Limits`] and the value rules (names, paths, files, numbers).
+//! - `walk`: the structural pass over a packet's raw bytes (size, nesting, counts, time-tag
+//!   order), before any OSC parsing.
+//! - [`bundle`]: a packet as one unit ([`Packet`], [`decode_bundle`], [`encode_bundle`]).
+//! - `reply`: [`Reply`]; `notify`: [`Notification`].
+//! - `timetag`: [`TimeTag`].
+//! - [`tcp`]: stream framing.
+//! - `error`: [`DecodeError`].
+//! - `table_tests`, `docs_tests` (tests only): the table checked for consistency and round trips,
+//!   and `docs/protocol.md` checked against it.
 //!
 //! ## Conventions
 //! - Every address is under `/kr/`. Arguments are positional; `i`, `f` and `d` are accepted
@@ -36,53 +61,33 @@ mod args;
 pub mod bundle;
 mod command;
 mod decode;
+#[cfg(test)]
+mod docs_tests;
 mod encode;
 mod error;
+mod fields;
 mod notify;
 mod reply;
+mod spec;
+mod table;
+#[cfg(test)]
+mod table_tests;
 pub mod tcp;
 mod timetag;
 mod validate;
+mod walk;
 
 pub use bundle::{decode_bundle, encode_bundle, Packet};
-pub use command::{Command, DspSource, Request, ADDRESSES};
+pub use command::{Command, DspSource, Request};
 pub use decode::{decode_packet, decode_request};
 pub use encode::{encode_request, to_bytes};
 pub use error::DecodeError;
 pub use notify::{Notification, NOTIFICATIONS};
 pub use reply::{Reply, REPLY_ADDRESSES};
+pub use spec::{ArgSpec, CommandSpec, DefaultValue, Kind};
+pub use table::{command_spec, signature, ADDRESSES, TABLE};
 pub use timetag::{TimeTag, TimeTagRangeError, NTP_UNIX_OFFSET};
 pub use validate::{Limits, DEFAULT_SUBSCRIBE_SECONDS, MAX_ARRAY_DEPTH, MAX_FADE_CYCLES, MAX_SUBSCRIBE_SECONDS};
 
 /// Default UDP/TCP port of `krd`.
 pub const DEFAULT_PORT: u16 = 57140;
-
-/// The signature of a request address as documented (`"path:s value:f"`), or None.
-pub fn signature(address: &str) -> Option<&'static str> {
-    decode::signature(address)
-}
-
-#[cfg(test)]
-mod docs_tests {
-    /// docs/protocol.md documents exactly the addresses the decoder accepts and the
-    /// notifications `krd` sends: one `### /kr/...` heading each.
-    #[test]
-    fn every_address_is_documented_and_every_documented_address_exists() {
-        let doc = include_str!("../../docs/protocol.md");
-        let mut documented: Vec<&str> = doc.lines().filter_map(|l| l.strip_prefix("### ")).map(str::trim).collect();
-        documented.sort_unstable();
-        let mut code: Vec<&str> = crate::ADDRESSES.to_vec();
-        code.extend(crate::NOTIFICATIONS);
-        code.sort_unstable();
-        let missing: Vec<_> = code.iter().filter(|a| !documented.contains(a)).collect();
-        let unknown: Vec<_> = documented.iter().filter(|a| !code.contains(a)).collect();
-        assert!(
-            missing.is_empty() && unknown.is_empty(),
-            "undocumented: {missing:?}; documented but unknown: {unknown:?}"
-        );
-        assert_eq!(documented, code, "duplicate headings");
-        for a in crate::ADDRESSES {
-            assert!(crate::signature(a).is_some(), "{a} has no signature");
-        }
-    }
-}

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from fractions import Fraction
-from typing import Any, TypeAlias, final
+from typing import Any, TypeAlias, TypedDict, final
 
 # --- patterns ---
 
@@ -131,5 +131,30 @@ def encode_bundle_json(json: str) -> bytes:
 
 def decode_packet(data: bytes) -> list[tuple[str, list[Any]]]:
     """Decode an OSC packet into (address, args) pairs, bundles flattened."""
+
+class ArgSpec(TypedDict):
+    """One argument of a request address (a type for checking only: the values are dicts)."""
+
+    name: str
+    kind: str
+    rule: str
+    required: bool
+    default: float | int | bool | str | None
+    range: tuple[float, float] | None
+
+class CommandSpec(TypedDict):
+    """One entry of the command table (a type for checking only: the values are dicts)."""
+
+    address: str
+    cmd: str
+    fixed: dict[str, bool]
+    signature: str
+    args: list[ArgSpec]
+    reply: str
+    doc: str
+
+def command_table() -> list[CommandSpec]:
+    """The command table of kr-osc: every request address with its JSON `cmd` tag, signature,
+    arguments, reply and one-line doc, in the order of docs/protocol.md."""
 
 # --- end wire ---

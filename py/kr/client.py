@@ -31,6 +31,16 @@ def _error(message: str) -> KrError:
     return KrError(message)
 
 
+# The engine's command names (the `cmd` tags of kr-osc's command table), read once.
+COMMANDS: frozenset[str] = frozenset(spec["cmd"] for spec in _kr.command_table())
+
+
+def _check_command(cmd: str) -> None:
+    if cmd not in COMMANDS:
+        known = ", ".join(sorted(COMMANDS))
+        raise RequestError(f"unknown command {cmd!r}; the known commands are: {known}")
+
+
 def _check_finite(cmd: str, fields: dict[str, Any]) -> None:
     for key, value in fields.items():
         if isinstance(value, float) and not math.isfinite(value):
@@ -98,8 +108,8 @@ class Client:
         """Send one command and return its `/kr/done`.
 
         Raises FaustError or KrError with the engine's message on `/kr/fail`, RequestError (a
-        ValueError) for a request that fails validation before it is sent, KrError when nothing
-        answers."""
+        ValueError) for an unknown `cmd` or a request that fails validation before it is sent,
+        KrError when nothing answers."""
         return self.bundle([(cmd, fields)], timeout, single=True)[0]
 
     def request(self, cmd: str, fields: dict[str, Any], timeout: float = 5.0) -> list[Any]:
@@ -114,6 +124,7 @@ class Client:
         if not requests:
             return []
         for cmd, fields in requests:
+            _check_command(cmd)
             _check_finite(cmd, fields)
         ids = [self._take_id() for _ in requests]
         objs = [

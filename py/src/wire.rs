@@ -1,11 +1,12 @@
 //! The wire format for Python: requests built as JSON objects (the serde form of
 //! `kr_osc::Request`) are validated and encoded to OSC bytes by the same code the engine uses to
-//! decode them; replies are decoded back into Python values.
+//! decode them; replies are decoded back into Python values; the command table (`kr_osc::TABLE`)
+//! is there for the client to check command names against.
 
-use kr_osc::{encode_bundle, encode_request, to_bytes, Request, TimeTag};
+use kr_osc::{encode_bundle, encode_request, to_bytes, ArgSpec, DefaultValue, Request, TimeTag};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList};
 use rosc::{OscPacket, OscType};
 
 /// Encode a request given as JSON (`{"cmd": "node_new", "name": ..., "id": 3}`) to OSC bytes.
@@ -64,7 +65,51 @@ fn decode_packet<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyLis
     Ok(out)
 }
 
+fn arg_spec<'py>(py: Python<'py>, a: &ArgSpec) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("name", a.name)?;
+    d.set_item("kind", a.kind.letter().to_string())?;
+    d.set_item("rule", a.kind.rule())?;
+    d.set_item("required", a.required())?;
+    match a.default {
+        None | Some(DefaultValue::None) => d.set_item("default", py.None())?,
+        Some(DefaultValue::Number(v)) => d.set_item("default", v)?,
+        Some(DefaultValue::Int(v)) => d.set_item("default", v)?,
+        Some(DefaultValue::Flag(v)) => d.set_item("default", v)?,
+        Some(DefaultValue::Text(v)) => d.set_item("default", v)?,
+    }
+    d.set_item("range", a.range)?;
+    Ok(d)
+}
+
+/// The command table: one dict per request address, in the order of docs/protocol.md, with
+/// `address`, `cmd` (the JSON tag), `fixed` (fields that pick this address among those sharing
+/// `cmd`, e.g. `{"on": False}` for `/kr/unmute`), `signature`, `args` (dicts: `name`, `kind`
+/// letter, `rule`, `required`, `default`, `range`), `reply` and `doc`.
+#[pyfunction]
+fn command_table(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
+    let out = PyList::empty(py);
+    for spec in kr_osc::TABLE {
+        let d = PyDict::new(py);
+        d.set_item("address", spec.address)?;
+        d.set_item("cmd", spec.cmd)?;
+        let fixed = PyDict::new(py);
+        if let Some((field, value)) = spec.fixed {
+            fixed.set_item(field, value)?;
+        }
+        d.set_item("fixed", fixed)?;
+        d.set_item("signature", spec.signature())?;
+        let args = spec.args.iter().map(|a| arg_spec(py, a)).collect::<PyResult<Vec<_>>>()?;
+        d.set_item("args", args)?;
+        d.set_item("reply", spec.reply)?;
+        d.set_item("doc", spec.doc)?;
+        out.append(d)?;
+    }
+    Ok(out)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(command_table, m)?)?;
     m.add_function(wrap_pyfunction!(encode_request_json, m)?)?;
     m.add_function(wrap_pyfunction!(encode_bundle_json, m)?)?;
     m.add_function(wrap_pyfunction!(decode_packet, m)?)?;
