@@ -364,3 +364,17 @@ fn a_continuous_pattern_on_a_control_is_interpolated_between_its_points() {
     // Where the saw wraps, the ramp between its points falls within 4 ms (192 frames).
     assert!(steps.iter().any(|d| *d < -0.02), "the saw wraps");
 }
+
+#[test]
+fn two_hundred_fifty_six_nodes_added_before_the_first_block_all_sound_in_it() {
+    // Graphs are never refused: however many changes come before the audio thread runs, its
+    // first block plays the latest graph (the model and the audio agree).
+    let mut rig = Rig::new();
+    for i in 0..256 {
+        rig.node(&format!("n{i}"), &dc(0.001), 1);
+    }
+    rig.run(BLOCK);
+    let expected = 256.0 * 0.001 * C;
+    assert!((rig.left[0] - expected).abs() < 1e-4, "first frame {} (expected {expected})", rig.left[0]);
+    assert!((rig.left[BLOCK - 1] - expected).abs() < 1e-4);
+}

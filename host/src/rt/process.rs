@@ -7,7 +7,7 @@ use super::event::{RtEvent, RtEventKind, ALL_VOICES};
 use super::graph::RtGraph;
 use super::tap::TapSource;
 use crate::backend::{PortBuffers, PortRef};
-use basedrop::{Collector, Handle, Owned};
+use basedrop::{Collector, Handle, Shared, SharedCell};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering, Ordering::Relaxed};
 use std::sync::Arc;
 
@@ -88,7 +88,9 @@ impl EngineTelemetry {
 
 /// The control thread's ends of the rings to the audio thread.
 pub struct AudioLink {
-    pub graphs: rtrb::Producer<Owned<RtGraph>>,
+    /// The latest graph: each new one replaces the last, whether or not the audio thread took it
+    /// up (graphs are complete, so only the latest matters and none is ever refused).
+    pub graph: Arc<SharedCell<RtGraph>>,
     pub events: rtrb::Producer<RtEvent>,
     pub telemetry: Arc<EngineTelemetry>,
     pub handle: Handle,
@@ -100,9 +102,9 @@ impl AudioLink {
         self.events.push(ev).is_ok()
     }
 
-    /// Publish a new graph; `false` when the ring is full.
-    pub fn publish(&mut self, graph: RtGraph) -> bool {
-        self.graphs.push(Owned::new(&self.handle, graph)).is_ok()
+    /// Publish a new graph; the audio thread takes it up at its next block.
+    pub fn publish(&mut self, graph: RtGraph) {
+        self.graph.set(Shared::new(&self.handle, graph));
     }
 }
 
@@ -115,8 +117,8 @@ pub struct BlockIo<'a> {
 
 /// The audio thread's engine.
 pub struct AudioEngine {
-    graph: Owned<RtGraph>,
-    graphs: rtrb::Consumer<Owned<RtGraph>>,
+    graph: Shared<RtGraph>,
+    latest: Arc<SharedCell<RtGraph>>,
     events: rtrb::Consumer<RtEvent>,
     pending: Vec<RtEvent>,
     frame: u64,
@@ -129,13 +131,14 @@ pub struct AudioEngine {
 impl AudioEngine {
     /// Make an engine and the control thread's link to it.
     pub fn new(collector: &Collector, sample_rate: u32, master_gain: f32) -> (AudioEngine, AudioLink) {
-        let (gp, gc) = rtrb::RingBuffer::new(64);
         let (ep, ec) = rtrb::RingBuffer::new(EVENT_CAPACITY);
+        let empty = Shared::new(&collector.handle(), RtGraph::empty());
+        let latest = Arc::new(SharedCell::new(Shared::clone(&empty)));
         let telemetry = Arc::new(EngineTelemetry::default());
         let sr = sample_rate as f32;
         let engine = AudioEngine {
-            graph: Owned::new(&collector.handle(), RtGraph::empty()),
-            graphs: gc,
+            graph: Shared::clone(&empty),
+            latest: Arc::clone(&latest),
             events: ec,
             pending: Vec::with_capacity(EVENT_CAPACITY),
             frame: 0,
@@ -148,7 +151,7 @@ impl AudioEngine {
             },
             telemetry: Arc::clone(&telemetry),
         };
-        let link = AudioLink { graphs: gp, events: ep, telemetry, handle: collector.handle() };
+        let link = AudioLink { graph: latest, events: ep, telemetry, handle: collector.handle() };
         (engine, link)
     }
 
@@ -205,9 +208,10 @@ impl AudioEngine {
     }
 
     fn swap_graph(&mut self) {
-        while let Ok(g) = self.graphs.pop() {
-            // The old graph's drop is deferred to the collector (control thread): no free here.
-            self.graph = g;
+        let latest = self.latest.get();
+        if latest.generation != self.graph.generation {
+            // The graph let go of is freed by the collector (control thread): no free here.
+            self.graph = latest;
             self.telemetry.generation.store(self.graph.generation, Relaxed);
         }
     }

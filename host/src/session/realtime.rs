@@ -55,9 +55,7 @@ impl Realtime {
     pub fn publish(&mut self, mut graph: RtGraph) {
         self.generation += 1;
         graph.generation = self.generation;
-        if !self.link.publish(graph) {
-            tracing::error!("graph ring full: the audio thread is not running");
-        }
+        self.link.publish(graph);
     }
 
     /// Resize a node's ports for new channel counts (nothing when the backend has no ports).
