@@ -52,6 +52,10 @@ def test_every_command_answers_done_or_fail_with_its_address_and_id(client: Udp 
         ("/kr/set", ["lvl/nope", 0.25], "/kr/fail", "no control 'nope'"),
         ("/kr/get", ["lvl/level"], "/kr/done", "0.25"),
         ("/kr/get", ["ghost/level"], "/kr/fail", "no node named 'ghost'"),
+        ("/kr/get", ["tempo"], "/kr/done", "tempo = 120"),
+        ("/kr/nodes", [], "/kr/done", "2 nodes"),
+        ("/kr/node/info", ["lvl"], "/kr/done", "lvl"),
+        ("/kr/node/info", ["ghost"], "/kr/fail", "no node named 'ghost'"),
         ("/kr/fade", ["lvl/level", 0.5, 1.0], "/kr/done", "over 1"),
         ("/kr/route", ["lvl", "fx", 0.5], "/kr/done", "lvl → fx"),
         ("/kr/route", ["fx", "lvl", 0.5], "/kr/fail", "no audio inputs"),
@@ -96,6 +100,21 @@ def test_every_command_answers_done_or_fail_with_its_address_and_id(client: Udp 
         assert text in rargs[2], f"{address} {args}: {rargs[2]!r} lacks {text!r}"
     reply, rargs = client.ask("/kr/status")
     assert reply == "/kr/status.reply" and json.loads(rargs[0])["ok"] is True
+
+
+def test_targeted_reads_answer_one_node_or_one_value(client: Udp | Tcp) -> None:
+    kr.node("lvl", LEVEL)
+    kr.node("fx", "process = _ * 0.5;")
+    kr.session.play("lvl/level", "0 0.5")
+    reply, rargs = client.ask("/kr/nodes")
+    assert reply == "/kr/done" and rargs[3:] == ["lvl", "fx"], rargs
+    reply, rargs = client.ask("/kr/node/info", "lvl")
+    info = json.loads(rargs[3])
+    assert info["name"] == "lvl" and info["outputs"] == 1 and info["patterns"] == ["lvl/level"]
+    assert [c["name"] for c in info["controls"]] == ["level"]
+    assert info["ports"] == [f"{dump()['client']}:lvl/out_1"]
+    reply, rargs = client.ask("/kr/get", "meter")
+    assert reply == "/kr/done" and rargs[3] == 4.0, rargs
 
 
 def test_a_node_made_with_oscsend_plays_a_mini_notation_pattern(port: int) -> None:

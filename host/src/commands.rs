@@ -44,6 +44,8 @@ pub fn changes_state(cmd: &Command) -> bool {
             | Command::Get { .. }
             | Command::Dump
             | Command::SceneList
+            | Command::Nodes
+            | Command::NodeInfo { .. }
             | Command::Subscribe { .. }
             | Command::Unsubscribe
             | Command::RecordStart { .. }
@@ -90,6 +92,14 @@ pub fn execute(
         }
         Command::SceneSave { name } => plain(s.scene_save(name)),
         Command::SceneDelete { name } => plain(s.scene_delete(name)),
+        Command::Nodes => {
+            let names = s.node_names();
+            Ok((format!("{} nodes", names.len()), names.into_iter().map(OscType::String).collect()))
+        }
+        Command::NodeInfo { name } => {
+            let info = s.node_info(name)?;
+            Ok((name.clone(), vec![OscType::String(info.to_string())]))
+        }
         Command::SceneList => {
             let names = s.scene_names();
             Ok((format!("{} scene(s)", names.len()), names.into_iter().map(OscType::String).collect()))

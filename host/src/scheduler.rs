@@ -20,8 +20,8 @@ pub const SAMPLES_PER_SECOND: f64 = 250.0;
 pub enum Target {
     /// Notes on a node: pitch control, gate, other controls by name.
     Notes(NoteTarget),
-    /// One control of a node.
-    Control { node: u32, control: u16 },
+    /// One value: a node's control, its fader, or master.
+    Value(ValueTarget),
 }
 
 /// A node's note-relevant controls, resolved when the pattern starts playing.
@@ -67,19 +67,43 @@ impl Slot {
     }
 }
 
-/// What a fade moves.
+/// One value a fade or a pattern moves: a node's control, a node's fader, or master.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum FadeTarget {
+pub enum ValueTarget {
     Control { node: u32, control: u16 },
     Gain { node: u32 },
     Master,
+}
+
+impl ValueTarget {
+    /// The value becomes `value` at `frame` (faders and master within their ranges; controls
+    /// are clamped by the node).
+    fn set(self, frame: u64, value: f32) -> RtEvent {
+        let (node, kind) = match self {
+            ValueTarget::Control { node, control } => (node, RtEventKind::Set { control, value }),
+            ValueTarget::Gain { node } => (node, RtEventKind::Gain(value.clamp(0.0, kr_osc::MAX_GAIN as f32))),
+            ValueTarget::Master => (0, RtEventKind::Master(value.clamp(0.0, kr_osc::MAX_MASTER as f32))),
+        };
+        RtEvent { frame, node, voice: ALL_VOICES, kind }
+    }
+
+    /// Towards `value` over `frames`: a ramp for a control (interpolated by the engine); faders
+    /// and master smooth every change per sample anyway.
+    fn ramp(self, frame: u64, value: f32, frames: u32) -> RtEvent {
+        match self {
+            ValueTarget::Control { node, control } => {
+                RtEvent { frame, node, voice: ALL_VOICES, kind: RtEventKind::Ramp { control, value, frames } }
+            }
+            _ => self.set(frame, value),
+        }
+    }
 }
 
 /// A linear move of one value from `from` (at cycle `begin`) to `to` (at `end`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fade {
     pub path: String,
-    pub target: FadeTarget,
+    pub target: ValueTarget,
     pub from: f32,
     pub to: f32,
     pub begin: Time,
@@ -93,24 +117,12 @@ impl Fade {
         self.from + (self.to - self.from) * x as f32
     }
 
-    /// Towards `value` over `frames`: a ramp for a control (interpolated by the engine); faders
-    /// and master smooth every change per sample anyway.
     fn ramp(&self, frame: u64, value: f32, frames: u32) -> RtEvent {
-        match self.target {
-            FadeTarget::Control { node, control } => {
-                RtEvent { frame, node, voice: ALL_VOICES, kind: RtEventKind::Ramp { control, value, frames } }
-            }
-            _ => self.event(frame, value),
-        }
+        self.target.ramp(frame, value, frames)
     }
 
     fn event(&self, frame: u64, value: f32) -> RtEvent {
-        let (node, kind) = match self.target {
-            FadeTarget::Control { node, control } => (node, RtEventKind::Set { control, value }),
-            FadeTarget::Gain { node } => (node, RtEventKind::Gain(value)),
-            FadeTarget::Master => (0, RtEventKind::Master(value)),
-        };
-        RtEvent { frame, node, voice: ALL_VOICES, kind }
+        self.target.set(frame, value)
     }
 }
 
@@ -237,7 +249,7 @@ impl Scheduler {
     /// Stop every fade of node `key` (the node is going).
     pub fn cancel_fades_of(&mut self, key: u32) {
         self.fades.retain(
-            |f| !matches!(f.target, FadeTarget::Gain { node } | FadeTarget::Control { node, .. } if node == key),
+            |f| !matches!(f.target, ValueTarget::Gain { node } | ValueTarget::Control { node, .. } if node == key),
         );
     }
 
@@ -246,7 +258,7 @@ impl Scheduler {
         if let Some(f) = self.fades.iter().find(|f| f.path == path) {
             return Some(f.value_at(clock.cycle_at(frame)));
         }
-        let slot = self.slots.get(path).filter(|s| matches!(s.target, Target::Control { .. }))?;
+        let slot = self.slots.get(path).filter(|s| matches!(s.target, Target::Value(_)))?;
         let c = Time::new((clock.cycle_at(frame) * (1u64 << 20) as f64).floor() as i64, 1 << 20) - slot.offset;
         let haps =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| slot.pattern.query(c, c + Time::new(1, 1 << 20))))
@@ -267,28 +279,19 @@ impl Scheduler {
         let slots: Vec<(String, Slot)> = self.slots.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         for (target, slot) in &slots {
             // A pattern whose query fails (a bug, or arithmetic overflow in an extreme pattern)
-            // is stopped; the others and the engine go on.
-            let query = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                slot.pattern.query(begin - slot.offset, end - slot.offset)
+            // is stopped; the others and the engine go on. Events go out only once the whole
+            // slot's work succeeded.
+            let mut events = Vec::new();
+            let work = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.schedule_slot(clock, slot, begin, end, first_sample, sample_step, &mut |ev| events.push(ev))
             }));
-            let Ok(haps) = query else {
+            if work.is_err() {
                 tracing::error!(%target, "pattern query failed; the pattern is stopped");
                 self.slots.remove(target);
                 continue;
-            };
-            for hap in haps.iter().filter(|h| h.has_onset()) {
-                self.onset(clock, slot, hap, emit);
             }
-            if let Target::Control { node, control } = slot.target {
-                // A linear ramp from each sample point to the next: interpolated in the engine.
-                let mut f = first_sample;
-                while f < end_frame {
-                    if let Some(v) = sample(&slot.pattern, clock, f + sample_step, slot.offset) {
-                        let kind = RtEventKind::Ramp { control, value: v, frames: sample_step as u32 };
-                        emit(RtEvent { frame: f, node, voice: ALL_VOICES, kind });
-                    }
-                    f += sample_step;
-                }
+            for ev in events {
+                emit(ev);
             }
         }
         for fade in &self.fades {
@@ -313,19 +316,43 @@ impl Scheduler {
         self.scheduled_until = end;
     }
 
+    /// Schedule one slot's events in cycles `[begin, end)`: its onsets, and for a continuous
+    /// pattern on a value a linear ramp from each sample point to the next.
+    #[allow(clippy::too_many_arguments)]
+    fn schedule_slot(
+        &mut self,
+        clock: &Clock,
+        slot: &Slot,
+        begin: Time,
+        end: Time,
+        first_sample: u64,
+        sample_step: u64,
+        emit: &mut dyn FnMut(RtEvent),
+    ) {
+        let haps = slot.pattern.query(begin - slot.offset, end - slot.offset);
+        for hap in haps.iter().filter(|h| h.has_onset()) {
+            self.onset(clock, slot, hap, emit);
+        }
+        if let Target::Value(t) = slot.target {
+            let end_frame = clock.frame_of(end);
+            let mut f = first_sample;
+            while f < end_frame {
+                if let Some(v) = sample(&slot.pattern, clock, f + sample_step, slot.offset) {
+                    emit(t.ramp(f, v, sample_step as u32));
+                }
+                f += sample_step;
+            }
+        }
+    }
+
     fn onset(&mut self, clock: &Clock, slot: &Slot, hap: &Hap, emit: &mut dyn FnMut(RtEvent)) {
         let Some(whole) = hap.whole else { return };
         let begin = whole.begin + slot.offset;
         let frame = clock.frame_of(begin);
         match &slot.target {
-            Target::Control { node, control } => {
+            Target::Value(t) => {
                 if let Some(v) = number(&hap.value) {
-                    emit(RtEvent {
-                        frame,
-                        node: *node,
-                        voice: ALL_VOICES,
-                        kind: RtEventKind::Set { control: *control, value: v },
-                    });
+                    emit(t.set(frame, v));
                 }
             }
             Target::Notes(t) => {

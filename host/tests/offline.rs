@@ -378,3 +378,32 @@ fn two_hundred_fifty_six_nodes_added_before_the_first_block_all_sound_in_it() {
     assert!((rig.left[0] - expected).abs() < 1e-4, "first frame {} (expected {expected})", rig.left[0]);
     assert!((rig.left[BLOCK - 1] - expected).abs() < 1e-4);
 }
+
+#[test]
+fn a_set_takes_over_a_control_a_pattern_drives() {
+    let mut rig = Rig::new();
+    rig.node("n", r#"level = hslider("level", 0, 0, 1, 0.0001); process = level;"#, 1);
+    rig.session.play("n/level", Ir::mini("0.25 0.75"), false).unwrap();
+    rig.run(RATE as usize / 2);
+    let done = rig.session.set("n/level", 0.5, NEXT_BLOCK).unwrap();
+    assert_eq!(done, "n/level = 0.5 (the pattern on n/level was stopped)");
+    rig.run(RATE as usize * 2);
+    // Two cycles later the pattern would have moved it; it stays where it was set.
+    assert!((tail_mean(&rig, BLOCK) / C - 0.5).abs() < 1e-6, "{}", tail_mean(&rig, BLOCK) / C);
+    assert_eq!(rig.session.get("n/level").unwrap(), 0.5);
+    assert!(rig.session.hush(Some("n/level")).is_err(), "nothing plays on n/level any more");
+}
+
+#[test]
+fn a_pattern_drives_a_node_fader_and_master_stays_in_range() {
+    let mut rig = Rig::new();
+    rig.node("n", &dc(0.1), 1);
+    // `n/gain` is the fader (the DSP has no `gain` control): a pattern moves it.
+    rig.session.play("n/gain", Ir::mini("0 2"), false).unwrap();
+    rig.run(RATE as usize * 2); // one cycle at 120 bpm
+    let half = RATE as usize; // the second half of cycle 0 starts at 1 s
+    assert!(rig.left[half - 10].abs() < 1e-3, "first step: gain 0, got {}", rig.left[half - 10]);
+    assert!((rig.left[half + RATE as usize / 2] / C - 0.2).abs() < 1e-3, "second step: gain 2");
+    assert!(rig.session.master(5.0, NEXT_BLOCK).is_err(), "master above 4 is refused");
+    assert_eq!(rig.session.set("master", 5.0, NEXT_BLOCK).unwrap(), "master = 4");
+}

@@ -119,6 +119,12 @@ pub enum Command {
     },
     /// The scene names.
     SceneList,
+    /// The node names.
+    Nodes,
+    /// One node as the dump describes it, with the patterns playing on it.
+    NodeInfo {
+        name: String,
+    },
     SceneDelete {
         name: String,
     },

@@ -46,7 +46,12 @@ fn opt(v: &Option<String>) -> Value<'_> {
 fn fields(c: &Command) -> Fields<'_> {
     let f32 = |v: f32| Value::Number(f64::from(v));
     match c {
-        Command::Status | Command::Ping | Command::Dump | Command::SceneList | Command::Unsubscribe => Fields::new(),
+        Command::Status
+        | Command::Ping
+        | Command::Dump
+        | Command::SceneList
+        | Command::Nodes
+        | Command::Unsubscribe => Fields::new(),
         Command::NodeNew { name, source, count, gain, meta } => Fields::of([
             ("name", s(name)),
             ("source", Value::Str(Cow::Owned(source.to_wire()))),
@@ -55,6 +60,7 @@ fn fields(c: &Command) -> Fields<'_> {
             ("meta", if meta.is_empty() { Value::Absent } else { s(meta) }),
         ]),
         Command::NodeFree { name }
+        | Command::NodeInfo { name }
         | Command::Mute { name, .. }
         | Command::Solo { name, .. }
         | Command::SceneSave { name }

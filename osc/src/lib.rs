@@ -87,7 +87,9 @@ pub use reply::{Reply, REPLY_ADDRESSES};
 pub use spec::{ArgSpec, CommandSpec, DefaultValue, Kind};
 pub use table::{command_spec, signature, ADDRESSES, TABLE};
 pub use timetag::{TimeTag, TimeTagRangeError, NTP_UNIX_OFFSET};
-pub use validate::{Limits, DEFAULT_SUBSCRIBE_SECONDS, MAX_ARRAY_DEPTH, MAX_FADE_CYCLES, MAX_SUBSCRIBE_SECONDS};
+pub use validate::{
+    Limits, DEFAULT_SUBSCRIBE_SECONDS, MAX_ARRAY_DEPTH, MAX_FADE_CYCLES, MAX_GAIN, MAX_MASTER, MAX_SUBSCRIBE_SECONDS,
+};
 
 /// Default UDP/TCP port of `krd`.
 pub const DEFAULT_PORT: u16 = 57140;

@@ -5,7 +5,7 @@
 //! the Python library reads (`kr._kr.command_table()`).
 
 use crate::spec::{ArgSpec, CommandSpec, DefaultValue as D, Kind};
-use crate::validate::{DEFAULT_SUBSCRIBE_SECONDS, MAX_FADE_CYCLES, MAX_SUBSCRIBE_SECONDS};
+use crate::validate::{DEFAULT_SUBSCRIBE_SECONDS, MAX_FADE_CYCLES, MAX_GAIN, MAX_MASTER, MAX_SUBSCRIBE_SECONDS};
 use crate::Command;
 use std::sync::LazyLock;
 
@@ -14,7 +14,7 @@ const fn arg(name: &'static str, kind: Kind) -> ArgSpec {
 }
 
 /// Node and route gains.
-const GAIN: (f64, f64) = (0.0, 16.0);
+const GAIN: (f64, f64) = (0.0, MAX_GAIN);
 const DONE: &str = "`/kr/done`";
 
 const STATUS: CommandSpec = CommandSpec {
@@ -57,6 +57,24 @@ const NODE_NEW: CommandSpec = CommandSpec {
             meta: v.string("meta")?,
         })
     },
+};
+const NODES: CommandSpec = CommandSpec {
+    address: "/kr/nodes",
+    cmd: "nodes",
+    fixed: None,
+    args: &[],
+    reply: "`/kr/done` extra: name:s...",
+    doc: "List the node names",
+    build: |_| Some(Command::Nodes),
+};
+const NODE_INFO: CommandSpec = CommandSpec {
+    address: "/kr/node/info",
+    cmd: "node_info",
+    fixed: None,
+    args: &[arg("name", Kind::Path)],
+    reply: "`/kr/done` extra: json:s",
+    doc: "describe one node",
+    build: |v| Some(Command::NodeInfo { name: v.string("name")? }),
 };
 const NODE_FREE: CommandSpec = CommandSpec {
     address: "/kr/node/free",
@@ -204,7 +222,7 @@ const MASTER: CommandSpec = CommandSpec {
     address: "/kr/master",
     cmd: "master",
     fixed: None,
-    args: &[arg("gain", Kind::Single).range(0.0, 4.0)],
+    args: &[arg("gain", Kind::Single).range(0.0, MAX_MASTER)],
     reply: DONE,
     doc: "set the master gain",
     build: |v| Some(Command::Master { gain: v.single("gain")? }),
@@ -297,6 +315,8 @@ pub const TABLE: &[CommandSpec] = &[
     PING,
     NODE_NEW,
     NODE_FREE,
+    NODES,
+    NODE_INFO,
     SET,
     GET,
     FADE,
@@ -344,6 +364,8 @@ impl Command {
             Command::Ping => &PING,
             Command::NodeNew { .. } => &NODE_NEW,
             Command::NodeFree { .. } => &NODE_FREE,
+            Command::Nodes => &NODES,
+            Command::NodeInfo { .. } => &NODE_INFO,
             Command::Set { .. } => &SET,
             Command::Get { .. } => &GET,
             Command::Fade { .. } => &FADE,

@@ -6,12 +6,15 @@ use crate::fields::Fields;
 use crate::{decode_request, encode_request, Kind, Limits, Request, ADDRESSES, TABLE};
 use rosc::{OscMessage, OscType};
 
-/// The signatures as they were before the table existed, which errors quote.
+/// The signatures clients have seen (those of the addresses before the table existed are
+/// unchanged), which errors quote.
 const SIGNATURES: &[(&str, &str)] = &[
     ("/kr/status", "no arguments"),
     ("/kr/ping", "no arguments"),
     ("/kr/node/new", "name:s source:s [count:i] [gain:f] [meta:s]"),
     ("/kr/node/free", "name:s"),
+    ("/kr/nodes", "no arguments"),
+    ("/kr/node/info", "name:s"),
     ("/kr/set", "path:s value:f"),
     ("/kr/get", "path:s"),
     ("/kr/fade", "path:s target:f cycles:f"),

@@ -42,6 +42,10 @@ pub const MAX_ARRAY_DEPTH: usize = 8;
 pub const MAX_SUBSCRIBE_SECONDS: f64 = 86_400.0;
 /// Subscription length when none is given, in seconds.
 pub const DEFAULT_SUBSCRIBE_SECONDS: f64 = 60.0;
+/// Largest node (and route) gain.
+pub const MAX_GAIN: f64 = 16.0;
+/// Largest master gain.
+pub const MAX_MASTER: f64 = 4.0;
 /// Longest fade or scene-recall crossfade, in cycles.
 pub const MAX_FADE_CYCLES: f64 = 1024.0;
 

@@ -52,11 +52,13 @@ fn command() -> impl Strategy<Value = Command> {
         Just(Command::Ping),
         Just(Command::Dump),
         Just(Command::SceneList),
+        Just(Command::Nodes),
         Just(Command::Unsubscribe),
         (name(), source(), 1u32..=64, gain.clone()).prop_map(|(name, source, count, gain)| {
             Command::NodeNew { name, source, count, gain, meta: String::new() }
         }),
         name().prop_map(|name| Command::NodeFree { name }),
+        name().prop_map(|name| Command::NodeInfo { name }),
         (name(), finite_f32()).prop_map(|(path, value)| Command::Set { path, value }),
         name().prop_map(|path| Command::Get { path }),
         (name(), finite_f32(), cycles.clone())

@@ -3,25 +3,31 @@
 use super::model::ValuePath;
 use super::{Session, SessionError};
 use crate::rt::RtEventKind;
-use crate::scheduler::{Fade, FadeTarget};
+use crate::scheduler::{Fade, ValueTarget};
 
-/// The master fader's range; node faders go to [`MAX_GAIN`].
-pub const MAX_MASTER: f32 = 4.0;
-/// Largest node fader gain.
-pub const MAX_GAIN: f32 = 16.0;
+/// Node faders' and master's largest gains, as the protocol's ranges say.
+const MAX_GAIN: f32 = kr_osc::MAX_GAIN as f32;
+const MAX_MASTER: f32 = kr_osc::MAX_MASTER as f32;
 
 impl Session {
-    /// Set a control, a node's fader (`<node>/gain`) or `master` at frame `at`.
+    /// Set a control, a node's fader (`<node>/gain`) or `master` at frame `at`, clamped to its
+    /// range. A pattern or fade driving that path stops: the value set is the value heard.
     pub fn set(&mut self, path: &str, value: f32, at: u64) -> Result<String, SessionError> {
-        match self.model.value_path(path)? {
-            ValuePath::Master => self.master(value, at),
+        let done = self.set_value(path, value, at)?;
+        Ok(done + &self.take_over(path))
+    }
+
+    /// Set a value (as [`Session::set`]) leaving a pattern on it playing.
+    pub(super) fn set_value(&mut self, path: &str, value: f32, at: u64) -> Result<String, SessionError> {
+        Ok(match self.model.value_path(path)? {
+            ValuePath::Master => self.master_value(value.clamp(0.0, MAX_MASTER), at)?,
             ValuePath::Gain { node } => {
                 self.scheduler.cancel_fade(path);
                 let g = value.clamp(0.0, MAX_GAIN);
                 let key = self.model.nodes()[node].key;
                 self.send(key, RtEventKind::Gain(g), at)?;
                 self.model.nodes_mut()[node].gain = g;
-                Ok(format!("{path} = {g}"))
+                format!("{path} = {g}")
             }
             ValuePath::Control { node, control } => {
                 self.scheduler.cancel_fade(path);
@@ -29,37 +35,53 @@ impl Session {
                 let (key, v) = (n.key, n.factory.info().controls[control].clamp(value));
                 self.send(key, RtEventKind::Set { control: control as u16, value: v }, at)?;
                 self.model.nodes_mut()[node].values[control] = v;
-                Ok(format!("{path} = {v}"))
+                format!("{path} = {v}")
             }
+        })
+    }
+
+    /// A value set or faded is no longer driven by a pattern: stop the pattern on `path`, and
+    /// say so in the reply.
+    fn take_over(&mut self, path: &str) -> String {
+        match self.scheduler.stop(path) {
+            true => format!(" (the pattern on {path} was stopped)"),
+            false => String::new(),
         }
     }
 
     /// Move a control, a node's gain or `master` linearly to `target` over `cycles`, starting
-    /// at the end of what is already scheduled. The model holds the target at once.
+    /// at the end of what is already scheduled. The model holds the target at once. A pattern
+    /// driving that path stops.
     pub fn fade(&mut self, path: &str, target: f32, cycles: f64) -> Result<String, SessionError> {
+        let done = self.fade_value(path, target, cycles)?;
+        Ok(done + &self.take_over(path))
+    }
+
+    /// Fade a value (as [`Session::fade`]) leaving a pattern on it playing.
+    pub(super) fn fade_value(&mut self, path: &str, target: f32, cycles: f64) -> Result<String, SessionError> {
         let (fade_target, from, to) = match self.model.value_path(path)? {
-            ValuePath::Master => (FadeTarget::Master, self.master, target.clamp(0.0, MAX_MASTER)),
+            ValuePath::Master => (ValueTarget::Master, self.master, target.clamp(0.0, MAX_MASTER)),
             ValuePath::Gain { node } => {
                 let n = &self.model.nodes()[node];
-                (FadeTarget::Gain { node: n.key }, n.gain, target.clamp(0.0, MAX_GAIN))
+                (ValueTarget::Gain { node: n.key }, n.gain, target.clamp(0.0, MAX_GAIN))
             }
             ValuePath::Control { node, control } => {
                 let n = &self.model.nodes()[node];
                 let to = n.factory.info().controls[control].clamp(target);
-                (FadeTarget::Control { node: n.key, control: control as u16 }, n.values[control], to)
+                (ValueTarget::Control { node: n.key, control: control as u16 }, n.values[control], to)
             }
         };
         let begin = self.scheduler.scheduled_until();
         let end = begin + kr_pattern::time::from_f64(cycles.max(0.0)).unwrap_or_default();
         self.scheduler.fade(Fade { path: path.into(), target: fade_target, from, to, begin, end });
         match fade_target {
-            FadeTarget::Master => self.master = to,
-            FadeTarget::Gain { node } => {
+            ValueTarget::Master => self.master = to,
+            ValueTarget::Gain { node } => {
                 if let Some(n) = self.model.by_key_mut(node) {
                     n.gain = to;
                 }
             }
-            FadeTarget::Control { node, control } => {
+            ValueTarget::Control { node, control } => {
                 if let Some(n) = self.model.by_key_mut(node) {
                     n.values[control as usize] = to;
                 }
@@ -69,8 +91,14 @@ impl Session {
     }
 
     /// A control's (or a node's `gain`, or `master`'s) value as it sounds now: mid-fade, or as
-    /// its pattern drives it; otherwise the value last set.
+    /// its pattern drives it; otherwise the value last set. `tempo` and `meter` too (a node path
+    /// always has a `/`, so these names are free).
     pub fn get(&self, path: &str) -> Result<f32, SessionError> {
+        match path {
+            "tempo" => return Ok(self.clock.bpm as f32),
+            "meter" => return Ok(self.clock.meter as f32),
+            _ => {}
+        }
         let set = match self.model.value_path(path)? {
             ValuePath::Master => self.master,
             ValuePath::Gain { node } => self.model.nodes()[node].gain,
@@ -95,7 +123,15 @@ impl Session {
         Ok(format!("{} {}", members.join(", "), if on { "muted" } else { "unmuted" }))
     }
 
+    /// Set the master gain (0 to [`kr_osc::MAX_MASTER`]) at frame `at`.
     pub fn master(&mut self, gain: f32, at: u64) -> Result<String, SessionError> {
+        if !(0.0..=MAX_MASTER).contains(&gain) {
+            return Err(SessionError::OutOfRange { what: "master".into(), value: gain, range: (0.0, MAX_MASTER) });
+        }
+        Ok(self.master_value(gain, at)? + &self.take_over("master"))
+    }
+
+    fn master_value(&mut self, gain: f32, at: u64) -> Result<String, SessionError> {
         self.scheduler.cancel_fade("master");
         self.send(0, RtEventKind::Master(gain), at)?;
         self.master = gain;

@@ -67,6 +67,8 @@ pub enum SessionError {
     Pattern(String),
     #[error("the audio thread is not keeping up (its queue is full); try again")]
     Busy,
+    #[error("{what}: {value} is outside {}..{}", range.0, range.1)]
+    OutOfRange { what: String, value: f32, range: (f32, f32) },
 }
 
 /// Session settings (from krd.yaml).

@@ -1,11 +1,13 @@
 //! Patterns, tempo, and the scheduler tick.
 
+use super::model::ValuePath;
 use super::{Session, SessionError};
-use crate::scheduler::{NoteTarget, Slot, Target};
+use crate::scheduler::{NoteTarget, Slot, Target, ValueTarget};
 use kr_pattern::ir::Ir;
 
 impl Session {
-    /// What a pattern on `target` drives: notes on a node, or one of its controls.
+    /// What a pattern on `target` drives: notes on a node, or a value (a control, a node's
+    /// fader, master).
     fn target_for(&self, target: &str) -> Result<Target, SessionError> {
         if let Ok(n) = self.model.get(target) {
             let info = n.factory.info();
@@ -26,15 +28,21 @@ impl Session {
                     .collect(),
             }));
         }
-        let (node, control) = self.model.split_path(target)?;
-        let n = self.model.get(node)?;
-        let c = n.control_index(control)?;
-        Ok(Target::Control { node: n.key, control: c as u16 })
+        let nodes = self.model.nodes();
+        Ok(Target::Value(match self.model.value_path(target)? {
+            ValuePath::Master => ValueTarget::Master,
+            ValuePath::Gain { node } => ValueTarget::Gain { node: nodes[node].key },
+            ValuePath::Control { node, control } => {
+                ValueTarget::Control { node: nodes[node].key, control: control as u16 }
+            }
+        }))
     }
 
     pub fn play(&mut self, target: &str, ir: Ir, from_zero: bool) -> Result<String, SessionError> {
         let t = self.target_for(target)?;
         let slot = Slot::new(t, ir, from_zero, &self.scheduler).map_err(SessionError::Pattern)?;
+        // A pattern takes over a value from a fade, as a set takes over from a pattern.
+        self.scheduler.cancel_fade(target);
         self.scheduler.play(target, slot);
         Ok(format!("playing on {target}"))
     }

@@ -1,6 +1,7 @@
 //! Snapshots of the session: the state dump, scenes, the state file, and re-creating a session
 //! from a snapshot (scene recall and restore on start).
 
+use super::model::NodeModel;
 use super::{Session, SessionError};
 use kr_faust::Factory;
 use kr_osc::DspSource;
@@ -103,34 +104,44 @@ impl Session {
         json!({"version": crate::state::VERSION, "session": self.snapshot(), "scenes": self.scenes.all()}).to_string()
     }
 
+    /// One node as the dump lists it.
+    fn describe(&self, n: &NodeModel) -> serde_json::Value {
+        let info = n.factory.info();
+        let client = &self.settings.client_name;
+        let controls: Vec<_> = info
+            .controls
+            .iter()
+            .zip(&n.values)
+            .map(|(c, v)| json!({"name": c.path, "kind": c.kind, "value": v, "init": c.init, "min": c.min, "max": c.max, "step": c.step}))
+            .collect();
+        let ports: Vec<String> = (1..=info.inputs)
+            .map(|i| format!("{client}:{}/in_{i}", n.name))
+            .chain((1..=info.outputs).map(|i| format!("{client}:{}/out_{i}", n.name)))
+            .collect();
+        json!({
+            "name": n.name, "source": n.source.to_wire(), "count": n.count, "gain": n.gain,
+            "muted": n.muted, "soloed": n.soloed, "inputs": info.inputs, "outputs": info.outputs,
+            "meta": n.meta,
+            "controls": controls, "ports": ports,
+        })
+    }
+
+    /// `/kr/node/info`: the node as the dump lists it, and the targets of its patterns.
+    pub fn node_info(&self, name: &str) -> Result<serde_json::Value, SessionError> {
+        let mut v = self.describe(self.model.get(name)?);
+        v["patterns"] = json!(self.scheduler.targets_of(name));
+        Ok(v)
+    }
+
+    /// The node names, in creation order.
+    pub fn node_names(&self) -> Vec<String> {
+        self.model.nodes().iter().map(|n| n.name.clone()).collect()
+    }
+
     /// The session as JSON for `/kr/dump`: the snapshot plus what the engine knows about each
     /// node (channels, ports, control ranges), the clock and the scene names.
     pub fn dump(&self) -> serde_json::Value {
-        let nodes: Vec<_> = self
-            .model
-            .nodes()
-            .iter()
-            .map(|n| {
-                let info = n.factory.info();
-                let client = &self.settings.client_name;
-                let controls: Vec<_> = info
-                    .controls
-                    .iter()
-                    .zip(&n.values)
-                    .map(|(c, v)| json!({"name": c.path, "kind": c.kind, "value": v, "init": c.init, "min": c.min, "max": c.max, "step": c.step}))
-                    .collect();
-                let ports: Vec<String> = (1..=info.inputs)
-                    .map(|i| format!("{client}:{}/in_{i}", n.name))
-                    .chain((1..=info.outputs).map(|i| format!("{client}:{}/out_{i}", n.name)))
-                    .collect();
-                json!({
-                    "name": n.name, "source": n.source.to_wire(), "count": n.count, "gain": n.gain,
-                    "muted": n.muted, "soloed": n.soloed, "inputs": info.inputs, "outputs": info.outputs,
-                    "meta": n.meta,
-                    "controls": controls, "ports": ports,
-                })
-            })
-            .collect();
+        let nodes: Vec<_> = self.model.nodes().iter().map(|n| self.describe(n)).collect();
         let snap = self.snapshot();
         json!({
             "client": self.settings.client_name,
@@ -238,11 +249,10 @@ impl Session {
         if let Some(f) = factory {
             self.node_new(&s.name, DspSource::parse(&s.source), f, s.count, s.gain)?;
         }
-        for (control, v) in &s.controls {
-            moves.apply(self, &format!("{}/{control}", s.name), *v)?;
-        }
-        if self.model.get(&s.name)?.gain_is_fader() {
-            moves.apply(self, &format!("{}/gain", s.name), s.gain)?;
+        let values = s.controls.iter().map(|(control, v)| (format!("{}/{control}", s.name), *v));
+        let fader = self.model.get(&s.name)?.gain_is_fader().then(|| (format!("{}/gain", s.name), s.gain));
+        for (path, v) in values.chain(fader) {
+            moves.apply(self, &path, v)?;
         }
         self.mute(&s.name, s.muted, moves.at)?;
         self.set_meta(&s.name, &s.meta)?;
@@ -294,11 +304,13 @@ struct Moves {
 }
 
 impl Moves {
+    /// Move `path` to `value`; a pattern playing on it plays on (the snapshot's patterns are
+    /// applied after its values).
     fn apply(self, session: &mut Session, path: &str, value: f32) -> Result<String, SessionError> {
         if self.fade_cycles > 0.0 {
-            session.fade(path, value, self.fade_cycles)
+            session.fade_value(path, value, self.fade_cycles)
         } else {
-            session.set(path, value, self.at)
+            session.set_value(path, value, self.at)
         }
     }
 }
