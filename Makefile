@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-PY_DEPS := pytest numpy ruff mypy python-osc JACK-Client maturin hypothesis
+PY_DEPS := pytest numpy ruff mypy python-osc JACK-Client maturin hypothesis 'mcp>=2.3,<3'
 
 .PHONY: demo test deps venv build build-release lint test-rust test-python clean
 
