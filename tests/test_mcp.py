@@ -537,10 +537,13 @@ def test_kr_mcp_is_a_console_script_of_the_package() -> None:
     assert callable(kr.mcp.main)
 
 
-async def test_the_server_runs_over_stdio(krd: int) -> None:
+async def test_the_console_script_serves_over_stdio(krd: int) -> None:
+    # `make build` installs the package (maturin develop), which puts `kr-mcp` beside python.
+    script = Path(sys.executable).parent / "kr-mcp"
+    assert script.exists(), f"{script} is not installed (run `make build`)"
     params = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "kr.mcp"],
+        command=str(script),
+        args=[],
         env={"KR_PORT": str(krd), "KR_HOST": "127.0.0.1", "KR_KRD": os.environ["KR_KRD"]},
     )
     async with Client(params) as c:
