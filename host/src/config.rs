@@ -4,14 +4,14 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 /// All of krd's settings. Missing keys take their defaults.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub osc: OscConfig,
     pub jack: JackConfig,
     pub engine: EngineConfig,
     pub compiler: CompilerConfig,
-    /// Folder of `.dsp` files usable as `faust:<path>` node types.
+    /// Folder of `.dsp` files usable as `faust:<path>` node types (None: $XDG_DATA_HOME/kr/dsp).
     pub dsp_dir: Option<PathBuf>,
     /// Where the session is saved and restored from (None: $XDG_STATE_HOME/kr/session.json).
     pub state_file: Option<PathBuf>,
@@ -28,6 +28,27 @@ pub struct OscConfig {
     pub tcp: bool,
     /// Peer networks allowed to send (CIDR); others are ignored.
     pub allow: Vec<String>,
+    /// Most TCP connections at once; more are closed at once with a `/kr/fail` saying why.
+    pub max_connections: usize,
+    /// A TCP connection that sends nothing for this long is closed (subscribers renew in time).
+    pub idle_timeout_s: f64,
+    /// Most clients subscribed to notifications at once.
+    pub max_subscribers: usize,
+    /// How far ahead of now a bundle's time tag may be.
+    pub max_ahead_s: f64,
+    /// Most time-tagged bundles waiting for their time.
+    pub max_waiting_packets: usize,
+}
+
+impl OscConfig {
+    /// What the control thread may hold for clients.
+    pub fn client_limits(&self) -> crate::control::ClientLimits {
+        crate::control::ClientLimits {
+            max_subscribers: self.max_subscribers,
+            max_ahead_seconds: self.max_ahead_s,
+            max_waiting_packets: self.max_waiting_packets,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -59,19 +80,6 @@ pub struct CompilerConfig {
     pub faust_lib_dir: PathBuf,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            osc: OscConfig::default(),
-            jack: JackConfig::default(),
-            engine: EngineConfig::default(),
-            compiler: CompilerConfig::default(),
-            dsp_dir: kr_faust::dspdir::default_dir(),
-            state_file: None,
-            record_dir: None,
-        }
-    }
-}
 
 impl Default for OscConfig {
     fn default() -> Self {
@@ -80,6 +88,11 @@ impl Default for OscConfig {
             port: kr_osc::DEFAULT_PORT,
             tcp: true,
             allow: vec!["127.0.0.0/8".into(), "::1/128".into()],
+            max_connections: 64,
+            idle_timeout_s: 600.0,
+            max_subscribers: 64,
+            max_ahead_s: 600.0,
+            max_waiting_packets: 1024,
         }
     }
 }
@@ -127,6 +140,11 @@ impl Config {
         serde_yaml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.into(), source })
     }
 
+    /// The folder of `.dsp` files: the configured one, else `$XDG_DATA_HOME/kr/dsp`.
+    pub fn dsp_dir(&self) -> Option<PathBuf> {
+        self.dsp_dir.clone().or_else(kr_faust::dspdir::default_dir)
+    }
+
     /// `$XDG_CONFIG_HOME/kr/krd.yaml` (or `~/.config/kr/krd.yaml`) when it exists.
     pub fn default_path() -> Option<PathBuf> {
         kr_faust::paths::config_dir().map(|d| d.join("krd.yaml")).filter(|p| p.exists())
@@ -164,5 +182,28 @@ impl Config {
             cache,
             ..Default::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped `configs/krd.yaml` is every default, as it says: it loads, and loading it is
+    /// the same as having no file.
+    #[test]
+    fn the_shipped_config_is_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/krd.yaml");
+        assert_eq!(Config::load(&path).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn an_unknown_key_is_an_error_naming_it() {
+        let dir = std::env::temp_dir().join(format!("kr-config-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("krd.yaml");
+        std::fs::write(&path, "osc:\n  prot: 1\n").unwrap();
+        let e = Config::load(&path).unwrap_err().to_string();
+        assert!(e.contains("unknown field `prot`"), "{e}");
     }
 }

@@ -12,7 +12,7 @@
 //!   its sender gets `/kr/late`.
 
 use crate::commands::{self, Done};
-use crate::session::{Session, SessionError, Snapshot};
+use crate::session::{Session, SessionError, Snapshot, NEXT_BLOCK};
 use crate::state::StateWriter;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use kr_faust::{CompileError, CompileResult, CompileService, Factory};
@@ -100,6 +100,17 @@ struct Subscriber {
     until: Instant,
 }
 
+/// Bounds on what clients can make the control thread hold (config `osc:`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientLimits {
+    /// Most subscribers at once.
+    pub max_subscribers: usize,
+    /// How far ahead of now a time tag may be, in seconds.
+    pub max_ahead_seconds: f64,
+    /// Most time-tagged packets waiting for their time.
+    pub max_waiting_packets: usize,
+}
+
 pub struct ControlThread {
     pub session: Session,
     pub compiler: CompileService,
@@ -110,7 +121,13 @@ pub struct ControlThread {
     pub started: Instant,
     pub state: Option<StateWriter>,
     subscribers: Vec<Subscriber>,
+    limits: ClientLimits,
     change_seq: i64,
+    /// The change last written to the state file.
+    saved_seq: i64,
+    /// When each faulted node was last reported (a node faulting every block is reported once a
+    /// second).
+    fault_reports: BTreeMap<String, Instant>,
     late_packets: u64,
     /// Time-tagged packets waiting for their frame, in arrival order.
     timed: Vec<(u64, Packet, Arc<dyn Replier>)>,
@@ -138,11 +155,19 @@ impl ControlThread {
             started: Instant::now(),
             state,
             subscribers: Vec::new(),
+            limits: crate::config::OscConfig::default().client_limits(),
             change_seq: 0,
+            saved_seq: 0,
+            fault_reports: BTreeMap::new(),
             late_packets: 0,
             timed: Vec::new(),
             dsp_files: None,
         }
+    }
+
+    /// Use `limits` instead of the defaults.
+    pub fn set_limits(&mut self, limits: ClientLimits) {
+        self.limits = limits;
     }
 
     /// Watch the dsp directory: edited files recompile and their nodes crossfade to them.
@@ -205,6 +230,10 @@ impl ControlThread {
         loop {
             match self.rx.recv_timeout(Duration::from_millis(2)) {
                 Ok(ControlMsg::Shutdown) => break,
+                // The liveness probes are answered at once, even while compiles are in flight.
+                Ok(ControlMsg::Packet(packet, to)) if is_probe(&packet) => {
+                    let _ = self.handle(packet, to, NEXT_BLOCK);
+                }
                 Ok(ControlMsg::Packet(packet, to)) => match self.due_frame(&packet, &to) {
                     Some(frame) if pending.is_none() => pending = self.handle(packet, to, frame),
                     Some(frame) => waiting.push_back((packet, to, frame)),
@@ -230,19 +259,33 @@ impl ControlThread {
                 pending = self.handle(packet, to, frame);
             }
             self.session.tick();
+            for target in self.session.take_failed_patterns() {
+                let message = format!("the pattern on {target} failed while playing and was stopped");
+                tracing::warn!("{message}");
+                self.changed("/kr/play", &message);
+                self.notify(Notification::Error { message });
+            }
+            self.report_faults();
             self.follow_backend(&mut seen_xruns);
             if last_save.elapsed() >= crate::state::WRITE_DELAY {
                 last_save = Instant::now();
                 self.poll_dsp_dir();
                 self.subscribers.retain(|s| s.to.alive() && s.until > last_save);
-                if let Some(w) = self.state.as_mut() {
-                    w.save(self.session.state_json());
-                }
+                self.save();
             }
+        }
+        self.save();
+    }
+
+    /// Write the state file if the session changed since the last write.
+    fn save(&mut self) {
+        if self.saved_seq == self.change_seq {
+            return;
         }
         if let Some(w) = self.state.as_mut() {
             w.save(self.session.state_json());
         }
+        self.saved_seq = self.change_seq;
     }
 
     /// One compile of the job in flight is back: the job, unless that was its last compile.
@@ -261,6 +304,23 @@ impl ControlThread {
         }
         self.finish(p);
         None
+    }
+
+    /// Tell subscribers which nodes produced NaN or infinity (each at most once a second).
+    fn report_faults(&mut self) {
+        let now = Instant::now();
+        for name in self.session.take_faulted_nodes() {
+            if self.fault_reports.get(&name).is_some_and(|t| now.duration_since(*t) < Duration::from_secs(1)) {
+                continue;
+            }
+            self.fault_reports.insert(name.clone(), now);
+            let message = format!(
+                "node '{name}' produced NaN or infinity: it was silenced and reset (every other node plays on)"
+            );
+            tracing::warn!("{message}");
+            self.notify(Notification::Error { message });
+        }
+        self.fault_reports.retain(|_, t| now.duration_since(*t) < Duration::from_secs(10));
     }
 
     /// Follow the backend's sample rate and report its new xruns.
@@ -288,11 +348,31 @@ impl ControlThread {
         let frame = self.session.frame_at(when);
         let now = self.session.now();
         if frame > now + self.session.lookahead_frames() {
-            self.timed.push((frame, packet.clone(), Arc::clone(to)));
+            let ahead = (frame - now) as f64 / self.session.sample_rate() as f64;
+            let refusal = if ahead > self.limits.max_ahead_seconds {
+                Some(format!(
+                    "the time tag is {ahead:.0} s ahead; the limit is {} s (osc.max_ahead_seconds)",
+                    self.limits.max_ahead_seconds
+                ))
+            } else if self.timed.len() >= self.limits.max_waiting_packets {
+                Some(format!(
+                    "{} time-tagged packets are waiting already; the limit is {} (osc.max_waiting_packets)",
+                    self.timed.len(),
+                    self.limits.max_waiting_packets
+                ))
+            } else {
+                None
+            };
+            match refusal {
+                Some(message) => self.refuse(packet, to, &message),
+                None => self.timed.push((frame, packet.clone(), Arc::clone(to))),
+            }
             return None;
         }
         if frame < now {
-            let late = (now - frame) as f64 / self.session.sample_rate() as f64;
+            // Far in the past, the frame clamps at 0: the wall clock says how late then.
+            let wall = std::time::SystemTime::now().duration_since(when).map_or(0.0, |d| d.as_secs_f64());
+            let late = if frame == 0 { wall } else { (now - frame) as f64 / self.session.sample_rate() as f64 };
             self.late_packets += 1;
             to.reply(packet.late(late));
             let (address, _) = packet.reply_key();
@@ -331,7 +411,14 @@ impl ControlThread {
                 }
                 Command::Subscribe { seconds } => {
                     let peer = to.peer();
-                    self.subscribers.retain(|s| s.to.peer() != peer);
+                    self.subscribers.retain(|s| s.to.peer() != peer && s.to.alive());
+                    if self.subscribers.len() >= self.limits.max_subscribers {
+                        let max = self.limits.max_subscribers;
+                        let message =
+                            format!("{max} clients are subscribed already; the limit is {max} (osc.max_subscribers)");
+                        to.reply(Reply::fail(address, id, message));
+                        return None;
+                    }
                     let until = Instant::now() + Duration::from_secs_f64(*seconds);
                     self.subscribers.push(Subscriber { to: Arc::clone(&to), until });
                     to.reply(Reply::Done {
@@ -399,6 +486,13 @@ impl ControlThread {
             });
         }
         Some(pending)
+    }
+
+    /// Answer every request of a packet with `/kr/fail`: nothing of it is applied.
+    fn refuse(&self, packet: &Packet, to: &Arc<dyn Replier>, message: &str) {
+        for r in &packet.requests {
+            to.reply(Reply::fail(r.command.address(), r.id, message));
+        }
     }
 
     /// Answer every request of a job with `/kr/fail`.
@@ -529,6 +623,7 @@ impl ControlThread {
             "late_events": t.late_events.load(Relaxed),
             "late_packets": self.late_packets,
             "dropped_events": t.dropped_events.load(Relaxed),
+            "faulted_blocks": t.faults.load(Relaxed),
             "nodes": self.session.node_count(),
             "voices": self.session.voice_count(),
             "subscribers": self.subscribers.len(),
@@ -537,4 +632,11 @@ impl ControlThread {
             "tempo": self.session.clock().bpm,
         })
     }
+}
+
+/// A packet that only asks whether krd is alive (`/kr/status`, `/kr/ping`): answered at once,
+/// never queued behind compiles.
+fn is_probe(packet: &Packet) -> bool {
+    matches!(packet.requests.as_slice(), [r] if matches!(r.command, Command::Status | Command::Ping))
+        && matches!(packet.time, TimeTag::Immediate)
 }

@@ -117,6 +117,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     }
     // Signals are handled by the main thread alone: block them before any thread starts.
     let signals = block_signals();
+    raise_fd_limit();
     let sockets = Sockets::bind(&config)?;
     let engine = start_engine(&config)?;
     let (own_name, shutdown) = (engine.own_name.clone(), Arc::clone(&engine.shutdown));
@@ -187,10 +188,14 @@ impl Sockets {
         );
         if let Some(listener) = self.tcp {
             let (tx, stop) = (tx.clone(), Arc::clone(stop));
+            let tcp = kr_host::server::TcpSettings {
+                max_connections: config.osc.max_connections,
+                idle_timeout: Duration::from_secs_f64(config.osc.idle_timeout_s.max(1.0)),
+            };
             servers.push(
                 std::thread::Builder::new()
                     .name("kr-osc-tcp".into())
-                    .spawn(move || kr_host::server::serve_tcp(listener, tx, limits, allow, stop))?,
+                    .spawn(move || kr_host::server::serve_tcp(listener, tx, limits, allow, tcp, stop))?,
             );
         }
         Ok(servers)
@@ -255,7 +260,8 @@ fn start_control(
     };
     let state_writer = state_path.clone().map(kr_host::state::StateWriter::start);
     let mut control =
-        ControlThread::new(engine.session, compiler, tx, rx, config.dsp_dir.clone(), engine.counters, state_writer);
+        ControlThread::new(engine.session, compiler, tx, rx, config.dsp_dir(), engine.counters, state_writer);
+    control.set_limits(config.osc.client_limits());
     control.watch_dsp_dir();
     let mut restoring = None;
     if let Some(saved) = saved {
@@ -269,6 +275,21 @@ fn start_control(
         }
     }
     Ok(std::thread::Builder::new().name("kr-control".into()).spawn(move || control.run(restoring))?)
+}
+
+/// Raise the soft limit on open files to the hard limit: every TCP client, recording and compile
+/// takes descriptors, and the soft default (1024) runs out long before the hard one.
+fn raise_fd_limit() {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit/setrlimit with a valid pointer to a local struct.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max;
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                tracing::warn!("could not raise the open-file limit");
+            }
+        }
+    }
 }
 
 fn block_signals() -> libc::sigset_t {

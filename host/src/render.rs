@@ -219,7 +219,7 @@ fn apply(
 }
 
 fn source_text(config: &Config, source: &DspSource) -> Result<String, String> {
-    commands::dsp_text(source, config.dsp_dir.as_deref(), |_| None).map_err(|e| e.to_string())
+    commands::dsp_text(source, config.dsp_dir().as_deref(), |_| None).map_err(|e| e.to_string())
 }
 
 /// Write interleaved stereo float samples as a 32-bit float WAV.

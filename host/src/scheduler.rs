@@ -172,6 +172,8 @@ pub struct Scheduler {
     voices: BTreeMap<u32, Voices>,
     next_note: u32,
     fades: Vec<Fade>,
+    /// Targets whose pattern failed while playing and was stopped, until taken.
+    failed: Vec<String>,
 }
 
 impl Scheduler {
@@ -183,6 +185,7 @@ impl Scheduler {
             voices: BTreeMap::new(),
             next_note: 1,
             fades: Vec::new(),
+            failed: Vec::new(),
         }
     }
 
@@ -218,6 +221,11 @@ impl Scheduler {
     pub fn targets_of(&self, node: &str) -> Vec<String> {
         let prefix = format!("{node}/");
         self.slots.keys().filter(|t| *t == node || t.starts_with(&prefix)).cloned().collect()
+    }
+
+    /// The targets whose pattern failed and was stopped since the last call.
+    pub fn take_failed(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.failed)
     }
 
     /// Stop the pattern on `target`; false when none played there.
@@ -286,8 +294,8 @@ impl Scheduler {
                 self.schedule_slot(clock, slot, begin, end, first_sample, sample_step, &mut |ev| events.push(ev))
             }));
             if work.is_err() {
-                tracing::error!(%target, "pattern query failed; the pattern is stopped");
                 self.slots.remove(target);
+                self.failed.push(target.clone());
                 continue;
             }
             for ev in events {

@@ -10,7 +10,7 @@ use kr_osc::{decode_bundle, DecodeError, Limits, Packet, Reply};
 use std::io::Read;
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Networks allowed to talk to krd, e.g. `127.0.0.0/8`, `::1/128`, `192.168.1.0/24`.
@@ -110,17 +110,22 @@ pub fn serve_udp(
     }
 }
 
+/// Replies and notifications waiting to be written to one TCP client, at most.
+const TCP_QUEUE_PACKETS: usize = 1024;
+
+/// Answers a TCP client without ever waiting for it: packets go to a bounded queue that a writer
+/// thread of the connection drains. A client that does not read its replies fills the queue and
+/// is disconnected (its subscriptions end with it); the control thread never blocks on it.
 struct TcpReplier {
-    stream: Mutex<TcpStream>,
+    queue: crossbeam_channel::Sender<Vec<u8>>,
     peer: String,
-    alive: AtomicBool,
+    alive: Arc<AtomicBool>,
 }
 
 impl Replier for TcpReplier {
     fn send(&self, bytes: &[u8]) {
-        let mut s = self.stream.lock().unwrap_or_else(|e| e.into_inner());
-        if write_frame(&mut *s, bytes).is_err() {
-            self.alive.store(false, Relaxed);
+        if self.queue.try_send(bytes.to_vec()).is_err() && self.alive.swap(false, Relaxed) {
+            tracing::warn!(peer = %self.peer, "a TCP client does not read its replies; disconnected");
         }
     }
     fn peer(&self) -> String {
@@ -131,18 +136,28 @@ impl Replier for TcpReplier {
     }
 }
 
-/// Accept TCP connections until `stop` is set; each connection gets a thread.
+/// TCP connection settings.
+#[derive(Debug, Clone)]
+pub struct TcpSettings {
+    pub max_connections: usize,
+    /// A connection that sends nothing for this long is closed.
+    pub idle_timeout: Duration,
+}
+
+/// Accept TCP connections, a reader and a writer thread each, until `stop`.
 pub fn serve_tcp(
     listener: TcpListener,
     control: Sender<ControlMsg>,
     limits: Limits,
     allow: AllowList,
+    settings: TcpSettings,
     stop: Arc<AtomicBool>,
 ) {
     let _ = listener.set_nonblocking(true);
     let counter = AtomicU64::new(0);
+    let open = Arc::new(AtomicU64::new(0));
     while !stop.load(Relaxed) {
-        let (stream, from) = match listener.accept() {
+        let (mut stream, from) = match listener.accept() {
             Ok(x) => x,
             Err(_) => {
                 std::thread::sleep(Duration::from_millis(50));
@@ -153,65 +168,133 @@ pub fn serve_tcp(
             tracing::debug!(%from, "refused: not in osc.allow");
             continue;
         }
+        if open.load(Relaxed) >= settings.max_connections as u64 {
+            let message = format!(
+                "{} TCP connections are open already; the limit is {} (osc.max_connections)",
+                settings.max_connections, settings.max_connections
+            );
+            let _ = stream.set_nonblocking(false);
+            let _ = stream.set_write_timeout(Some(Duration::from_millis(100)));
+            let _ = write_frame(&mut stream, &Reply::fail("", None, message).to_bytes());
+            continue;
+        }
         let n = counter.fetch_add(1, Relaxed);
-        let (control, limits, stop) = (control.clone(), limits.clone(), Arc::clone(&stop));
-        let spawned = std::thread::Builder::new()
-            .name("kr-osc-tcp".into())
-            .spawn(move || serve_connection(stream, format!("tcp {from}#{n}"), control, limits, stop));
+        let connection = Connection {
+            peer: format!("tcp {from}#{n}"),
+            control: control.clone(),
+            limits: limits.clone(),
+            idle_timeout: settings.idle_timeout,
+            stop: Arc::clone(&stop),
+        };
+        open.fetch_add(1, Relaxed);
+        let open_now = Arc::clone(&open);
+        let spawned = std::thread::Builder::new().name("kr-osc-tcp".into()).spawn(move || {
+            connection.serve(stream);
+            open_now.fetch_sub(1, Relaxed);
+        });
         if let Err(e) = spawned {
+            open.fetch_sub(1, Relaxed);
             tracing::error!(error = %e, "cannot start a TCP connection thread");
         }
     }
 }
 
-fn serve_connection(
-    stream: TcpStream,
+/// One TCP client.
+struct Connection {
     peer: String,
     control: Sender<ControlMsg>,
     limits: Limits,
+    idle_timeout: Duration,
     stop: Arc<AtomicBool>,
-) {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
-    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
-    let _ = stream.set_nodelay(true);
-    let Ok(mut reader) = stream.try_clone() else { return };
-    let replier = Arc::new(TcpReplier { stream: Mutex::new(stream), peer, alive: AtomicBool::new(true) });
-    let mut frames = FrameDecoder::new(limits.max_packet_bytes);
-    let mut buf = vec![0u8; 65536];
-    while !stop.load(Relaxed) && replier.alive() {
-        match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => frames.push(&buf[..n]),
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => continue,
-            Err(_) => break,
+}
+
+impl Connection {
+    /// Read packets until the client goes, falls silent for the idle timeout, or stops reading.
+    fn serve(self, stream: TcpStream) {
+        let _ = stream.set_nonblocking(false);
+        let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+        let _ = stream.set_nodelay(true);
+        let (Ok(mut reader), Ok(writer)) = (stream.try_clone(), stream.try_clone()) else { return };
+        let (queue, outgoing) = crossbeam_channel::bounded::<Vec<u8>>(TCP_QUEUE_PACKETS);
+        let alive = Arc::new(AtomicBool::new(true));
+        let replier = Arc::new(TcpReplier { queue, peer: self.peer.clone(), alive: Arc::clone(&alive) });
+        let writing = std::thread::Builder::new()
+            .name("kr-osc-tcp-out".into())
+            .spawn(move || write_replies(writer, outgoing, &alive));
+        if writing.is_err() {
+            return;
         }
+        let mut frames = FrameDecoder::new(self.limits.max_packet_bytes);
+        let mut buf = vec![0u8; 65536];
+        let mut heard = std::time::Instant::now();
+        while !self.stop.load(Relaxed) && replier.alive() {
+            match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    heard = std::time::Instant::now();
+                    frames.push(&buf[..n]);
+                }
+                Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                    if heard.elapsed() >= self.idle_timeout {
+                        tracing::debug!(peer = %self.peer, "idle TCP connection closed");
+                        break;
+                    }
+                    continue;
+                }
+                Err(_) => break,
+            }
+            if !self.forward_frames(&mut frames, &replier) {
+                break;
+            }
+        }
+        replier.alive.store(false, Relaxed);
+    }
+
+    /// Pass every complete frame to the control thread; false when the connection must end.
+    fn forward_frames(&self, frames: &mut FrameDecoder, replier: &Arc<TcpReplier>) -> bool {
         loop {
             match frames.next_frame() {
-                Ok(Some(bytes)) => match decode(&bytes, &limits) {
+                Ok(Some(bytes)) => match decode(&bytes, &self.limits) {
                     Ok(packet) => {
-                        let to: Arc<dyn Replier> = Arc::clone(&replier) as Arc<dyn Replier>;
-                        if control.send(ControlMsg::Packet(packet, to)).is_err() {
-                            return;
+                        let to: Arc<dyn Replier> = Arc::clone(replier) as Arc<dyn Replier>;
+                        if self.control.send(ControlMsg::Packet(packet, to)).is_err() {
+                            return false;
                         }
                     }
                     Err(e) => replier.reply(Reply::refused(&e)),
                 },
-                Ok(None) => break,
+                Ok(None) => return true,
                 Err(e @ FrameError::TooLarge { .. }) => {
-                    // The stream cannot be resynchronised after an oversized frame: say why, close.
                     replier.reply(Reply::fail("", None, e.to_string()));
-                    replier.alive.store(false, Relaxed);
-                    return;
+                    return false;
                 }
                 Err(e) => {
                     replier.reply(Reply::fail("", None, e.to_string()));
-                    break;
+                    return true;
                 }
             }
         }
     }
-    replier.alive.store(false, Relaxed);
+}
+
+/// The connection's writer: sends queued packets until the connection has ended and its queue
+/// is empty (a last `/kr/fail` still goes out). A write that cannot go out within a second (the
+/// client stopped reading) ends the connection. The socket closes when this returns.
+fn write_replies(mut stream: TcpStream, outgoing: crossbeam_channel::Receiver<Vec<u8>>, alive: &AtomicBool) {
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+    loop {
+        match outgoing.recv_timeout(Duration::from_millis(100)) {
+            Ok(bytes) => {
+                if write_frame(&mut stream, &bytes).is_err() {
+                    alive.store(false, Relaxed);
+                    break;
+                }
+            }
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) if alive.load(Relaxed) => {}
+            Err(_) => break,
+        }
+    }
+    let _ = stream.shutdown(std::net::Shutdown::Both);
 }
 
 #[cfg(test)]

@@ -407,3 +407,34 @@ fn a_pattern_drives_a_node_fader_and_master_stays_in_range() {
     assert!(rig.session.master(5.0, NEXT_BLOCK).is_err(), "master above 4 is refused");
     assert_eq!(rig.session.set("master", 5.0, NEXT_BLOCK).unwrap(), "master = 4");
 }
+
+#[test]
+fn a_node_producing_nan_is_silenced_alone_and_a_diverging_feedback_effect_recovers() {
+    let mut rig = Rig::new();
+    rig.node("ok", &dc(0.1), 1);
+    rig.node("bad", r#"x = hslider("x", 1, -1, 1, 0.01); process = sqrt(x) * 0.1;"#, 1);
+    // y = x + g·y: settles at x / (1 - g) for g < 1, diverges to infinity for g > 1.
+    rig.node("fx", r#"g = hslider("g", 0.5, 0, 2, 0.01); process = _ : + ~ *(g);"#, 1);
+    rig.session.route("bad", "fx", 1.0).unwrap();
+    rig.run(RATE as usize / 10);
+    let healthy = (0.1 + 0.1 + 0.2) * C;
+    assert!((tail_mean(&rig, BLOCK) - healthy).abs() < 1e-4, "{}", tail_mean(&rig, BLOCK));
+    assert!(rig.session.take_faulted_nodes().is_empty());
+
+    // sqrt(-1): `bad` is NaN; it goes silent alone (fx gets silence and decays, ok plays on).
+    rig.session.set("bad/x", -1.0, NEXT_BLOCK).unwrap();
+    rig.run(RATE as usize / 10);
+    assert!((tail_mean(&rig, BLOCK) - 0.1 * C).abs() < 1e-4, "{}", tail_mean(&rig, BLOCK));
+    assert_eq!(rig.session.take_faulted_nodes(), vec!["bad".to_string()]);
+
+    // The effect diverges: it is silenced and reset each time; ok plays on.
+    rig.session.set("bad/x", 1.0, NEXT_BLOCK).unwrap();
+    rig.session.set("fx/g", 2.0, NEXT_BLOCK).unwrap();
+    rig.run(RATE as usize / 10);
+    assert_eq!(rig.session.take_faulted_nodes(), vec!["fx".to_string()]);
+    assert!(rig.left.iter().all(|x| x.is_finite()), "master never carries NaN or infinity");
+    // Back to a stable gain, the reset effect works again (its state is no longer infinite).
+    rig.session.set("fx/g", 0.5, NEXT_BLOCK).unwrap();
+    rig.run(RATE as usize / 10);
+    assert!((tail_mean(&rig, BLOCK) - healthy).abs() < 1e-4, "{}", tail_mean(&rig, BLOCK));
+}

@@ -14,6 +14,8 @@ use std::sync::Arc;
 const GAIN_SMOOTHING_SECONDS: f32 = 0.01;
 const CENTRE: f32 = std::f32::consts::FRAC_1_SQRT_2;
 const SAFETY_CLIP: f32 = 4.0;
+/// Fault reports waiting for the control thread, at most (more in one go are counted only).
+const FAULT_CAPACITY: usize = 256;
 /// Frames between two updates of a ramping control (6 kHz at 48 kHz).
 const RAMP_PIECE: usize = 8;
 
@@ -26,6 +28,8 @@ pub struct EngineTelemetry {
     pub generation: AtomicU64,
     pub late_events: AtomicU64,
     pub dropped_events: AtomicU64,
+    /// Blocks in which a node produced NaN or infinity and was silenced and reset.
+    pub faults: AtomicU64,
     pub callbacks: AtomicU64,
     /// Our callback's share of the block period, f32 bits: smoothed mean and peak.
     pub load_mean: AtomicU32,
@@ -94,6 +98,8 @@ pub struct AudioLink {
     pub events: rtrb::Producer<RtEvent>,
     pub telemetry: Arc<EngineTelemetry>,
     pub handle: Handle,
+    /// Keys of nodes the audio thread silenced and reset for producing NaN or infinity.
+    pub faults: rtrb::Consumer<u32>,
 }
 
 impl AudioLink {
@@ -125,6 +131,7 @@ pub struct AudioEngine {
     sample_rate: f32,
     gain_coef: f32,
     master: MasterBus,
+    faults: rtrb::Producer<u32>,
     telemetry: Arc<EngineTelemetry>,
 }
 
@@ -132,6 +139,7 @@ impl AudioEngine {
     /// Make an engine and the control thread's link to it.
     pub fn new(collector: &Collector, sample_rate: u32, master_gain: f32) -> (AudioEngine, AudioLink) {
         let (ep, ec) = rtrb::RingBuffer::new(EVENT_CAPACITY);
+        let (fp, fc) = rtrb::RingBuffer::new(FAULT_CAPACITY);
         let empty = Shared::new(&collector.handle(), RtGraph::empty());
         let latest = Arc::new(SharedCell::new(Shared::clone(&empty)));
         let telemetry = Arc::new(EngineTelemetry::default());
@@ -144,6 +152,7 @@ impl AudioEngine {
             frame: 0,
             sample_rate: sr,
             gain_coef: 1.0 - (-1.0 / (GAIN_SMOOTHING_SECONDS * sr)).exp(),
+            faults: fp,
             master: MasterBus {
                 target: master_gain,
                 gain: master_gain,
@@ -151,7 +160,7 @@ impl AudioEngine {
             },
             telemetry: Arc::clone(&telemetry),
         };
-        let link = AudioLink { graph: latest, events: ep, telemetry, handle: collector.handle() };
+        let link = AudioLink { graph: latest, events: ep, telemetry, handle: collector.handle(), faults: fc };
         (engine, link)
     }
 
@@ -257,10 +266,20 @@ impl AudioEngine {
                 read_ports(st, &node.in_ports, ports, offset, n);
             }
             compute_node(st, node.key, events, start, n);
-            if let Some(prev) = &node.prev {
-                // SAFETY: the previous definition's cell is referenced only by this graph node.
-                let old = unsafe { prev.get() };
+            // SAFETY: the previous definition's cell is referenced only by this graph node.
+            let mut old = node.prev.as_ref().map(|prev| unsafe { prev.get() });
+            if let Some(old) = old.as_deref_mut() {
                 crossfade(st, old, node.key, start, n);
+            }
+            if !all_finite(&st.mix, n) {
+                // One node's NaN or infinity must not silence the others (or poison the effects
+                // it feeds): silence this block of it, reset its signal state, report it.
+                silence_and_reset(st, n);
+                if let Some(old) = old {
+                    silence_and_reset(old, n);
+                }
+                self.telemetry.faults.fetch_add(1, Relaxed);
+                let _ = self.faults.push(node.key);
             }
             apply_fader(st, node.key, events, start, n, self.gain_coef);
             if let Some(ports) = ports.as_deref_mut() {
@@ -320,12 +339,30 @@ impl MasterBus {
     }
 }
 
-/// Add the block's samples of a node's input ports to its inputs.
+/// Whether the first `n` samples of every buffer are finite (vectorisable: `x * 0` is 0 for a
+/// finite `x` and NaN otherwise).
+#[inline]
+fn all_finite(bufs: &[Vec<f32>], n: usize) -> bool {
+    bufs.iter().all(|b| b[..n].iter().fold(0.0f32, |acc, &x| acc + x * 0.0) == 0.0)
+}
+
+/// A faulted node: this block's output is silence and its voices start from a clean state.
+fn silence_and_reset(st: &mut NodeState, n: usize) {
+    for b in st.mix.iter_mut() {
+        b[..n].fill(0.0);
+    }
+    for v in st.voices.iter_mut() {
+        v.processor.reset();
+    }
+}
+
+/// Add the block's samples of a node's input ports to its inputs (what does not arrive as a
+/// finite number from outside is silence).
 fn read_ports(st: &mut NodeState, ports: &[PortRef], buffers: &dyn PortBuffers, offset: usize, n: usize) {
     for (ch, port) in ports.iter().enumerate().take(st.inputs) {
         let buf = buffers.input(*port).get(offset..offset + n).unwrap_or(&[]);
         for (d, s) in st.input[ch][..n].iter_mut().zip(buf) {
-            *d += *s;
+            *d += if s.is_finite() { *s } else { 0.0 };
         }
     }
 }

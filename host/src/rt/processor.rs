@@ -18,6 +18,8 @@ pub trait Processor: Send {
     fn set(&mut self, control: usize, value: f32);
     /// The current value of control `control`, if there is one.
     fn get(&self, control: usize) -> Option<f32>;
+    /// Forget the signal state (delay lines, filters), keeping the controls: after a fault.
+    fn reset(&mut self);
     /// Compute `frames` samples.
     ///
     /// # Safety
@@ -45,6 +47,10 @@ impl Processor for Instance {
     #[inline]
     fn get(&self, control: usize) -> Option<f32> {
         Instance::get(self, control)
+    }
+
+    fn reset(&mut self) {
+        self.clear()
     }
 
     #[inline]

@@ -86,6 +86,17 @@ impl Session {
         Ok(format!("tempo {bpm} bpm, {meter} beats per cycle"))
     }
 
+    /// The targets whose pattern failed while playing (and was stopped) since the last call.
+    pub fn take_failed_patterns(&mut self) -> Vec<String> {
+        self.scheduler.take_failed()
+    }
+
+    /// The nodes the audio thread silenced and reset for NaN or infinity since the last call.
+    pub fn take_faulted_nodes(&mut self) -> Vec<String> {
+        let keys = self.rt.take_faults();
+        self.model.nodes().iter().filter(|n| keys.contains(&n.key)).map(|n| n.name.clone()).collect()
+    }
+
     /// Schedule ahead of the audio clock and tidy up after finished crossfades.
     pub fn tick(&mut self) {
         let now = self.now();

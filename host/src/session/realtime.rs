@@ -114,6 +114,17 @@ impl Realtime {
         }
     }
 
+    /// Keys of the nodes the audio thread silenced for NaN or infinity since the last call.
+    pub fn take_faults(&mut self) -> Vec<u32> {
+        let mut keys = Vec::new();
+        while let Ok(k) = self.link.faults.pop() {
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        keys
+    }
+
     /// Free what the audio thread has handed back.
     pub fn collect(&mut self) {
         self.collector.collect();
