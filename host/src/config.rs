@@ -80,7 +80,6 @@ pub struct CompilerConfig {
     pub faust_lib_dir: PathBuf,
 }
 
-
 impl Default for OscConfig {
     fn default() -> Self {
         OscConfig {

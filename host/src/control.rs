@@ -259,8 +259,8 @@ impl ControlThread {
                 pending = self.handle(packet, to, frame);
             }
             self.session.tick();
-            for target in self.session.take_failed_patterns() {
-                let message = format!("the pattern on {target} failed while playing and was stopped");
+            for (target, why) in self.session.take_failed_patterns() {
+                let message = format!("the pattern on {target} was stopped: {why}");
                 tracing::warn!("{message}");
                 self.changed("/kr/play", &message);
                 self.notify(Notification::Error { message });

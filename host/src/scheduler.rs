@@ -14,6 +14,10 @@ use std::collections::BTreeMap;
 pub const DEFAULT_LEGATO: f64 = 0.5;
 /// Continuous patterns are sampled this many times per second.
 pub const SAMPLES_PER_SECOND: f64 = 250.0;
+/// The most work (spans, queries, events: see `kr_pattern::budget`) one pattern may take for one
+/// scheduling step (a quarter of the lookahead) or one read of its value; a pattern that needs
+/// more is stopped and reported, so no pattern can stall the control thread.
+pub const QUERY_BUDGET: u64 = 100_000;
 
 /// What a pattern drives.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +68,11 @@ impl Slot {
 
     pub fn from_zero(&self) -> bool {
         self.from_zero
+    }
+
+    /// The events of global cycles `[begin, end)`.
+    pub fn query(&self, begin: Time, end: Time) -> Vec<Hap> {
+        self.pattern.query(begin - self.offset, end - self.offset)
     }
 }
 
@@ -172,8 +181,8 @@ pub struct Scheduler {
     voices: BTreeMap<u32, Voices>,
     next_note: u32,
     fades: Vec<Fade>,
-    /// Targets whose pattern failed while playing and was stopped, until taken.
-    failed: Vec<String>,
+    /// Patterns that failed while playing and were stopped, until taken: (target, why).
+    failed: Vec<(String, String)>,
 }
 
 impl Scheduler {
@@ -223,8 +232,8 @@ impl Scheduler {
         self.slots.keys().filter(|t| *t == node || t.starts_with(&prefix)).cloned().collect()
     }
 
-    /// The targets whose pattern failed and was stopped since the last call.
-    pub fn take_failed(&mut self) -> Vec<String> {
+    /// The patterns that failed and were stopped since the last call: (target, why).
+    pub fn take_failed(&mut self) -> Vec<(String, String)> {
         std::mem::take(&mut self.failed)
     }
 
@@ -268,9 +277,9 @@ impl Scheduler {
         }
         let slot = self.slots.get(path).filter(|s| matches!(s.target, Target::Value(_)))?;
         let c = Time::new((clock.cycle_at(frame) * (1u64 << 20) as f64).floor() as i64, 1 << 20) - slot.offset;
-        let haps =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| slot.pattern.query(c, c + Time::new(1, 1 << 20))))
-                .ok()?;
+        let query =
+            || kr_pattern::budget::with_budget(QUERY_BUDGET, || slot.pattern.query(c, c + Time::new(1, 1 << 20)));
+        let haps = std::panic::catch_unwind(std::panic::AssertUnwindSafe(query)).ok()?.ok()?;
         haps.iter().find_map(|h| number(&h.value))
     }
 
@@ -291,11 +300,18 @@ impl Scheduler {
             // slot's work succeeded.
             let mut events = Vec::new();
             let work = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                self.schedule_slot(clock, slot, begin, end, first_sample, sample_step, &mut |ev| events.push(ev))
+                kr_pattern::budget::with_budget(QUERY_BUDGET, || {
+                    self.schedule_slot(clock, slot, begin, end, first_sample, sample_step, &mut |ev| events.push(ev))
+                })
             }));
-            if work.is_err() {
+            let why = match work {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(format!("{e} (the limit per scheduling step is {QUERY_BUDGET})")),
+                Err(_) => Some("its query failed (arithmetic overflow in an extreme pattern, or a bug)".into()),
+            };
+            if let Some(why) = why {
                 self.slots.remove(target);
-                self.failed.push(target.clone());
+                self.failed.push((target.clone(), why));
                 continue;
             }
             for ev in events {
@@ -337,7 +353,7 @@ impl Scheduler {
         sample_step: u64,
         emit: &mut dyn FnMut(RtEvent),
     ) {
-        let haps = slot.pattern.query(begin - slot.offset, end - slot.offset);
+        let haps = slot.query(begin, end);
         for hap in haps.iter().filter(|h| h.has_onset()) {
             self.onset(clock, slot, hap, emit);
         }

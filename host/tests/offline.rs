@@ -438,3 +438,20 @@ fn a_node_producing_nan_is_silenced_alone_and_a_diverging_feedback_effect_recove
     rig.run(RATE as usize / 10);
     assert!((tail_mean(&rig, BLOCK) - healthy).abs() < 1e-4, "{}", tail_mean(&rig, BLOCK));
 }
+
+#[test]
+fn a_pattern_too_dense_to_play_is_refused_and_one_that_explodes_later_is_stopped() {
+    let mut rig = Rig::new();
+    rig.node("n", PROBE, 1);
+    let e = rig.session.play("n", Ir::mini("[[a*1000]*1000]*1000"), false).unwrap_err().to_string();
+    assert!(e.contains("too many events"), "{e}");
+    assert!(rig.session.hush(Some("n")).is_err(), "nothing was left playing");
+    // Two quiet cycles, then a billion events per cycle: accepted, then stopped when reached.
+    rig.session.play("n", Ir::mini("<a3 a3 [[a*1000]*1000]*1000>"), false).unwrap();
+    rig.run(RATE as usize * 5); // cycle 2 starts at 4 s at 120 bpm
+    let failed = rig.session.take_failed_patterns();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].0, "n");
+    assert!(failed[0].1.contains("units of work"), "{}", failed[0].1);
+    assert!(rig.session.hush(Some("n")).is_err(), "the pattern was stopped");
+}

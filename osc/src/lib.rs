@@ -88,7 +88,8 @@ pub use spec::{ArgSpec, CommandSpec, DefaultValue, Kind};
 pub use table::{command_spec, signature, ADDRESSES, TABLE};
 pub use timetag::{TimeTag, TimeTagRangeError, NTP_UNIX_OFFSET};
 pub use validate::{
-    Limits, DEFAULT_SUBSCRIBE_SECONDS, MAX_ARRAY_DEPTH, MAX_FADE_CYCLES, MAX_GAIN, MAX_MASTER, MAX_SUBSCRIBE_SECONDS,
+    Limits, BPM_RANGE, DEFAULT_SUBSCRIBE_SECONDS, MAX_ARRAY_DEPTH, MAX_FADE_CYCLES, MAX_GAIN, MAX_MASTER,
+    MAX_SUBSCRIBE_SECONDS, METER_RANGE,
 };
 
 /// Default UDP/TCP port of `krd`.

@@ -5,7 +5,9 @@
 //! the Python library reads (`kr._kr.command_table()`).
 
 use crate::spec::{ArgSpec, CommandSpec, DefaultValue as D, Kind};
-use crate::validate::{DEFAULT_SUBSCRIBE_SECONDS, MAX_FADE_CYCLES, MAX_GAIN, MAX_MASTER, MAX_SUBSCRIBE_SECONDS};
+use crate::validate::{
+    BPM_RANGE, DEFAULT_SUBSCRIBE_SECONDS, MAX_FADE_CYCLES, MAX_GAIN, MAX_MASTER, MAX_SUBSCRIBE_SECONDS, METER_RANGE,
+};
 use crate::Command;
 use std::sync::LazyLock;
 
@@ -204,7 +206,7 @@ const TEMPO: CommandSpec = CommandSpec {
     address: "/kr/tempo",
     cmd: "tempo",
     fixed: None,
-    args: &[arg("bpm", Kind::Number).range(1.0, 1000.0)],
+    args: &[arg("bpm", Kind::Number).range(BPM_RANGE.0, BPM_RANGE.1)],
     reply: DONE,
     doc: "set the tempo",
     build: |v| Some(Command::Tempo { bpm: v.number("bpm")? }),
@@ -213,7 +215,7 @@ const METER: CommandSpec = CommandSpec {
     address: "/kr/meter",
     cmd: "meter",
     fixed: None,
-    args: &[arg("beats", Kind::Number).range(0.25, 64.0)],
+    args: &[arg("beats", Kind::Number).range(METER_RANGE.0, METER_RANGE.1)],
     reply: DONE,
     doc: "beats per cycle",
     build: |v| Some(Command::Meter { beats: v.number("beats")? }),

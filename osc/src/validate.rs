@@ -42,6 +42,10 @@ pub const MAX_ARRAY_DEPTH: usize = 8;
 pub const MAX_SUBSCRIBE_SECONDS: f64 = 86_400.0;
 /// Subscription length when none is given, in seconds.
 pub const DEFAULT_SUBSCRIBE_SECONDS: f64 = 60.0;
+/// Tempo range, in beats per minute.
+pub const BPM_RANGE: (f64, f64) = (1.0, 1000.0);
+/// Meter range, in beats per cycle.
+pub const METER_RANGE: (f64, f64) = (0.25, 64.0);
 /// Largest node (and route) gain.
 pub const MAX_GAIN: f64 = 16.0;
 /// Largest master gain.

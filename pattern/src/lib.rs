@@ -26,9 +26,11 @@
 //! - [`ir`]: the serde IR (`{"v":1,"p":...}`): what Python sends and the engine stores; it is
 //!   validated on decode and compiled to a `Pattern`.
 //! - [`note`]: note names to MIDI numbers. [`show`]: a text grid of a cycle.
+//! - [`budget`]: bounded query work for callers that must stay responsive.
 //!
 //! Pure: no I/O, no threads, no `unsafe`.
 
+pub mod budget;
 pub mod constructors;
 pub mod hap;
 pub mod ir;

@@ -72,12 +72,15 @@ impl Pattern {
 
     /// Queries with a full state.
     pub fn query_state(&self, state: &State) -> Vec<Hap> {
-        (self.q)(state)
+        crate::budget::spend(1);
+        let haps = (self.q)(state);
+        crate::budget::spend(haps.len() as u64);
+        haps
     }
 
     /// Queries one span.
     pub fn query_span(&self, state: &State, span: Span) -> Vec<Hap> {
-        (self.q)(&state.with_span(span))
+        self.query_state(&state.with_span(span))
     }
 
     /// Only the events that start within `[begin, end)`, sorted by onset: what a scheduler plays.

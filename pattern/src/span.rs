@@ -31,6 +31,7 @@ impl Span {
         }
         let mut b = self.begin;
         while b < self.end {
+            crate::budget::spend(1);
             let e = next_sam(b).min(self.end);
             out.push(Span::new(b, e));
             b = e;

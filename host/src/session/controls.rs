@@ -126,7 +126,11 @@ impl Session {
     /// Set the master gain (0 to [`kr_osc::MAX_MASTER`]) at frame `at`.
     pub fn master(&mut self, gain: f32, at: u64) -> Result<String, SessionError> {
         if !(0.0..=MAX_MASTER).contains(&gain) {
-            return Err(SessionError::OutOfRange { what: "master".into(), value: gain, range: (0.0, MAX_MASTER) });
+            return Err(SessionError::OutOfRange {
+                what: "master".into(),
+                value: gain.into(),
+                range: (0.0, kr_osc::MAX_MASTER),
+            });
         }
         Ok(self.master_value(gain, at)? + &self.take_over("master"))
     }

@@ -68,7 +68,7 @@ pub enum SessionError {
     #[error("the audio thread is not keeping up (its queue is full); try again")]
     Busy,
     #[error("{what}: {value} is outside {}..{}", range.0, range.1)]
-    OutOfRange { what: String, value: f32, range: (f32, f32) },
+    OutOfRange { what: String, value: f64, range: (f64, f64) },
 }
 
 /// Session settings (from krd.yaml).

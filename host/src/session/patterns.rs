@@ -4,6 +4,7 @@ use super::model::ValuePath;
 use super::{Session, SessionError};
 use crate::scheduler::{NoteTarget, Slot, Target, ValueTarget};
 use kr_pattern::ir::Ir;
+use kr_pattern::Time;
 
 impl Session {
     /// What a pattern on `target` drives: notes on a node, or a value (a control, a node's
@@ -41,10 +42,28 @@ impl Session {
     pub fn play(&mut self, target: &str, ir: Ir, from_zero: bool) -> Result<String, SessionError> {
         let t = self.target_for(target)?;
         let slot = Slot::new(t, ir, from_zero, &self.scheduler).map_err(SessionError::Pattern)?;
+        self.try_query(&slot)?;
         // A pattern takes over a value from a fade, as a set takes over from a pattern.
         self.scheduler.cancel_fade(target);
         self.scheduler.play(target, slot);
         Ok(format!("playing on {target}"))
+    }
+
+    /// Query the next two cycles a new pattern plays, within the work a scheduling step may take
+    /// for them: a pattern too dense to play is refused here rather than stopped while playing.
+    fn try_query(&self, slot: &Slot) -> Result<(), SessionError> {
+        let from = self.scheduler.scheduled_until().floor();
+        let budget = 8 * crate::scheduler::QUERY_BUDGET;
+        let query = || kr_pattern::budget::with_budget(budget, || slot.query(from, from + Time::from_integer(2)));
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(query)) {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(_)) => Err(SessionError::Pattern(format!(
+                "it makes too many events to play: its next two cycles need more than {budget} units of \
+                 query work (roughly events); a pattern such as \"[[a*1000]*1000]*1000\" asks for a billion \
+                 events per cycle"
+            ))),
+            Err(_) => Err(SessionError::Pattern("its query fails (arithmetic overflow in an extreme pattern)".into())),
+        }
     }
 
     /// After a redefinition, re-resolve the targets of the patterns on that node; a pattern
@@ -78,16 +97,23 @@ impl Session {
         Ok(format!("{} stopped", stopped.join(", ")))
     }
 
-    /// Tempo and meter change at the end of what is already scheduled, so nothing jumps.
+    /// Tempo and meter change at the end of what is already scheduled, so nothing jumps. Both
+    /// must be within the protocol's ranges (a restored state file is checked here too).
     pub fn tempo(&mut self, bpm: Option<f64>, meter: Option<f64>) -> Result<String, SessionError> {
         let bpm = bpm.unwrap_or(self.clock.bpm);
         let meter = meter.unwrap_or(self.clock.meter);
+        for (what, v, (lo, hi)) in [("tempo", bpm, kr_osc::BPM_RANGE), ("meter", meter, kr_osc::METER_RANGE)] {
+            if !(lo..=hi).contains(&v) {
+                return Err(SessionError::OutOfRange { what: what.into(), value: v, range: (lo, hi) });
+            }
+        }
         self.clock.set_tempo(bpm, meter, self.scheduler.scheduled_until());
         Ok(format!("tempo {bpm} bpm, {meter} beats per cycle"))
     }
 
-    /// The targets whose pattern failed while playing (and was stopped) since the last call.
-    pub fn take_failed_patterns(&mut self) -> Vec<String> {
+    /// The patterns that failed while playing (and were stopped) since the last call: (target,
+    /// why).
+    pub fn take_failed_patterns(&mut self) -> Vec<(String, String)> {
         self.scheduler.take_failed()
     }
 
