@@ -2,7 +2,7 @@
 
 mod common;
 use common::*;
-use kr_faust::{CompileError, ControlKind};
+use kr_faust::{CompileError, CompileService, CompilerSettings, ControlKind};
 use std::time::Duration;
 
 #[test]
@@ -94,7 +94,11 @@ fn a_crashing_or_hanging_compiler_is_an_error_and_the_next_compile_works() {
 
 #[test]
 fn a_memory_hog_hits_the_workers_limit_not_the_engine() {
-    let svc = service(Duration::from_secs(20), true, None);
+    // A 1 GiB limit (not the default 8 GiB) so the hog reaches it in a second even on a loaded
+    // machine, well within the timeout.
+    let settings =
+        CompilerSettings { memory_limit_bytes: 1 << 30, ..common::settings(Duration::from_secs(20), true, None) };
+    let svc = CompileService::start(settings);
     let err = svc.compile("hog", &format!("// kr-test: oom\n{SAW}")).unwrap_err();
     assert!(matches!(err, CompileError::WorkerCrashed { .. }), "{err:?}");
     svc.compile("after", "process = 0.25;").expect("worker restarted");

@@ -4,6 +4,11 @@ use std::time::Duration;
 
 /// A compile service running the real worker binary, with its own cache folder.
 pub fn service(timeout: Duration, hooks: bool, cache: Option<std::path::PathBuf>) -> CompileService {
+    CompileService::start(settings(timeout, hooks, cache))
+}
+
+/// The settings [`service`] uses.
+pub fn settings(timeout: Duration, hooks: bool, cache: Option<std::path::PathBuf>) -> CompilerSettings {
     let mut s = CompilerSettings {
         worker: vec![env!("CARGO_BIN_EXE_kr-faust-worker").into()],
         timeout,
@@ -13,7 +18,7 @@ pub fn service(timeout: Duration, hooks: bool, cache: Option<std::path::PathBuf>
     if hooks {
         s.worker_env.push((kr_faust::worker::TEST_HOOKS_ENV.into(), "1".into()));
     }
-    CompileService::start(s)
+    s
 }
 
 /// Frequency from upward zero crossings (good enough for plain oscillators).
