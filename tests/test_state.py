@@ -3,10 +3,12 @@ what it plays."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,7 @@ from audio import fundamental, read_wav
 from conftest import free_port
 
 import kr
+import kr.client
 from kr import engine
 
 LEVEL = 'level = hslider("level", 0, 0, 1, 0.0001); process = level;'
@@ -67,3 +70,166 @@ def test_record_writes_what_master_plays(kr_clean: None) -> None:
     peak = float(np.abs(x[:, 0]).max())
     assert abs(peak - 0.2 * 0.8 * np.sqrt(0.5)) < 0.01, peak
     assert np.array_equal(x[:, 0], x[:, 1])
+
+
+def _start(port: int, jack_server: str, state: Path, name: str) -> tuple[engine.Process, dict]:  # type: ignore[type-arg]
+    """krd on `port` with `state`; returns it and its first status (it must answer)."""
+    proc = engine.start_krd(port, jack_server, ["--state", str(state), "--name", name])
+    c = kr.client.Client(port=port)
+    try:
+        deadline = time.monotonic() + 30
+        status = None
+        while status is None and time.monotonic() < deadline:
+            assert proc.alive(), proc.log_tail()
+            status = c.status(0.2)
+        assert status is not None, proc.log_tail()
+        return proc, status
+    finally:
+        c.close()
+
+
+def _wait_status(port: int, until: Callable[[dict], bool]) -> dict:  # type: ignore[type-arg]
+    c = kr.client.Client(port=port)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            s = c.status(0.5)
+            if s is not None and until(s):
+                return s
+            time.sleep(0.1)
+        raise AssertionError(f"status never satisfied the condition: {s}")
+    finally:
+        c.close()
+
+
+def test_a_state_file_cut_short_is_kept_aside_and_krd_starts(jack_server: str) -> None:
+    state = Path(tempfile.mkdtemp()) / "session.json"
+    snap = {"tempo": 120, "meter": 4, "master": 0.8, "nodes": [], "routes": [], "patterns": []}
+    whole = json.dumps({"version": 1, "session": snap, "scenes": {}})
+    state.write_text(whole[: len(whole) // 2])  # a crash or a full disk mid-write
+    port = free_port()
+    proc, status = _start(port, jack_server, state, "krd-cut")
+    try:
+        status = _wait_status(port, lambda s: bool(s["restore_problems"]))
+        kept = list(state.parent.glob("session.json.bad-*"))
+        assert len(kept) == 1, list(state.parent.iterdir())
+        assert kept[0].read_text() == whole[: len(whole) // 2], "the bad bytes are kept as is"
+        assert any("kept as" in p for p in status["restore_problems"]), status
+        s = kr.Session(port=port)
+        s.node("after", LEVEL)  # the engine works and saves again
+        time.sleep(1.0)
+        assert json.loads(state.read_text())["session"]["nodes"][0]["name"] == "after"
+        s.close()
+    finally:
+        proc.stop()
+
+
+def test_a_node_that_no_longer_compiles_is_skipped_and_the_rest_is_back(jack_server: str) -> None:
+    state = Path(tempfile.mkdtemp()) / "session.json"
+    good = {
+        "name": "good",
+        "source": LEVEL,
+        "count": 1,
+        "gain": 0.5,
+        "muted": False,
+        "soloed": False,
+        "controls": {"level": 0.25},
+    }
+    bad = {**good, "name": "bad", "source": "process = no_such_function;", "controls": {}}
+    huge = {**good, "name": "huge", "count": 1000}  # beyond the 64-voice limit
+    snap = {
+        "tempo": 97,
+        "meter": 4,
+        "master": 0.8,
+        "nodes": [good, bad, huge],
+        "routes": [{"from": "bad", "to": "good", "level": 1.0}],
+        "patterns": [
+            {
+                "target": "good/level",
+                "pattern": json.loads(kr.mini("0.1 0.2").to_ir()),
+                "from_zero": False,
+            }
+        ],
+    }
+    original = json.dumps(
+        {"version": 1, "session": snap, "scenes": {"a": snap, "broken": {"tempo": "fast"}}}
+    )
+    state.write_text(original)
+    port = free_port()
+    proc, _ = _start(port, jack_server, state, "krd-partial")
+    try:
+        status = _wait_status(port, lambda s: bool(s["restore_problems"]))
+        problems = " | ".join(status["restore_problems"])
+        assert "node 'bad' skipped" in problems and "no_such_function" in problems, problems
+        assert "node 'huge' skipped" in problems and "voices" in problems, problems
+        assert "scene 'broken'" in problems, problems
+        s = kr.Session(port=port)
+        d = s.dump()
+        assert [n["name"] for n in d["nodes"]] == ["good"]
+        assert d["tempo"] == 97 and d["scenes"] == ["a"]
+        assert [p["target"] for p in d["patterns"]] == ["good/level"]
+        kept = list(state.parent.glob("session.json.bad-*"))
+        assert len(kept) == 1 and kept[0].read_text() == original, "the whole original is kept"
+        s.close()
+    finally:
+        proc.stop()
+
+
+def test_a_state_file_with_absurd_tempo_and_meter_does_not_hang_start_up(jack_server: str) -> None:
+    state = Path(tempfile.mkdtemp()) / "session.json"
+    snap = {"tempo": 1e300, "meter": 0, "master": 1e30, "nodes": [], "routes": [], "patterns": []}
+    state.write_text(json.dumps({"version": 1, "session": snap, "scenes": {}}))
+    port = free_port()
+    proc, _ = _start(port, jack_server, state, "krd-absurd")
+    try:
+        status = _wait_status(port, lambda s: bool(s["restore_problems"]))
+        problems = " | ".join(status["restore_problems"])
+        assert "tempo" in problems and "master" in problems, problems
+        assert status["tempo"] == 120, "the default tempo stays"
+    finally:
+        proc.stop()
+
+
+def test_sigterm_mid_recording_leaves_a_complete_wav(jack_server: str) -> None:
+    port = free_port()
+    rec_dir = Path(tempfile.mkdtemp())
+    config = rec_dir / "krd.yaml"
+    config.write_text(f"record_dir: {rec_dir}\n")
+    args = ["--no-state", "--config", str(config), "--name", "krd-rec"]
+    proc = engine.start_krd(port, jack_server, args)
+    s = kr.Session(port=port)
+    try:
+        s.node("tone", TONE)
+        s.client.request("record_start", {"file": "take.wav", "target": None})
+        time.sleep(2.0)
+        proc.proc.send_signal(signal.SIGTERM)
+        assert proc.proc.wait(15) == 0, proc.log_tail()
+        rate, x = read_wav(str(rec_dir / "take.wav"))
+        assert rate == 48000 and 1.5 * rate < len(x) < 3.5 * rate, len(x)
+        assert abs(fundamental(x[: len(x) // 2, 0], rate) - 330) < 2
+    finally:
+        s.close()
+        proc.stop()
+
+
+def test_kill_9_mid_recording_leaves_a_readable_wav(jack_server: str) -> None:
+    port = free_port()
+    rec_dir = Path(tempfile.mkdtemp())
+    config = rec_dir / "krd.yaml"
+    config.write_text(f"record_dir: {rec_dir}\n")
+    args = ["--no-state", "--config", str(config), "--name", "krd-rec9"]
+    proc = engine.start_krd(port, jack_server, args)
+    s = kr.Session(port=port)
+    try:
+        s.node("tone", TONE)
+        s.client.request("record_start", {"file": "take.wav", "target": None})
+        time.sleep(5.0)
+        os.kill(proc.proc.pid, signal.SIGKILL)
+        proc.proc.wait()
+        rate, x = read_wav(str(rec_dir / "take.wav"))
+        # The header is rewritten every 2 s: at least the first 2 of the 5 seconds are in it.
+        assert len(x) >= 2 * rate, len(x)
+        assert abs(fundamental(x[:rate, 0], rate) - 330) < 2
+    finally:
+        s.close()
+        proc.stop()

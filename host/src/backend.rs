@@ -52,6 +52,10 @@ pub trait AudioBackend: Send {
     fn clock_usecs(&self) -> Option<u64> {
         None
     }
+    /// The longest full port name (`client:port`) the backend keeps whole, if it has a limit.
+    fn port_name_limit(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// The port buffers of one block, lent by the backend to the audio thread.

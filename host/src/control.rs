@@ -82,8 +82,10 @@ pub struct HostCounters {
 enum Job {
     /// A packet; `frame` stamps its control changes (time-tagged packets).
     Packet { packet: Packet, frame: u64 },
-    /// Make the session equal a snapshot (scene recall, restore), fading over `fade` cycles.
+    /// Make the session equal a snapshot (scene recall), fading over `fade` cycles.
     Apply { address: &'static str, id: Option<i64>, snap: Snapshot, fade: f64 },
+    /// Rebuild the saved session at start, keeping whatever can be kept.
+    Restore { snap: Snapshot },
 }
 
 /// A job whose compiles are in flight.
@@ -92,7 +94,8 @@ pub struct Pending {
     to: Arc<dyn Replier>,
     remaining: usize,
     factories: BTreeMap<String, Arc<Factory>>,
-    error: Option<CompileError>,
+    /// Compiles that failed, by node name.
+    errors: BTreeMap<String, CompileError>,
 }
 
 struct Subscriber {
@@ -125,6 +128,10 @@ pub struct ControlThread {
     change_seq: i64,
     /// The change last written to the state file.
     saved_seq: i64,
+    /// Why the state file cannot be written, until a write succeeds (`/kr/status` is not ok).
+    state_error: Option<String>,
+    /// What the last restore could not bring back (reported in `/kr/status`).
+    restore_problems: Vec<String>,
     /// When each faulted node was last reported (a node faulting every block is reported once a
     /// second).
     fault_reports: BTreeMap<String, Instant>,
@@ -159,6 +166,8 @@ impl ControlThread {
             change_seq: 0,
             saved_seq: 0,
             fault_reports: BTreeMap::new(),
+            restore_problems: Vec::new(),
+            state_error: None,
             late_packets: 0,
             timed: Vec::new(),
             dsp_files: None,
@@ -217,9 +226,41 @@ impl ControlThread {
         }
     }
 
-    /// Start rebuilding `snap` (the state file's session) before serving requests.
-    pub fn restore(&mut self, snap: Snapshot) -> Option<Pending> {
-        self.start_job(Job::Apply { address: "restore", id: None, snap, fade: 0.0 }, Arc::new(Nobody))
+    /// Start rebuilding the saved session before serving requests. `problems` are what could
+    /// not be read already (the file was moved aside then).
+    pub fn restore(&mut self, saved: Option<&serde_json::Value>, mut problems: Vec<String>) -> Option<Pending> {
+        let Some(saved) = saved else {
+            self.restored(problems);
+            return None;
+        };
+        let parsed = crate::state::Saved::parse(saved);
+        problems.extend(parsed.problems);
+        self.session.set_scenes(parsed.scenes);
+        self.restore_problems = problems;
+        let snap = parsed.session?;
+        tracing::info!(nodes = snap.nodes.len(), "restoring the saved session");
+        self.start_job(Job::Restore { snap }, Arc::new(Nobody))
+    }
+
+    /// The saved session is back, except `problems`: report them, and keep the file they came
+    /// from aside (nothing overwrites a file krd could not read whole).
+    fn restored(&mut self, problems: Vec<String>) {
+        self.restore_problems.extend(problems);
+        if self.restore_problems.is_empty() {
+            return;
+        }
+        if let Some(path) = self.state.as_ref().map(|w| w.path().to_path_buf()).filter(|p| p.exists()) {
+            match crate::state::move_aside(&path) {
+                Ok(aside) => self.restore_problems.push(format!("the state file was kept as {}", aside.display())),
+                Err(e) => self.restore_problems.push(format!("the state file could not be kept aside: {e}")),
+            }
+        }
+        for problem in &self.restore_problems {
+            tracing::error!("restoring the session: {problem}");
+        }
+        let message = format!("the saved session was restored in part: {}", self.restore_problems.join("; "));
+        self.changed("restore", &message);
+        self.notify(Notification::Error { message });
     }
 
     /// Run until `Shutdown`.
@@ -266,6 +307,10 @@ impl ControlThread {
                 self.notify(Notification::Error { message });
             }
             self.report_faults();
+            for message in self.session.reap_failed_recordings() {
+                tracing::error!("{message}");
+                self.notify(Notification::Error { message });
+            }
             self.follow_backend(&mut seen_xruns);
             if last_save.elapsed() >= crate::state::WRITE_DELAY {
                 last_save = Instant::now();
@@ -274,14 +319,24 @@ impl ControlThread {
                 self.save();
             }
         }
+        // Every way out (SIGTERM, SIGINT, JACK gone) leaves complete WAV files.
+        if let Ok(m) = self.session.record_stop(None) {
+            tracing::info!("{m}");
+        }
         self.save();
     }
 
     /// Write the state file if the session changed since the last write.
     fn save(&mut self) {
-        if self.saved_seq == self.change_seq {
+        let failing = self.state.as_ref().and_then(StateWriter::error);
+        if self.saved_seq == self.change_seq && failing.is_none() {
             return;
         }
+        if failing.is_some() && failing != self.state_error {
+            let message = failing.clone().unwrap_or_default();
+            self.notify(Notification::Error { message });
+        }
+        self.state_error = failing;
         if let Some(w) = self.state.as_mut() {
             w.save(self.session.state_json());
         }
@@ -295,7 +350,7 @@ impl ControlThread {
                 p.factories.insert(name, f);
             }
             Err(e) => {
-                p.error.get_or_insert(e);
+                p.errors.insert(name, e);
             }
         }
         p.remaining = p.remaining.saturating_sub(1);
@@ -461,19 +516,25 @@ impl ControlThread {
                     _ => None,
                 })
                 .collect(),
-            Job::Apply { snap, .. } => self.session.compile_needs(snap),
+            Job::Apply { snap, .. } | Job::Restore { snap } => self.session.compile_needs(snap),
         };
         let mut sources = Vec::new();
+        let mut unreadable = BTreeMap::new();
         for (name, source) in needs {
             match self.resolve_source(&source) {
                 Ok(text) => sources.push((name, text)),
+                // A restore keeps going without the node; anything else fails as a whole.
+                Err(e) if matches!(job, Job::Restore { .. }) => {
+                    let message = e.to_string();
+                    unreadable.insert(name.clone(), CompileError::Unsupported { name, message });
+                }
                 Err(e) => {
                     self.fail_job(&job, &to, &e.to_string());
                     return None;
                 }
             }
         }
-        let pending = Pending { job, to, remaining: sources.len(), factories: BTreeMap::new(), error: None };
+        let pending = Pending { job, to, remaining: sources.len(), factories: BTreeMap::new(), errors: unreadable };
         if sources.is_empty() {
             self.finish(pending);
             return None;
@@ -504,15 +565,25 @@ impl ControlThread {
                 }
             }
             Job::Apply { address, id, .. } => to.reply(Reply::fail(address, *id, message)),
+            Job::Restore { .. } => tracing::error!("{message}"),
         }
     }
 
     fn finish(&mut self, p: Pending) {
-        if let Some(e) = &p.error {
+        if let Job::Restore { snap } = &p.job {
+            let mut compiled: BTreeMap<String, Result<Arc<Factory>, String>> =
+                p.factories.iter().map(|(k, f)| (k.clone(), Ok(Arc::clone(f)))).collect();
+            compiled.extend(p.errors.iter().map(|(k, e)| (k.clone(), Err(e.to_string()))));
+            let problems = self.session.restore(snap, &compiled);
+            self.restored(problems);
+            return;
+        }
+        if let Some(e) = p.errors.values().next() {
             self.fail_job(&p.job, &p.to, &e.to_string());
             return;
         }
         match p.job {
+            Job::Restore { .. } => {}
             Job::Packet { packet, frame } => self.apply_packet(&packet, &p.factories, frame, &p.to),
             Job::Apply { address, id, snap, fade } => {
                 let r = self.session.apply_snapshot(&snap, &p.factories, fade, crate::rt::NEXT_BLOCK);
@@ -615,7 +686,9 @@ impl ControlThread {
         let t = self.session.telemetry();
         let (mean, peak) = t.load();
         serde_json::json!({
-            "ok": true,
+            "ok": self.state_error.is_none(),
+            "state_error": self.state_error,
+            "restore_problems": self.restore_problems,
             "sample_rate": self.session.clock().sample_rate,
             "block_size": self.counters.block_size.load(Relaxed),
             "load_mean": mean, "load_peak": peak,

@@ -241,4 +241,8 @@ impl AudioBackend for JackBackend {
     fn clock_usecs(&self) -> Option<u64> {
         Some(self.client.as_client().time())
     }
+
+    fn port_name_limit(&self) -> Option<usize> {
+        Some(*jack::PORT_NAME_SIZE)
+    }
 }

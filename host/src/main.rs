@@ -132,6 +132,16 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let jack_gone = shutdown.load(Relaxed);
     stop.store(true, Relaxed);
     let _ = tx.send(ControlMsg::Shutdown);
+    // The control thread finishes recordings and writes the state; a stop is never refused,
+    // so after a bounded wait krd leaves whatever it is doing.
+    let deadline = Instant::now() + SHUTDOWN_WAIT;
+    while !control.is_finished() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if !control.is_finished() {
+        tracing::error!("the control thread did not finish within {SHUTDOWN_WAIT:?}; exiting anyway");
+        std::process::exit(1);
+    }
     let _ = control.join();
     for s in servers {
         let _ = s.join();
@@ -143,6 +153,9 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     }
     Ok(())
 }
+
+/// How long krd waits for the control thread to finish after a stop signal.
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(10);
 
 fn sockets_addr(config: &Config) -> String {
     format!("{}:{}", config.osc.address, config.osc.port)
@@ -254,8 +267,17 @@ fn start_control(
             .or_else(|| config.state_file.clone())
             .or_else(|| kr_host::state::default_path_for_port(config.osc.port))
     };
+    // A file krd cannot read is moved aside (never overwritten) and krd starts empty.
+    let mut problems = Vec::new();
     let saved = match &state_path {
-        Some(p) => kr_host::state::load(p)?,
+        Some(p) => kr_host::state::load(p).unwrap_or_else(|e| {
+            problems.push(e.to_string());
+            match kr_host::state::move_aside(p) {
+                Ok(aside) => problems.push(format!("the state file was kept as {}", aside.display())),
+                Err(e) => problems.push(format!("the state file could not be kept aside: {e}")),
+            }
+            None
+        }),
         None => None,
     };
     let state_writer = state_path.clone().map(kr_host::state::StateWriter::start);
@@ -263,17 +285,7 @@ fn start_control(
         ControlThread::new(engine.session, compiler, tx, rx, config.dsp_dir(), engine.counters, state_writer);
     control.set_limits(config.osc.client_limits());
     control.watch_dsp_dir();
-    let mut restoring = None;
-    if let Some(saved) = saved {
-        control.session.set_scenes(serde_json::from_value(saved["scenes"].clone()).unwrap_or_default());
-        match serde_json::from_value(saved["session"].clone()) {
-            Ok(snap) => {
-                tracing::info!(path = ?state_path, "restoring the saved session");
-                restoring = control.restore(snap);
-            }
-            Err(e) => tracing::error!(error = %e, "the saved session cannot be read; starting empty"),
-        }
-    }
+    let restoring = control.restore(saved.as_ref(), problems);
     Ok(std::thread::Builder::new().name("kr-control".into()).spawn(move || control.run(restoring))?)
 }
 

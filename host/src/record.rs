@@ -63,6 +63,11 @@ impl Recording {
         })
     }
 
+    /// Whether the disk thread has ended on its own (a write failed, e.g. a full disk).
+    pub fn failed(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| t.is_finished())
+    }
+
     /// Let go of the tap, run `release` (which must free the graphs that held it), and wait for
     /// the disk thread to finish the file.
     pub fn finish(self, release: impl FnOnce()) -> Result<String, String> {
@@ -81,19 +86,29 @@ impl Recording {
     }
 }
 
+/// How often the WAV header is brought up to date while recording, so that even a file left by a
+/// killed krd says how long it is (all but the last moments).
+const HEADER_EVERY: Duration = Duration::from_secs(2);
+
 fn drain(
     mut consumer: rtrb::Consumer<f32>,
     mut writer: hound::WavWriter<std::io::BufWriter<std::fs::File>>,
     channels: usize,
     written: &AtomicU64,
 ) -> Result<(), String> {
+    let mut header_written = std::time::Instant::now();
     loop {
+        if header_written.elapsed() >= HEADER_EVERY {
+            // hound's flush writes the buffered samples and rewrites the header's lengths.
+            writer.flush().map_err(|e| format!("cannot write the recording: {e}"))?;
+            header_written = std::time::Instant::now();
+        }
         let abandoned = consumer.is_abandoned();
         let n = consumer.slots();
         if n > 0 {
             let chunk = consumer.read_chunk(n).map_err(|e| e.to_string())?;
             for s in chunk.into_iter() {
-                writer.write_sample(s).map_err(|e| e.to_string())?;
+                writer.write_sample(s).map_err(|e| format!("cannot write the recording: {e}"))?;
             }
             written.fetch_add((n / channels.max(1)) as u64, Relaxed);
         } else if abandoned {

@@ -6,8 +6,11 @@
 //! a snapshot is the `session` part of `/kr/dump` (nodes with FAUST source, controls, routes,
 //! patterns as IR, tempo, meter, master).
 
+use crate::session::Snapshot;
 use crossbeam_channel::{Receiver, Sender};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Format version of the state file.
@@ -51,6 +54,49 @@ pub fn load(path: &Path) -> Result<Option<serde_json::Value>, StateError> {
     }
 }
 
+/// Move a state file krd could not read (or read only in part) aside, to
+/// `<name>.bad-<unix seconds>` beside it, so that nothing ever overwrites it.
+pub fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("session.json");
+    let aside = path.with_file_name(format!("{name}.bad-{secs}"));
+    std::fs::rename(path, &aside)?;
+    Ok(aside)
+}
+
+/// What a state file holds, each part read on its own so one bad part loses nothing else.
+#[derive(Debug, Default)]
+pub struct Saved {
+    pub session: Option<Snapshot>,
+    pub scenes: BTreeMap<String, Snapshot>,
+    /// What could not be read, one line each.
+    pub problems: Vec<String>,
+}
+
+impl Saved {
+    /// Read the parts of a loaded state file.
+    pub fn parse(v: &serde_json::Value) -> Saved {
+        let mut saved = Saved::default();
+        match serde_json::from_value(v["session"].clone()) {
+            Ok(snap) => saved.session = Some(snap),
+            Err(e) => saved.problems.push(format!("the session cannot be read: {e}")),
+        }
+        if let Some(scenes) = v["scenes"].as_object() {
+            for (name, s) in scenes {
+                match serde_json::from_value(s.clone()) {
+                    Ok(snap) => {
+                        saved.scenes.insert(name.clone(), snap);
+                    }
+                    Err(e) => saved.problems.push(format!("scene '{name}' cannot be read: {e}")),
+                }
+            }
+        } else if !v["scenes"].is_null() {
+            saved.problems.push("the scenes cannot be read: not a map of name to scene".into());
+        }
+        saved
+    }
+}
+
 /// Write `contents` to `path` atomically: a reader sees the old file or the new one, never half.
 pub fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
@@ -70,21 +116,36 @@ pub fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
 
 /// The disk thread's handle: the control thread sends snapshots; only the newest is written.
 pub struct StateWriter {
+    path: PathBuf,
     tx: Option<Sender<String>>,
     thread: Option<std::thread::JoinHandle<()>>,
     last_sent: Option<String>,
+    /// Why the last write failed; None once a write succeeds.
+    error: Arc<Mutex<Option<String>>>,
 }
 
 impl StateWriter {
     pub fn start(path: PathBuf) -> StateWriter {
         let (tx, rx) = crossbeam_channel::unbounded::<String>();
-        let thread = std::thread::Builder::new().name("kr-state".into()).spawn(move || write_loop(&path, rx)).ok();
-        StateWriter { tx: Some(tx), thread, last_sent: None }
+        let error = Arc::new(Mutex::new(None));
+        let (p, e) = (path.clone(), Arc::clone(&error));
+        let thread = std::thread::Builder::new().name("kr-state".into()).spawn(move || write_loop(&p, rx, &e)).ok();
+        StateWriter { path, tx: Some(tx), thread, last_sent: None, error }
+    }
+
+    /// The state file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Why the last write failed, until a write succeeds.
+    pub fn error(&self) -> Option<String> {
+        self.error.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Queue the state for writing if it changed since the last call.
     pub fn save(&mut self, text: String) {
-        if self.last_sent.as_deref() == Some(text.as_str()) {
+        if self.last_sent.as_deref() == Some(text.as_str()) && self.error().is_none() {
             return;
         }
         if let Some(tx) = &self.tx {
@@ -103,16 +164,19 @@ impl Drop for StateWriter {
     }
 }
 
-fn write_loop(path: &Path, rx: Receiver<String>) {
+fn write_loop(path: &Path, rx: Receiver<String>, error: &Mutex<Option<String>>) {
     while let Ok(mut text) = rx.recv() {
         // Coalesce a burst of changes into one write.
         let deadline = Instant::now() + Duration::from_millis(20);
         while let Ok(newer) = rx.recv_deadline(deadline) {
             text = newer;
         }
-        if let Err(e) = write_atomically(path, &text) {
+        let result = write_atomically(path, &text);
+        if let Err(e) = &result {
             tracing::error!(path = %path.display(), error = %e, "cannot write the session state");
         }
+        *error.lock().unwrap_or_else(|e| e.into_inner()) =
+            result.err().map(|e| format!("cannot write the session state to {}: {e}", path.display()));
     }
 }
 

@@ -92,5 +92,11 @@ pub use validate::{
     MAX_SUBSCRIBE_SECONDS, METER_RANGE,
 };
 
+/// Check a node name or control path as every command does (segments of letters, digits, `_`,
+/// `-`, `.` joined by `/`, within the length limit); the problem as text.
+pub fn check_name(value: &str, limits: &Limits) -> Result<(), String> {
+    validate::path(value, limits).map_err(|p| format!("the name {p}"))
+}
+
 /// Default UDP/TCP port of `krd`.
 pub const DEFAULT_PORT: u16 = 57140;

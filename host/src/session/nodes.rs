@@ -10,6 +10,9 @@ use kr_osc::DspSource;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// Names no node may take.
+pub const RESERVED_NAMES: &[&str] = &["master"];
+
 impl Session {
     /// Create a node, or redefine an existing one (crossfading, keeping shared control values).
     pub fn node_new(
@@ -20,11 +23,18 @@ impl Session {
         count: u32,
         gain: f32,
     ) -> Result<String, SessionError> {
+        if RESERVED_NAMES.contains(&name) {
+            return Err(SessionError::Dsp {
+                name: name.into(),
+                message: "the name is reserved (krd:master/out_1 and out_2 are the master bus); choose another".into(),
+            });
+        }
         let existing = self.model.position(name).ok();
         if existing.is_none() && self.model.len() >= self.settings.max_nodes {
             return Err(SessionError::TooManyNodes(self.settings.max_nodes));
         }
         let info = factory.info().clone();
+        self.rt.check_port_names(&self.settings.client_name, name, info.inputs.max(info.outputs))?;
         if info.outputs == 0 {
             return Err(SessionError::Dsp {
                 name: name.into(),

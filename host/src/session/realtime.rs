@@ -43,6 +43,25 @@ impl Realtime {
         self.backend.clock_usecs()
     }
 
+    /// Refuse a node whose port names the backend would cut short (so it would list ports that
+    /// do not exist): `<client>:<node>/out_<channels>` must fit whole.
+    pub fn check_port_names(&self, client: &str, node: &str, channels: usize) -> Result<(), SessionError> {
+        let Some(limit) = self.backend.port_name_limit().filter(|_| self.backend.has_ports()) else {
+            return Ok(());
+        };
+        let longest = format!("{client}:{node}/out_{channels}");
+        if longest.len() > limit {
+            return Err(SessionError::Dsp {
+                name: node.into(),
+                message: format!(
+                    "the name is too long for its ports: '{longest}' is {} bytes, JACK keeps {limit}",
+                    longest.len()
+                ),
+            });
+        }
+        Ok(())
+    }
+
     pub fn send(&mut self, ev: RtEvent) -> Result<(), SessionError> {
         if self.link.send(ev) {
             Ok(())

@@ -29,6 +29,13 @@ impl Recordings {
         self.active.iter()
     }
 
+    /// Take the recordings whose disk thread ended on its own (a failed write).
+    fn take_failed(&mut self) -> Vec<Recording> {
+        let (failed, keep) = std::mem::take(&mut self.active).into_iter().partition(Recording::failed);
+        self.active = keep;
+        failed
+    }
+
     /// Take the recordings to `file` (as given to `record_start`, or its full path), or all.
     fn take(&mut self, file: Option<&str>) -> Vec<Recording> {
         let wanted = file.map(|f| (PathBuf::from(f), self.path_of(f)));
@@ -68,21 +75,41 @@ impl Session {
                 None => "nothing is being recorded".into(),
             }));
         }
+        let finished: Result<Vec<String>, String> = self.finish_recordings(stopped).into_iter().collect();
+        finished.map(|m| m.join("; ")).map_err(SessionError::Record)
+    }
+
+    /// Recordings whose file could not be written (a full disk): stopped, each with the reason.
+    /// The sound plays on.
+    pub fn reap_failed_recordings(&mut self) -> Vec<String> {
+        let failed = self.recordings.take_failed();
+        if failed.is_empty() {
+            return Vec::new();
+        }
+        let paths: Vec<String> = failed.iter().map(|r| r.path.display().to_string()).collect();
+        let results = self.finish_recordings(failed);
+        paths
+            .into_iter()
+            .zip(results)
+            .map(|(path, r)| format!("the recording to {path} stopped: {}", r.unwrap_or_else(|e| e)))
+            .collect()
+    }
+
+    /// Take the taps of `stopped` out of the graph and let their disk threads finish the files.
+    fn finish_recordings(&mut self, stopped: Vec<Recording>) -> Vec<Result<String, String>> {
         self.rebuild();
         // The disk threads finish once the audio thread has let go of their taps.
         self.rt.wait_for_last_graph();
-        let mut messages = Vec::new();
-        for r in stopped {
-            let rt = &mut self.rt;
-            // The replaced graph, then its taps, are freed by the collector (two rounds).
-            messages.push(
+        let rt = &mut self.rt;
+        stopped
+            .into_iter()
+            .map(|r| {
+                // The replaced graph, then its taps, are freed by the collector (two rounds).
                 r.finish(|| {
                     rt.collect();
                     rt.collect();
                 })
-                .map_err(SessionError::Record)?,
-            );
-        }
-        Ok(messages.join("; "))
+            })
+            .collect()
     }
 }

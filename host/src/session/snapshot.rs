@@ -232,6 +232,82 @@ impl Session {
         Ok(format!("{} node(s), {} route(s), {} pattern(s)", snap.nodes.len(), snap.routes.len(), snap.patterns.len()))
     }
 
+    /// Rebuild a saved session (krd's start), keeping everything that can be kept: a node whose
+    /// DSP did not compile (no entry in `factories`) or whose saved values are out of range is
+    /// skipped, as are routes and patterns that name it; everything restored passes the checks a
+    /// command would. Returns what was skipped, one line each.
+    pub fn restore(
+        &mut self,
+        snap: &Snapshot,
+        compiled: &BTreeMap<String, Result<Arc<Factory>, String>>,
+    ) -> Vec<String> {
+        let factories: BTreeMap<String, Arc<Factory>> =
+            compiled.iter().filter_map(|(k, v)| v.as_ref().ok().map(|f| (k.clone(), Arc::clone(f)))).collect();
+        let mut problems = Vec::new();
+        let mut keep = |what: String, r: Result<String, SessionError>| {
+            if let Err(e) = r {
+                problems.push(format!("{what}: {e}"));
+            }
+        };
+        keep("tempo and meter".into(), self.tempo(Some(snap.tempo), Some(snap.meter)));
+        for n in &snap.nodes {
+            let r = match compiled.get(&n.name) {
+                Some(Err(e)) => Err(SessionError::Dsp { name: n.name.clone(), message: e.clone() }),
+                _ => self.restore_node(n, &factories).map(|_| String::new()),
+            };
+            if r.is_err() && self.model.get(&n.name).is_ok() {
+                let _ = self.node_free(&n.name);
+            }
+            keep(format!("node '{}' skipped", n.name), r);
+        }
+        for r in &snap.routes {
+            keep(format!("route {} → {} skipped", r.from, r.to), self.route(&r.from, &r.to, r.level));
+        }
+        for p in &snap.patterns {
+            let played = Ir::from_json(&p.pattern.to_string())
+                .map_err(|e| SessionError::Pattern(e.to_string()))
+                .and_then(|ir| self.play(&p.target, ir, p.from_zero));
+            keep(format!("pattern on {} skipped", p.target), played);
+        }
+        keep("master".into(), self.master(snap.master, crate::rt::NEXT_BLOCK));
+        problems
+    }
+
+    /// One saved node, checked as `/kr/node/new` and `/kr/set` would check it.
+    fn restore_node(
+        &mut self,
+        n: &NodeSnapshot,
+        factories: &BTreeMap<String, Arc<Factory>>,
+    ) -> Result<(), SessionError> {
+        let limits = kr_osc::Limits::default();
+        kr_osc::check_name(&n.name, &limits).map_err(SessionError::Unsupported)?;
+        if !(1..=limits.max_voices).contains(&n.count) {
+            return Err(SessionError::OutOfRange {
+                what: "voices".into(),
+                value: n.count.into(),
+                range: (1.0, limits.max_voices.into()),
+            });
+        }
+        if !(0.0..=kr_osc::MAX_GAIN as f32).contains(&n.gain) {
+            return Err(SessionError::OutOfRange {
+                what: "gain".into(),
+                value: n.gain.into(),
+                range: (0.0, kr_osc::MAX_GAIN),
+            });
+        }
+        if let Some((c, v)) = n.controls.iter().find(|(_, v)| !v.is_finite()) {
+            return Err(SessionError::OutOfRange {
+                what: format!("control {c}"),
+                value: (*v).into(),
+                range: (f64::MIN, f64::MAX),
+            });
+        }
+        if !factories.contains_key(&n.name) {
+            return Err(SessionError::Dsp { name: n.name.clone(), message: "its DSP did not compile".into() });
+        }
+        self.apply_node(n, factories, Moves { fade_cycles: 0.0, at: crate::rt::NEXT_BLOCK })
+    }
+
     /// Make node `s.name` equal its snapshot (creating or redefining it when `factories` has a
     /// DSP for it, or its voice count changed).
     fn apply_node(
