@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 
 import pytest
+from conftest import free_port
 from test_spine import acid_bass, reverb
 
 import kr
-from kr import krs
+from kr import engine, krs
+from kr.client import Client
 
 
 def comparable(state: dict) -> dict:
@@ -92,3 +95,77 @@ def test_validation_errors_are_both_kr_errors_and_value_errors(kr_clean: None) -
         kr.tempo = -5
     with pytest.raises(kr.KrError):
         kr.tempo = -5
+
+
+# ---- the connection: every failure is a KrError that says what happened ----------------------
+
+
+def test_no_engine_at_the_port_is_engine_unavailable() -> None:
+    port = free_port()
+    client = Client(port=port)
+    try:
+        with pytest.raises(kr.EngineUnavailable) as e:
+            client.request("get", {"path": "tempo"})
+        assert f"127.0.0.1:{port}" in str(e.value) and "is it running" in str(e.value)
+        assert not isinstance(e.value, OSError)
+    finally:
+        client.close()
+
+
+def test_a_refused_message_carries_the_engines_reason(kr_clean: None) -> None:
+    with pytest.raises(kr.RequestError, match="no node named 'ghost'"):
+        kr.session.client.request("node_info", {"name": "ghost"})
+    with pytest.raises(kr.KrError, match="'ghost'") as e:
+        kr.get("ghost/cutoff")
+    assert "is it running" not in str(e.value)
+
+
+def test_a_request_left_unanswered_is_a_timeout_not_a_missing_engine() -> None:
+    """Something accepts the TCP connection and never answers (a stuck engine)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        client = Client(port=listener.getsockname()[1])
+        try:
+            with pytest.raises(kr.KrError) as e:
+                client.request("dump", {}, timeout=0.5)
+        finally:
+            client.close()
+    assert isinstance(e.value, kr.EngineTimeout) and not isinstance(e.value, OSError)
+    assert "is it running" not in str(e.value) and "did not answer /kr/dump" in str(e.value)
+
+
+def test_a_stopped_engine_is_unavailable_and_a_restarted_one_is_reconnected(
+    jack_server: str,
+) -> None:
+    port = free_port()
+
+    def start() -> engine.Process:
+        proc = engine.start_krd(port, jack_server, ["--no-state"])
+        probe = Client(port=port)
+        try:
+            for _ in range(200):
+                if probe.status(0.1) is not None:
+                    return proc
+                assert proc.alive(), proc.log_tail()
+        finally:
+            probe.close()
+        raise AssertionError(f"krd did not start:\n{proc.log_tail()}")
+
+    proc = start()
+    s = kr.Session(port=port)
+    try:
+        s.tempo = 131
+        assert s.tempo == 131
+        proc.stop()
+        proc = start()  # restarted between two requests: the next one reconnects
+        assert s.tempo == 120
+        proc.stop()
+        with pytest.raises(kr.EngineUnavailable, match=f"127.0.0.1:{port}.*is it running"):
+            s.tempo = 140
+        proc = start()
+        assert s.tempo == 120
+        assert s.nodes() == []
+    finally:
+        s.close()
+        proc.stop()

@@ -703,6 +703,8 @@ impl ControlThread {
             "frame": t.frame.load(Relaxed),
             "uptime_s": self.started.elapsed().as_secs_f64(),
             "tempo": self.session.clock().bpm,
+            "meter": self.session.clock().meter,
+            "master": self.session.master_gain(),
         })
     }
 }

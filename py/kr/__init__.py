@@ -16,7 +16,7 @@ import sys
 
 from . import krs
 from .dspfn import Dsp, dsp
-from .errors import EngineUnavailable, FaustError, KrError, RequestError
+from .errors import EngineTimeout, EngineUnavailable, FaustError, KrError, RequestError
 from .handle import Node
 from .namespace import SESSION_FUNCTIONS, KrNamespace
 from .patterns import *  # noqa: F403 - the pattern constructors are kr's own namespace
@@ -67,6 +67,7 @@ __all__ = [
     "FaustError",
     "RequestError",
     "EngineUnavailable",
+    "EngineTimeout",
     "Dsp",
     "dsp",
     "Node",

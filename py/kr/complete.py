@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .errors import KrError
-from .handle import Node
+from .handle import Node, control_names
 
 if TYPE_CHECKING:
     from .protocols import SessionLike
@@ -17,19 +17,29 @@ if TYPE_CHECKING:
 _SUBSCRIPT = re.compile(r"([A-Za-z_][\w.]*)\[\s*([\"'])([^\"']*)$")
 
 
-def paths(session: SessionLike) -> list[str]:
-    """Every node name and control path (`bass`, `bass/cutoff`, `bass/gain`), from the dump."""
+EXPAND_LIMIT = 64
+"""Control paths are listed for at most this many nodes at once (beyond it, node names only,
+until what is typed narrows them down), so completing costs one round trip of bounded size."""
+
+
+def paths(session: SessionLike, typed: str = "") -> list[str]:
+    """The node names and control paths (`bass`, `bass/cutoff`, `bass/gain`) that `typed` can
+    complete to, asked of the engine (`/kr/nodes`, then `/kr/node/info` of the nodes whose
+    controls can match, in one bundle). Empty when the engine cannot be asked."""
     try:
-        nodes = session.dump()["nodes"]
+        names = session.nodes()
     except KrError:
         return []
-    out: list[str] = []
-    for n in nodes:
-        out.append(n["name"])
-        controls = [c["name"] for c in n["controls"]]
-        out += [
-            f"{n['name']}/{c}" for c in (controls if "gain" in controls else [*controls, "gain"])
-        ]
+    expand = [n for n in names if (n + "/").startswith(typed) or typed.startswith(n + "/")]
+    if len(expand) > EXPAND_LIMIT:
+        expand = [n for n in expand if typed.startswith(n + "/")]
+    try:
+        infos = session.node_infos(expand)
+    except KrError:  # a node removed meanwhile (the bundle fails as a whole): names only
+        infos, expand = [], []
+    out = list(names)
+    for name, info in zip(expand, infos, strict=True):
+        out += [f"{name}/{c}" for c in control_names(info)]
     return sorted(out)
 
 
@@ -53,13 +63,18 @@ def subscript_candidates(namespace: dict[str, Any], line: str) -> tuple[str, lis
         obj = _lookup(namespace, expr)
     except (KeyError, AttributeError):
         return None
+    # A session (or the `kr` namespace) lists keys for what is typed: `_kr_key_completions`.
+    keys_for: Callable[[str], list[str]] | None = getattr(obj, "_kr_key_completions", None)
     keys_of: Callable[[], list[str]] | None = getattr(obj, "_ipython_key_completions_", None)
-    if isinstance(obj, Node):
-        keys_of = obj.controls
-    if keys_of is None:
-        return None
     try:
-        keys = keys_of()
+        if isinstance(obj, Node):
+            keys = obj.controls()
+        elif keys_for is not None:
+            keys = keys_for(typed)
+        elif keys_of is not None:
+            keys = keys_of()
+        else:
+            return None
     except (KrError, KeyError):
         return None
     return typed, [k for k in keys if k.startswith(typed)]

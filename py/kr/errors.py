@@ -1,8 +1,9 @@
-"""Exceptions raised by kr. Every one carries the engine's own explanation."""
+"""Exceptions raised by kr. Every one says what happened, with the engine's own explanation when
+it has one; nothing that goes wrong talking to the engine surfaces as a bare `OSError`."""
 
 
 class KrError(Exception):
-    """A request that the engine refused, or an engine that cannot be reached."""
+    """Anything the engine refused or kr could not do: the base of kr's exceptions."""
 
 
 class FaustError(KrError):
@@ -10,9 +11,15 @@ class FaustError(KrError):
 
 
 class RequestError(KrError, ValueError):
-    """A request that fails the wire format's validation (the engine's own checks, run before
-    sending): a value out of range, a malformed name. Also a ValueError."""
+    """A request refused: by the wire format's validation, run before sending (a value out of
+    range, a malformed name), or by the engine, with its reason (`/kr/fail`: no node of that
+    name, a control it lacks, a route that would make a cycle). Also a ValueError."""
 
 
 class EngineUnavailable(KrError):
-    """No krd answers, and none could be started."""
+    """No krd answers at the address (and none could be started), or the connection to it
+    was lost."""
+
+
+class EngineTimeout(KrError):
+    """krd is there but did not answer a request in time: busy (a long compile) or stuck."""

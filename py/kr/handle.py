@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .errors import RequestError
+
 if TYPE_CHECKING:
     from .protocols import PatternLike, SessionLike
 
@@ -77,14 +79,20 @@ class Node:
         self._session.remove(self.name)
 
     def state(self) -> dict[str, Any]:
-        """This node in the engine's state dump."""
-        for n in self._session.dump()["nodes"]:
-            if n["name"] == self.name:
-                state: dict[str, Any] = n
-                return state
-        raise KeyError(f"no node named {self.name!r}")
+        """This node as the engine describes it (`/kr/node/info`: what the state dump lists
+        for it, and the patterns playing on it). KeyError when there is no such node."""
+        try:
+            return self._session.node_info(self.name)
+        except RequestError:
+            raise KeyError(f"no node named {self.name!r}") from None
 
     def controls(self) -> list[str]:
         """The node's control names, `gain` included."""
-        names = [str(c["name"]) for c in self.state()["controls"]]
-        return names if "gain" in names else [*names, "gain"]
+        return control_names(self.state())
+
+
+def control_names(info: dict[str, Any]) -> list[str]:
+    """The control names of a node described by `/kr/node/info` (or the dump), `gain`
+    included: every node has one (its fader) unless its DSP declares a control of that name."""
+    names = [str(c["name"]) for c in info["controls"]]
+    return names if "gain" in names else [*names, "gain"]

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from . import krs, patterns
 from .dspfn import Dsp, dsp
-from .errors import EngineUnavailable, FaustError, KrError, RequestError
+from .errors import EngineTimeout, EngineUnavailable, FaustError, KrError, RequestError
 from .handle import Node
 from .protocols import SessionLike
 
@@ -23,6 +23,7 @@ LIBRARY: dict[str, Any] = {
     "FaustError": FaustError,
     "RequestError": RequestError,
     "EngineUnavailable": EngineUnavailable,
+    "EngineTimeout": EngineTimeout,
     "Dsp": Dsp,
     "dsp": dsp,
     "Node": Node,
@@ -109,10 +110,14 @@ class KrNamespace(types.ModuleType):
         return sorted({*self.__dict__, *SETTINGS})
 
     def _ipython_key_completions_(self) -> list[str]:
+        return self._kr_key_completions("")
+
+    def _kr_key_completions(self, typed: str) -> list[str]:
+        """The keys `kr["typed...` can complete to (see `kr.complete.paths`)."""
         # Imported here: kr.complete imports rlcompleter, which sets up readline.
         from .complete import paths
 
-        return paths(self._session())
+        return paths(self._session(), typed)
 
 
 def _is_submodule(ns: types.ModuleType, name: str, value: Any) -> bool:

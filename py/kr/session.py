@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from . import engine, sessionfile
 from ._kr import Pattern
 from .client import DEFAULT_HOST, DEFAULT_PORT, Client, Reply
 from .dspfn import DspLike, faust_of
-from .errors import EngineUnavailable, KrError
+from .errors import EngineUnavailable, RequestError
 from .handle import Node
 from .protocols import PatternLike
 
@@ -75,14 +76,23 @@ class Session:
         if c.status(0.5) is not None:
             return c
         if not self.host.startswith("127.") and self.host != "localhost":
-            raise EngineUnavailable(f"no krd answers at {self.host}:{self.port}")
-        self._krd = engine.start_krd(self.port, extra=self.krd_args)
+            c.close()
+            raise EngineUnavailable(
+                f"no krd answers at {self.host}:{self.port}: is it running? (kr starts one "
+                "only on this machine)"
+            )
+        try:
+            self._krd = engine.start_krd(self.port, extra=self.krd_args)
+        except OSError as e:
+            c.close()
+            raise EngineUnavailable(f"cannot start krd on port {self.port}: {e}") from None
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if c.status(0.2) is not None:
                 return c
             if not self._krd.alive():
                 break
+        c.close()
         tail = self._krd.log_tail()
         self._krd.stop()
         self._krd = None
@@ -115,6 +125,10 @@ class Session:
     def _req(self, cmd: str, timeout: float = 5.0, **fields: Any) -> list[Any]:
         """A query, sent at once (even inside `batch()`); the extra arguments of its reply."""
         return self.client.request(cmd, fields, timeout)
+
+    def _value(self, path: str) -> float:
+        """`/kr/get path` (a control, a gain, `master`, `tempo`, `meter`): the value now."""
+        return float(self._req("get", path=path)[0])
 
     # ---- modes ------------------------------------------------------------------------------
 
@@ -190,11 +204,33 @@ class Session:
 
     def nodes(self) -> list[str]:
         """The node names, sorted."""
-        return sorted(str(n["name"]) for n in self.dump()["nodes"])
+        return sorted(str(n) for n in self._req("nodes"))
+
+    def node_info(self, name: str) -> dict[str, Any]:
+        """One node as the engine describes it (`/kr/node/info`): its source, voices, gain,
+        mute and solo, channels, controls (ranges and values), ports, meta, and the targets of
+        the patterns playing on it or its controls. RequestError when there is no such node."""
+        info: dict[str, Any] = json.loads(self._req("node_info", name=name)[0])
+        return info
+
+    def node_infos(self, names: list[str]) -> list[dict[str, Any]]:
+        """`node_info` of several nodes, asked in one round trip (a bundle per 1000 nodes)."""
+        out: list[dict[str, Any]] = []
+        for at in range(0, len(names), 1000):
+            part = [("node_info", {"name": n}) for n in names[at : at + 1000]]
+            out += [json.loads(r.extra[0]) for r in self.client.bundle(part)]
+        return out
+
+    def _is_node(self, name: str) -> bool:
+        try:
+            self._req("node_info", name=name)
+        except RequestError:  # no node of that name (transport failures go on up)
+            return False
+        return True
 
     def __getitem__(self, path: str) -> Node | float:
         """`kr["bass"]` is a node handle; `kr["bass/cutoff"]` a control's value."""
-        if path in self.nodes():
+        if self._is_node(path):
             return Node(self, path)
         if "/" in path:
             return self.get(path)
@@ -205,7 +241,17 @@ class Session:
         self.set(path, value)
 
     def __contains__(self, name: str) -> bool:
-        return name in self.nodes()
+        return self._is_node(name)
+
+    def _ipython_key_completions_(self) -> list[str]:
+        return self._kr_key_completions("")
+
+    def _kr_key_completions(self, typed: str) -> list[str]:
+        """The keys `self["typed...` can complete to (see `kr.complete.paths`)."""
+        # Imported here: kr.complete imports rlcompleter, which sets up readline.
+        from .complete import paths
+
+        return paths(self, typed)
 
     # ---- controls, routing, patterns --------------------------------------------------------
 
@@ -219,7 +265,7 @@ class Session:
 
     def get(self, path: str) -> float:
         """A control's (or a node's gain's) current value."""
-        return float(self._req("get", path=path)[0])
+        return self._value(path)
 
     def gain(self, name: str | Node, value: float) -> None:
         """Set a node's gain (a fade inside `transition()`)."""
@@ -251,22 +297,9 @@ class Session:
     def hush(self, target: str | Node | None = None) -> None:
         """Stop the pattern on `target` (a node, a control path, or a group: every pattern
         under `drums/`), or every pattern."""
-        if target is None:
-            self._send("hush", target=None)
-            return
-        path = _name(target)
-        state = self.dump()
-        names = {n["name"] for n in state["nodes"]}
-        if path in names or any(p["target"] == path for p in state["patterns"]):
-            self._send("hush", target=path)
-            return
-        under = [p["target"] for p in state["patterns"] if p["target"].startswith(path + "/")]
-        if not under:
-            self._send("hush", target=path)  # the engine says what is wrong
-            return
-        with self.batch():
-            for t in under:
-                self._send("hush", target=t)
+        # The engine resolves a group: with nothing playing on `target` itself, it stops
+        # every pattern under `target/`.
+        self._send("hush", target=None if target is None else _name(target))
 
     def stop(self) -> None:
         """Stop every pattern (the nodes stay)."""
@@ -293,7 +326,7 @@ class Session:
     @property
     def tempo(self) -> float:
         """Beats per minute. Assigning switches at once, even inside `transition()`."""
-        return float(self.dump()["tempo"])
+        return _f32_decimal(self._value("tempo"))
 
     @tempo.setter
     def tempo(self, bpm: float) -> None:
@@ -302,7 +335,7 @@ class Session:
     @property
     def meter(self) -> float:
         """Beats per cycle (a cycle is a bar)."""
-        return float(self.dump()["meter"])
+        return _f32_decimal(self._value("meter"))
 
     @meter.setter
     def meter(self, beats: float) -> None:
@@ -310,8 +343,11 @@ class Session:
 
     @property
     def master(self) -> float:
-        """The master gain (smoothed; a fade inside `transition()`)."""
-        return float(self.dump()["master"])
+        """The master gain (smoothed; a fade inside `transition()`): the value set, or the
+        target of a fade in progress."""
+        # `/kr/get master` answers the value as it sounds now, mid-fade; the value set (a
+        # fade's target) is in `/kr/status.reply`.
+        return float(self.status()["master"])
 
     @master.setter
     def master(self, gain: float) -> None:
@@ -362,7 +398,9 @@ class Session:
         """Health and load (`/kr/status.reply`)."""
         s = self.client.status(2.0)
         if s is None:
-            raise KrError(f"krd at {self.host}:{self.port} does not answer /kr/status")
+            raise EngineUnavailable(
+                f"krd at {self.host}:{self.port} does not answer /kr/status: is it running?"
+            )
         return s
 
     def export(self, path: str | os.PathLike[str]) -> Path:
@@ -377,6 +415,17 @@ class Session:
 
 def _name(x: str | Node) -> str:
     return x.name if isinstance(x, Node) else x
+
+
+def _f32_decimal(x: float) -> float:
+    """The shortest decimal that is the same 32-bit float as `x`: a value read back through
+    OSC (`/kr/get` answers a 32-bit float) as it was written (`128.3`, not 128.3000030517578)."""
+    want = struct.pack("<f", x)
+    for digits in range(1, 10):
+        value = float(f"{x:.{digits}g}")
+        if struct.pack("<f", value) == want:
+            return value
+    return x
 
 
 def _wire_source(source: str) -> dict[str, str]:

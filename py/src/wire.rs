@@ -46,11 +46,12 @@ fn arg_to_py(py: Python<'_>, a: &OscType) -> PyResult<Py<PyAny>> {
     })
 }
 
-/// Decode an OSC packet into a list of `(address, [args])` (bundles flattened).
+/// Decode an OSC packet into a list of `(address, [args])` (bundles flattened). Replies have no
+/// size limit (the dump of a large session), unlike requests; nesting and counts stay bounded.
 #[pyfunction]
 fn decode_packet<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyList>> {
-    let packet =
-        kr_osc::decode_packet(data, &kr_osc::Limits::default()).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let limits = kr_osc::Limits { max_packet_bytes: usize::MAX, ..kr_osc::Limits::default() };
+    let packet = kr_osc::decode_packet(data, &limits).map_err(|e| PyValueError::new_err(e.to_string()))?;
     let out = PyList::empty(py);
     let mut stack = vec![packet];
     while let Some(p) = stack.pop() {

@@ -123,6 +123,11 @@ impl Session {
         Ok(format!("{} {}", members.join(", "), if on { "muted" } else { "unmuted" }))
     }
 
+    /// The master gain set (a fade's target while it runs).
+    pub fn master_gain(&self) -> f32 {
+        self.master
+    }
+
     /// Set the master gain (0 to [`kr_osc::MAX_MASTER`]) at frame `at`.
     pub fn master(&mut self, gain: f32, at: u64) -> Result<String, SessionError> {
         if !(0.0..=MAX_MASTER).contains(&gain) {
