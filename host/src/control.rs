@@ -11,9 +11,10 @@
 //!   applied with its control changes stamped at that exact frame. A late one runs at once and
 //!   its sender gets `/kr/late`.
 
-use crate::commands::{self, Done};
+use crate::commands;
 use crate::session::{Session, SessionError, Snapshot, NEXT_BLOCK};
 use crate::state::StateWriter;
+use crate::status::{is_probe, StatusBoard};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use kr_faust::{CompileError, CompileResult, CompileService, Factory};
 use kr_osc::{Command, DspSource, Notification, Packet, Reply, TimeTag};
@@ -33,6 +34,13 @@ pub trait Replier: Send + Sync {
     fn alive(&self) -> bool {
         true
     }
+    /// Whether the client is on this machine (loopback): it may name absolute paths.
+    fn is_local(&self) -> bool {
+        false
+    }
+    /// The control thread has taken up one of this client's packets (applied it, started its
+    /// job, or queued it for its time tag): the client may send another.
+    fn handled(&self) {}
     fn reply(&self, reply: Reply) {
         self.send(&reply.to_bytes());
     }
@@ -42,6 +50,9 @@ pub trait Replier: Send + Sync {
 struct Nobody;
 
 impl Replier for Nobody {
+    fn is_local(&self) -> bool {
+        true
+    }
     fn send(&self, _: &[u8]) {}
     fn peer(&self) -> String {
         "krd".into()
@@ -126,6 +137,8 @@ pub struct ControlThread {
     subscribers: Vec<Subscriber>,
     limits: ClientLimits,
     change_seq: i64,
+    /// Where the socket threads read the status they answer probes with.
+    board: Arc<StatusBoard>,
     /// The change last written to the state file.
     saved_seq: i64,
     /// Why the state file cannot be written, until a write succeeds (`/kr/status` is not ok).
@@ -163,6 +176,7 @@ impl ControlThread {
             state,
             subscribers: Vec::new(),
             limits: crate::config::OscConfig::default().client_limits(),
+            board: Arc::new(StatusBoard::default()),
             change_seq: 0,
             saved_seq: 0,
             fault_reports: BTreeMap::new(),
@@ -172,6 +186,11 @@ impl ControlThread {
             timed: Vec::new(),
             dsp_files: None,
         }
+    }
+
+    /// The board this thread posts its status on, for the socket threads.
+    pub fn status_board(&self) -> Arc<StatusBoard> {
+        Arc::clone(&self.board)
     }
 
     /// Use `limits` instead of the defaults.
@@ -268,13 +287,22 @@ impl ControlThread {
         let mut waiting: VecDeque<(Packet, Arc<dyn Replier>, u64)> = VecDeque::new();
         let mut last_save = Instant::now();
         let mut seen_xruns = 0;
+        let mut posted = Instant::now();
+        self.board.post(self.status().to_string());
         loop {
+            if posted.elapsed() >= crate::status::POST_EVERY {
+                self.board.post(self.status().to_string());
+                posted = Instant::now();
+            }
             match self.rx.recv_timeout(Duration::from_millis(2)) {
                 Ok(ControlMsg::Shutdown) => break,
-                // The liveness probes are answered at once, even while compiles are in flight.
+                // The liveness probes are answered at once, even while compiles are in flight
+                // (the servers answer most of them themselves, from the status board).
                 Ok(ControlMsg::Packet(packet, to)) if is_probe(&packet) => {
                     let _ = self.handle(packet, to, NEXT_BLOCK);
                 }
+                // A client gone (a TCP connection closed) is not answered, nor its work done.
+                Ok(ControlMsg::Packet(_, to)) if !to.alive() => to.handled(),
                 Ok(ControlMsg::Packet(packet, to)) => match self.due_frame(&packet, &to) {
                     Some(frame) if pending.is_none() => pending = self.handle(packet, to, frame),
                     Some(frame) => waiting.push_back((packet, to, frame)),
@@ -406,7 +434,7 @@ impl ControlThread {
             let ahead = (frame - now) as f64 / self.session.sample_rate() as f64;
             let refusal = if ahead > self.limits.max_ahead_seconds {
                 Some(format!(
-                    "the time tag is {ahead:.0} s ahead; the limit is {} s (osc.max_ahead_seconds)",
+                    "the time tag is {ahead:.0} s ahead; the limit is {} s (osc.max_ahead_s)",
                     self.limits.max_ahead_seconds
                 ))
             } else if self.timed.len() >= self.limits.max_waiting_packets {
@@ -422,6 +450,7 @@ impl ControlThread {
                 Some(message) => self.refuse(packet, to, &message),
                 None => self.timed.push((frame, packet.clone(), Arc::clone(to))),
             }
+            to.handled();
             return None;
         }
         if frame < now {
@@ -440,6 +469,7 @@ impl ControlThread {
     /// Apply a packet, or start its job. A panic while applying it (a bug) becomes a
     /// `/kr/fail`; the engine goes on.
     fn handle(&mut self, packet: Packet, to: Arc<dyn Replier>, frame: u64) -> Option<Pending> {
+        to.handled();
         let (address, id) = packet.reply_key();
         let replier = Arc::clone(&to);
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.dispatch(packet, replier, frame))) {
@@ -500,6 +530,17 @@ impl ControlThread {
                     };
                 }
                 _ => {}
+            }
+        }
+        if let Some(file) = packet.requests.iter().find_map(|r| absolute_recording(&r.command)) {
+            if !to.is_local() {
+                let message = format!(
+                    "'{file}' is an absolute path, which only clients on krd's own machine may name; \
+                     from {} a recording is a file name under krd's record_dir (e.g. 'takes/one.wav')",
+                    to.peer()
+                );
+                self.refuse(&packet, &to, &message);
+                return None;
             }
         }
         self.start_job(Job::Packet { packet, frame }, to)
@@ -607,20 +648,8 @@ impl ControlThread {
         to: &Arc<dyn Replier>,
     ) {
         let bundle = packet.requests.len() > 1;
-        let before = bundle.then(|| (self.session.snapshot(), self.session.factories()));
-        let mut results: Vec<Done> = Vec::new();
-        let mut failure = None;
-        for (i, r) in packet.requests.iter().enumerate() {
-            match commands::execute(&mut self.session, &r.command, factories, frame) {
-                Ok(done) => results.push(done),
-                Err(e) => {
-                    failure = Some((i, e));
-                    break;
-                }
-            }
-        }
-        match failure {
-            None => {
+        match crate::atomic::apply(&mut self.session, &packet.requests, factories, frame) {
+            Ok(results) => {
                 for (r, (message, extra)) in packet.requests.iter().zip(results) {
                     if commands::changes_state(&r.command) {
                         self.changed(r.command.address(), &message);
@@ -628,15 +657,7 @@ impl ControlThread {
                     to.reply(Reply::Done { address: r.command.address().into(), id: r.id, message, extra });
                 }
             }
-            Some((index, error)) => {
-                if let Some((snap, mut old)) = before {
-                    old.extend(factories.iter().map(|(k, v)| (k.clone(), Arc::clone(v))));
-                    // Put back at the bundle's own frame: events already sent for it are undone
-                    // at the same frame (the engine applies same-frame events in order).
-                    if let Err(e) = self.session.apply_snapshot(&snap, &old, 0.0, frame) {
-                        tracing::error!(error = %e, "could not put the session back after a failed bundle");
-                    }
-                }
+            Err((index, error)) => {
                 let failed = &packet.requests[index];
                 for (i, r) in packet.requests.iter().enumerate() {
                     let message = if i == index {
@@ -709,9 +730,12 @@ impl ControlThread {
     }
 }
 
-/// A packet that only asks whether krd is alive (`/kr/status`, `/kr/ping`): answered at once,
-/// never queued behind compiles.
-fn is_probe(packet: &Packet) -> bool {
-    matches!(packet.requests.as_slice(), [r] if matches!(r.command, Command::Status | Command::Ping))
-        && matches!(packet.time, TimeTag::Immediate)
+/// The absolute path a recording command names, if any.
+fn absolute_recording(cmd: &Command) -> Option<&str> {
+    match cmd {
+        Command::RecordStart { file, .. } | Command::RecordStop { file: Some(file) } => {
+            Some(file.as_str()).filter(|f| f.starts_with('/'))
+        }
+        _ => None,
+    }
 }

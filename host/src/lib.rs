@@ -14,16 +14,19 @@
 //! ```
 //! Dependencies point down this list; nothing below `jack_backend` names a JACK type.
 //! - [`server`] — the OSC sockets; [`control`] — the control thread's loop (jobs, bundles,
-//!   time tags, subscribers, saving); [`commands`] — what each command does to the session.
+//!   time tags, subscribers, saving); [`commands`] — what each command does to the session;
+//!   [`atomic`] — a packet applied as one unit (all at one frame, or nothing).
 //! - [`session`] — the model and every command's effect on it; builds real-time graphs.
 //! - [`scheduler`] and [`clock`] — patterns and fades to frame-stamped events; cycles ↔ frames.
 //! - [`rt`] — the audio thread's side: the engine, the graph, node kinds ([`rt::Processor`]).
 //! - [`backend`] — the [`backend::AudioBackend`] trait, port handles and the offline backend;
 //!   [`jack_backend`] — the JACK client.
-//! - [`record`] — recordings' disk threads; [`state`] — the state file.
+//! - [`record`] — recordings' disk threads; [`state`] — the state file; [`status`] — the
+//!   status board the socket threads answer probes from.
 //! - [`render`] — `krd render`, the same engine offline and deterministic.
 //! - [`config`] — `krd.yaml`; [`rt_guard`] — the audio thread's allocation guard in tests.
 
+pub mod atomic;
 pub mod backend;
 pub mod clock;
 pub mod commands;
@@ -38,3 +41,4 @@ pub mod scheduler;
 pub mod server;
 pub mod session;
 pub mod state;
+pub mod status;

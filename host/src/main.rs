@@ -122,9 +122,9 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let engine = start_engine(&config)?;
     let (own_name, shutdown) = (engine.own_name.clone(), Arc::clone(&engine.shutdown));
     let (tx, rx) = crossbeam_channel::unbounded();
-    let control = start_control(&cli, &config, engine, tx.clone(), rx)?;
+    let (control, board) = start_control(&cli, &config, engine, tx.clone(), rx)?;
     let stop = Arc::new(AtomicBool::new(false));
-    let servers = sockets.serve(&config, &tx, &stop)?;
+    let servers = sockets.serve(&config, &tx, &board, &stop)?;
     tracing::info!(osc = %sockets_addr(&config), jack = %own_name, "krd ready");
 
     let reason = wait_for_exit(&signals, &shutdown);
@@ -187,20 +187,22 @@ impl Sockets {
         self,
         config: &Config,
         tx: &crossbeam_channel::Sender<ControlMsg>,
+        board: &Arc<kr_host::status::StatusBoard>,
         stop: &Arc<AtomicBool>,
     ) -> Result<Vec<std::thread::JoinHandle<()>>, Box<dyn std::error::Error>> {
         let allow = kr_host::server::AllowList::parse(&config.osc.allow).map_err(|e| format!("osc.allow: {e}"))?;
         let limits = kr_osc::Limits::default();
         let mut servers = Vec::new();
         let (udp_tx, udp_stop, udp_limits, udp_allow) = (tx.clone(), Arc::clone(stop), limits.clone(), allow.clone());
+        let udp_board = Arc::clone(board);
         let udp = self.udp;
         servers.push(
             std::thread::Builder::new()
                 .name("kr-osc-udp".into())
-                .spawn(move || kr_host::server::serve_udp(udp, udp_tx, udp_limits, udp_allow, udp_stop))?,
+                .spawn(move || kr_host::server::serve_udp(udp, udp_tx, udp_limits, udp_allow, udp_board, udp_stop))?,
         );
         if let Some(listener) = self.tcp {
-            let (tx, stop) = (tx.clone(), Arc::clone(stop));
+            let (tx, stop, board) = (tx.clone(), Arc::clone(stop), Arc::clone(board));
             let tcp = kr_host::server::TcpSettings {
                 max_connections: config.osc.max_connections,
                 idle_timeout: Duration::from_secs_f64(config.osc.idle_timeout_s.max(1.0)),
@@ -208,7 +210,7 @@ impl Sockets {
             servers.push(
                 std::thread::Builder::new()
                     .name("kr-osc-tcp".into())
-                    .spawn(move || kr_host::server::serve_tcp(listener, tx, limits, allow, tcp, stop))?,
+                    .spawn(move || kr_host::server::serve_tcp(listener, tx, limits, allow, tcp, board, stop))?,
             );
         }
         Ok(servers)
@@ -256,7 +258,7 @@ fn start_control(
     engine: Engine,
     tx: crossbeam_channel::Sender<ControlMsg>,
     rx: crossbeam_channel::Receiver<ControlMsg>,
-) -> Result<std::thread::JoinHandle<()>, Box<dyn std::error::Error>> {
+) -> Result<(std::thread::JoinHandle<()>, Arc<kr_host::status::StatusBoard>), Box<dyn std::error::Error>> {
     let exe = std::env::current_exe()?.display().to_string();
     let compiler = kr_faust::CompileService::start(config.compiler_settings(vec![exe, "faust-worker".into()]));
     let state_path = if cli.no_state {
@@ -286,7 +288,9 @@ fn start_control(
     control.set_limits(config.osc.client_limits());
     control.watch_dsp_dir();
     let restoring = control.restore(saved.as_ref(), problems);
-    Ok(std::thread::Builder::new().name("kr-control".into()).spawn(move || control.run(restoring))?)
+    let board = control.status_board();
+    let thread = std::thread::Builder::new().name("kr-control".into()).spawn(move || control.run(restoring))?;
+    Ok((thread, board))
 }
 
 /// Raise the soft limit on open files to the hard limit: every TCP client, recording and compile

@@ -4,12 +4,13 @@
 //! allow-list are ignored.
 
 use crate::control::{ControlMsg, Replier};
+use crate::status::StatusBoard;
 use crossbeam_channel::Sender;
 use kr_osc::tcp::{write_frame, FrameDecoder, FrameError};
 use kr_osc::{decode_bundle, DecodeError, Limits, Packet, Reply};
 use std::io::Read;
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -65,9 +66,38 @@ fn decode(bytes: &[u8], limits: &Limits) -> Result<Packet, DecodeError> {
     })
 }
 
+/// Packets from UDP clients waiting for the control thread, at most: past this a request is
+/// answered "busy" at once instead of queueing without bound.
+const UDP_WAITING: usize = 1024;
+/// Packets one TCP connection may have waiting for the control thread; past this krd stops
+/// reading it (TCP pushes back on the client, nobody else waits).
+const TCP_WAITING: usize = 64;
+/// Bytes of replies waiting for one TCP client, at most; a client that lets more pile up (it
+/// does not read) is disconnected.
+const TCP_QUEUE_BYTES: usize = 32 << 20;
+/// The largest UDP payload.
+const MAX_DATAGRAM: usize = 65507;
+
+/// Packets handed to the control thread and not yet taken up.
+#[derive(Default)]
+struct Waiting(AtomicUsize);
+
+impl Waiting {
+    fn count(&self) -> usize {
+        self.0.load(Relaxed)
+    }
+    fn add(&self) {
+        self.0.fetch_add(1, Relaxed);
+    }
+    fn done(&self) {
+        let _ = self.0.fetch_update(Relaxed, Relaxed, |n| n.checked_sub(1));
+    }
+}
+
 struct UdpReplier {
     socket: Arc<UdpSocket>,
     to: SocketAddr,
+    waiting: Arc<Waiting>,
 }
 
 impl Replier for UdpReplier {
@@ -76,8 +106,30 @@ impl Replier for UdpReplier {
             tracing::debug!(to = %self.to, error = %e, "reply not sent");
         }
     }
+    /// A reply too large for one datagram is answered with a `/kr/fail` saying so.
+    fn reply(&self, reply: Reply) {
+        let bytes = reply.to_bytes();
+        if bytes.len() <= MAX_DATAGRAM {
+            return self.send(&bytes);
+        }
+        let (address, id) = match &reply {
+            Reply::Done { address, id, .. } | Reply::Fail { address, id, .. } => (address.as_str(), *id),
+            _ => ("", None),
+        };
+        let message = format!(
+            "the reply is {} bytes, more than one UDP datagram carries ({MAX_DATAGRAM}); ask over TCP (same port)",
+            bytes.len()
+        );
+        self.send(&Reply::fail(address, id, message).to_bytes());
+    }
+    fn handled(&self) {
+        self.waiting.done();
+    }
     fn peer(&self) -> String {
         format!("udp {}", self.to)
+    }
+    fn is_local(&self) -> bool {
+        is_loopback(self.to.ip())
     }
 }
 
@@ -87,9 +139,11 @@ pub fn serve_udp(
     control: Sender<ControlMsg>,
     limits: Limits,
     allow: AllowList,
+    board: Arc<StatusBoard>,
     stop: Arc<AtomicBool>,
 ) {
     let socket = Arc::new(socket);
+    let waiting = Arc::new(Waiting::default());
     let _ = socket.set_read_timeout(Some(Duration::from_millis(200)));
     let mut buf = vec![0u8; 65536];
     while !stop.load(Relaxed) {
@@ -98,14 +152,22 @@ pub fn serve_udp(
             tracing::debug!(%from, "ignored: not in osc.allow");
             continue;
         }
-        let to: Arc<dyn Replier> = Arc::new(UdpReplier { socket: Arc::clone(&socket), to: from });
+        let replier = UdpReplier { socket: Arc::clone(&socket), to: from, waiting: Arc::clone(&waiting) };
         match decode(&buf[..len], &limits) {
+            Ok(packet) if board.answer(&packet, &replier) => {}
+            Ok(packet) if waiting.count() >= UDP_WAITING => {
+                let message = format!("krd is busy: {UDP_WAITING} requests are waiting already; try again");
+                for r in &packet.requests {
+                    replier.reply(Reply::fail(r.command.address(), r.id, message.clone()));
+                }
+            }
             Ok(packet) => {
-                if control.send(ControlMsg::Packet(packet, to)).is_err() {
+                waiting.add();
+                if control.send(ControlMsg::Packet(packet, Arc::new(replier))).is_err() {
                     return;
                 }
             }
-            Err(e) => to.reply(Reply::refused(&e)),
+            Err(e) => replier.reply(Reply::refused(&e)),
         }
     }
 }
@@ -118,21 +180,43 @@ const TCP_QUEUE_PACKETS: usize = 1024;
 /// is disconnected (its subscriptions end with it); the control thread never blocks on it.
 struct TcpReplier {
     queue: crossbeam_channel::Sender<Vec<u8>>,
+    /// Bytes in `queue`.
+    queued: Arc<AtomicUsize>,
     peer: String,
+    local: bool,
     alive: Arc<AtomicBool>,
+    waiting: Waiting,
 }
 
 impl Replier for TcpReplier {
     fn send(&self, bytes: &[u8]) {
-        if self.queue.try_send(bytes.to_vec()).is_err() && self.alive.swap(false, Relaxed) {
+        let over = self.queued.load(Relaxed) + bytes.len() > TCP_QUEUE_BYTES;
+        let queued = !over && self.queue.try_send(bytes.to_vec()).is_ok();
+        if queued {
+            self.queued.fetch_add(bytes.len(), Relaxed);
+        } else if self.alive.swap(false, Relaxed) {
             tracing::warn!(peer = %self.peer, "a TCP client does not read its replies; disconnected");
         }
+    }
+    fn handled(&self) {
+        self.waiting.done();
     }
     fn peer(&self) -> String {
         self.peer.clone()
     }
     fn alive(&self) -> bool {
         self.alive.load(Relaxed)
+    }
+    fn is_local(&self) -> bool {
+        self.local
+    }
+}
+
+/// Loopback, also as an IPv4-mapped IPv6 address.
+fn is_loopback(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(v6.is_loopback(), |v4| v4.is_loopback()),
+        IpAddr::V4(v4) => v4.is_loopback(),
     }
 }
 
@@ -151,6 +235,7 @@ pub fn serve_tcp(
     limits: Limits,
     allow: AllowList,
     settings: TcpSettings,
+    board: Arc<StatusBoard>,
     stop: Arc<AtomicBool>,
 ) {
     let _ = listener.set_nonblocking(true);
@@ -181,9 +266,11 @@ pub fn serve_tcp(
         let n = counter.fetch_add(1, Relaxed);
         let connection = Connection {
             peer: format!("tcp {from}#{n}"),
+            local: is_loopback(from.ip()),
             control: control.clone(),
             limits: limits.clone(),
             idle_timeout: settings.idle_timeout,
+            board: Arc::clone(&board),
             stop: Arc::clone(&stop),
         };
         open.fetch_add(1, Relaxed);
@@ -202,9 +289,11 @@ pub fn serve_tcp(
 /// One TCP client.
 struct Connection {
     peer: String,
+    local: bool,
     control: Sender<ControlMsg>,
     limits: Limits,
     idle_timeout: Duration,
+    board: Arc<StatusBoard>,
     stop: Arc<AtomicBool>,
 }
 
@@ -217,10 +306,18 @@ impl Connection {
         let (Ok(mut reader), Ok(writer)) = (stream.try_clone(), stream.try_clone()) else { return };
         let (queue, outgoing) = crossbeam_channel::bounded::<Vec<u8>>(TCP_QUEUE_PACKETS);
         let alive = Arc::new(AtomicBool::new(true));
-        let replier = Arc::new(TcpReplier { queue, peer: self.peer.clone(), alive: Arc::clone(&alive) });
+        let queued = Arc::new(AtomicUsize::new(0));
+        let replier = Arc::new(TcpReplier {
+            queue,
+            queued: Arc::clone(&queued),
+            peer: self.peer.clone(),
+            local: self.local,
+            alive: Arc::clone(&alive),
+            waiting: Waiting::default(),
+        });
         let writing = std::thread::Builder::new()
             .name("kr-osc-tcp-out".into())
-            .spawn(move || write_replies(writer, outgoing, &alive));
+            .spawn(move || write_replies(writer, outgoing, &queued, &alive));
         if writing.is_err() {
             return;
         }
@@ -255,7 +352,13 @@ impl Connection {
         loop {
             match frames.next_frame() {
                 Ok(Some(bytes)) => match decode(&bytes, &self.limits) {
+                    Ok(packet) if self.board.answer(&packet, replier.as_ref()) => {}
                     Ok(packet) => {
+                        // Stop reading while this client has enough waiting: TCP pushes back.
+                        while replier.waiting.count() >= TCP_WAITING && replier.alive() && !self.stop.load(Relaxed) {
+                            std::thread::sleep(Duration::from_millis(1));
+                        }
+                        replier.waiting.add();
                         let to: Arc<dyn Replier> = Arc::clone(replier) as Arc<dyn Replier>;
                         if self.control.send(ControlMsg::Packet(packet, to)).is_err() {
                             return false;
@@ -280,11 +383,17 @@ impl Connection {
 /// The connection's writer: sends queued packets until the connection has ended and its queue
 /// is empty (a last `/kr/fail` still goes out). A write that cannot go out within a second (the
 /// client stopped reading) ends the connection. The socket closes when this returns.
-fn write_replies(mut stream: TcpStream, outgoing: crossbeam_channel::Receiver<Vec<u8>>, alive: &AtomicBool) {
+fn write_replies(
+    mut stream: TcpStream,
+    outgoing: crossbeam_channel::Receiver<Vec<u8>>,
+    queued: &AtomicUsize,
+    alive: &AtomicBool,
+) {
     let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
     loop {
         match outgoing.recv_timeout(Duration::from_millis(100)) {
             Ok(bytes) => {
+                queued.fetch_sub(bytes.len(), Relaxed);
                 if write_frame(&mut stream, &bytes).is_err() {
                     alive.store(false, Relaxed);
                     break;

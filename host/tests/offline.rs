@@ -455,3 +455,52 @@ fn a_pattern_too_dense_to_play_is_refused_and_one_that_explodes_later_is_stopped
     assert!(failed[0].1.contains("units of work"), "{}", failed[0].1);
     assert!(rig.session.hush(Some("n")).is_err(), "the pattern was stopped");
 }
+
+fn req(command: kr_osc::Command) -> kr_osc::Request {
+    kr_osc::Request { id: None, command }
+}
+
+#[test]
+fn a_failed_bundle_saves_no_scene_and_leaves_no_recording() {
+    let mut rig = Rig::new();
+    rig.node("n", &dc(0.1), 1);
+    let dir = std::env::temp_dir().join(format!("kr-atomic-{}", std::process::id()));
+    let file = dir.join("take.wav").display().to_string();
+    let requests = vec![
+        req(kr_osc::Command::SceneSave { name: "a".into() }),
+        req(kr_osc::Command::RecordStart { file: file.clone(), target: None }),
+        req(kr_osc::Command::NodeFree { name: "ghost".into() }),
+    ];
+    let none = std::collections::BTreeMap::new();
+    let (index, e) = kr_host::atomic::apply(&mut rig.session, &requests, &none, NEXT_BLOCK).unwrap_err();
+    assert_eq!((index, e.to_string()), (2, "no node named 'ghost'".to_string()));
+    assert!(rig.session.scene_names().is_empty(), "the scene saved by the bundle is gone");
+    assert!(rig.session.record_stop(None).is_err(), "nothing is being recorded");
+    assert!(!std::path::Path::new(&file).exists(), "the bundle's recording left no file");
+    // A recording stop that finds nothing fails the bundle before any recording starts.
+    let requests = vec![
+        req(kr_osc::Command::RecordStart { file: file.clone(), target: None }),
+        req(kr_osc::Command::RecordStop { file: Some("other.wav".into()) }),
+    ];
+    assert_eq!(kr_host::atomic::apply(&mut rig.session, &requests, &none, NEXT_BLOCK).unwrap_err().0, 1);
+    assert!(!std::path::Path::new(&file).exists());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_failed_time_tagged_bundle_is_never_heard() {
+    let mut rig = Rig::new();
+    rig.node("n", r#"level = hslider("level", 0, 0, 1, 0.0001); process = level;"#, 1);
+    rig.run(BLOCK * 4);
+    let at = rig.session.now() + RATE as u64 / 2; // half a second ahead
+    let requests = vec![
+        req(kr_osc::Command::Set { path: "n/level".into(), value: 1.0 }),
+        req(kr_osc::Command::Set { path: "ghost/level".into(), value: 1.0 }),
+    ];
+    let none = std::collections::BTreeMap::new();
+    assert!(kr_host::atomic::apply(&mut rig.session, &requests, &none, at).is_err());
+    rig.run(RATE as usize);
+    let loudest = rig.left.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    assert_eq!(loudest, 0.0, "the refused set was heard");
+    assert_eq!(rig.session.get("n/level").unwrap(), 0.0);
+}

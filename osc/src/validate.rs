@@ -87,8 +87,12 @@ pub(crate) fn relative_file(value: &str, limits: &Limits) -> Result<(), String> 
 }
 
 /// A recording file: a [`relative_file`] ending in `.wav`.
+///
+/// An absolute path (`/home/me/take.wav`, no `.` or `..` segments) passes too: krd accepts it
+/// from local clients only (the engine, not the decoder, knows who asks).
 pub(crate) fn wav_file(value: &str, limits: &Limits) -> Result<(), String> {
-    relative_file(value, limits)?;
+    let relative = value.strip_prefix('/').unwrap_or(value);
+    relative_file(relative, limits).map_err(|e| e.replace(&format!("'{relative}'"), &format!("'{value}'")))?;
     if !value.to_ascii_lowercase().ends_with(".wav") || value.len() <= 4 {
         return Err(format!("'{value}' does not end in .wav"));
     }
@@ -139,7 +143,10 @@ mod tests {
         assert!(wav_file("../x.wav", &l).unwrap_err().contains("'..'"));
         assert!(wav_file("a/./x.wav", &l).unwrap_err().contains("'.'"));
         assert!(wav_file("x.aiff", &l).unwrap_err().contains(".wav"));
-        assert!(wav_file("/abs.wav", &l).unwrap_err().contains("empty path segment"));
+        // Absolute paths are for local clients (krd checks); the same segment rules hold.
+        assert!(wav_file("/home/me/take.wav", &l).is_ok());
+        assert!(wav_file("/home/../etc/x.wav", &l).unwrap_err().contains("'/home/../etc/x.wav' has a '.' or '..'"));
+        assert!(wav_file("//x.wav", &l).unwrap_err().contains("empty path segment"));
         assert!(relative_file("drums/kick", &l).is_ok());
     }
 

@@ -162,6 +162,20 @@ impl Session {
         self.model.nodes().iter().map(|n| n.count as usize).sum()
     }
 
+    /// Hold back what a bundle sends to the audio thread until [`Session::commit`] (all of it,
+    /// at once) or [`Session::discard`] (none of it).
+    pub fn hold(&mut self) {
+        self.rt.hold();
+    }
+
+    pub fn commit(&mut self) -> Result<(), SessionError> {
+        self.rt.commit()
+    }
+
+    pub fn discard(&mut self) {
+        self.rt.discard();
+    }
+
     /// Send a change to every voice of node `node` (0: master) at frame `at`.
     fn send(&mut self, node: u32, kind: RtEventKind, at: u64) -> Result<(), SessionError> {
         self.rt.send(RtEvent { frame: at, node, voice: ALL_VOICES, kind })

@@ -19,11 +19,20 @@ pub(super) struct Realtime {
     generation: u64,
     /// Ports to unregister once the audio thread runs a graph of at least this generation.
     retired: Vec<(u64, Vec<PortRef>)>,
+    /// While a bundle is applied: its graph and events, sent together when it succeeds.
+    held: Option<Held>,
+}
+
+/// What a bundle sends, held back until it has all succeeded.
+#[derive(Default)]
+struct Held {
+    graph: Option<RtGraph>,
+    events: Vec<RtEvent>,
 }
 
 impl Realtime {
     pub fn new(link: AudioLink, collector: Collector, backend: Box<dyn AudioBackend>) -> Realtime {
-        Realtime { link, collector, backend, generation: 0, retired: Vec::new() }
+        Realtime { link, collector, backend, generation: 0, retired: Vec::new(), held: None }
     }
 
     /// The audio clock: engine frames processed so far.
@@ -63,6 +72,10 @@ impl Realtime {
     }
 
     pub fn send(&mut self, ev: RtEvent) -> Result<(), SessionError> {
+        if let Some(held) = self.held.as_mut() {
+            held.events.push(ev);
+            return Ok(());
+        }
         if self.link.send(ev) {
             Ok(())
         } else {
@@ -74,7 +87,37 @@ impl Realtime {
     pub fn publish(&mut self, mut graph: RtGraph) {
         self.generation += 1;
         graph.generation = self.generation;
-        self.link.publish(graph);
+        match self.held.as_mut() {
+            Some(held) => held.graph = Some(graph),
+            None => self.link.publish(graph),
+        }
+    }
+
+    /// Hold back graphs and events (a bundle is being applied) until [`Realtime::commit`] sends
+    /// them together or [`Realtime::discard`] drops them unheard.
+    pub fn hold(&mut self) {
+        self.held.get_or_insert_with(Held::default);
+    }
+
+    /// Send what was held: the graph first, so that events for new nodes find them.
+    pub fn commit(&mut self) -> Result<(), SessionError> {
+        let Some(held) = self.held.take() else { return Ok(()) };
+        if let Some(graph) = held.graph {
+            self.link.publish(graph);
+        }
+        let mut full = false;
+        for ev in held.events {
+            full |= !self.link.send(ev);
+        }
+        if full {
+            return Err(SessionError::Busy);
+        }
+        Ok(())
+    }
+
+    /// Drop what was held: none of it reaches the audio thread.
+    pub fn discard(&mut self) {
+        self.held = None;
     }
 
     /// Resize a node's ports for new channel counts (nothing when the backend has no ports).
@@ -125,8 +168,10 @@ impl Realtime {
         }
     }
 
-    /// Wait (briefly) until the audio thread runs the last graph built, or a later one.
-    pub fn wait_for_last_graph(&self) {
+    /// Wait (briefly) until the audio thread runs the last graph built, or a later one. What a
+    /// bundle holds is sent first (a recording is stopping: the bundle is past its checks).
+    pub fn wait_for_last_graph(&mut self) {
+        let _ = self.commit();
         let deadline = Instant::now() + GRAPH_WAIT;
         while self.link.telemetry.generation.load(Relaxed) < self.generation && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(1));

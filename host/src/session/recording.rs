@@ -29,6 +29,19 @@ impl Recordings {
         self.active.iter()
     }
 
+    /// Whether `file` (as given to `record_start`, or its full path), or anything when None,
+    /// is being recorded.
+    fn matches(&self, file: Option<&str>) -> bool {
+        self.active.iter().any(self.recording_to(file))
+    }
+
+    /// Whether a recording is the one to `file` (as given to `record_start`, or its full path);
+    /// every one when None.
+    fn recording_to(&self, file: Option<&str>) -> impl Fn(&Recording) -> bool {
+        let wanted = file.map(|f| (PathBuf::from(f), self.path_of(f)));
+        move |r| wanted.as_ref().is_none_or(|(given, full)| r.path == *given || r.path == *full)
+    }
+
     /// Take the recordings whose disk thread ended on its own (a failed write).
     fn take_failed(&mut self) -> Vec<Recording> {
         let (failed, keep) = std::mem::take(&mut self.active).into_iter().partition(Recording::failed);
@@ -38,10 +51,8 @@ impl Recordings {
 
     /// Take the recordings to `file` (as given to `record_start`, or its full path), or all.
     fn take(&mut self, file: Option<&str>) -> Vec<Recording> {
-        let wanted = file.map(|f| (PathBuf::from(f), self.path_of(f)));
-        let (stopped, keep) = std::mem::take(&mut self.active)
-            .into_iter()
-            .partition(|r| wanted.as_ref().is_none_or(|(given, full)| r.path == *given || r.path == *full));
+        let wanted = self.recording_to(file);
+        let (stopped, keep) = std::mem::take(&mut self.active).into_iter().partition(|r| wanted(r));
         self.active = keep;
         stopped
     }
@@ -66,15 +77,31 @@ impl Session {
         Ok(format!("recording {} to {}", target.unwrap_or("master"), path.display()))
     }
 
+    /// Refuse, as `record_stop` would, when nothing is being recorded to `file`.
+    pub fn check_recording(&self, file: Option<&str>) -> Result<(), SessionError> {
+        if self.recordings.matches(file) {
+            return Ok(());
+        }
+        Err(SessionError::Record(match file {
+            Some(f) => format!("nothing is being recorded to {f}"),
+            None => "nothing is being recorded".into(),
+        }))
+    }
+
+    /// Stop the recording to `file` and delete what it wrote (a bundle that started it failed).
+    pub fn record_discard(&mut self, file: &str) {
+        let stopped = self.recordings.take(Some(file));
+        let paths: Vec<PathBuf> = stopped.iter().map(|r| r.path.clone()).collect();
+        let _ = self.finish_recordings(stopped);
+        for p in paths {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+
     /// Stop one recording (by file as given to `record_start`, or its full path), or all.
     pub fn record_stop(&mut self, file: Option<&str>) -> Result<String, SessionError> {
+        self.check_recording(file)?;
         let stopped = self.recordings.take(file);
-        if stopped.is_empty() {
-            return Err(SessionError::Record(match file {
-                Some(f) => format!("nothing is being recorded to {f}"),
-                None => "nothing is being recorded".into(),
-            }));
-        }
         let finished: Result<Vec<String>, String> = self.finish_recordings(stopped).into_iter().collect();
         finished.map(|m| m.join("; ")).map_err(SessionError::Record)
     }

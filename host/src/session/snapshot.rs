@@ -175,7 +175,12 @@ impl Session {
         self.scenes.get(name).cloned()
     }
 
-    /// Replace the scenes (restoring the state file).
+    /// Every scene (to put back after a failed bundle).
+    pub fn scene_map(&self) -> BTreeMap<String, Snapshot> {
+        self.scenes.all().clone()
+    }
+
+    /// Replace the scenes (restoring the state file, undoing a failed bundle).
     pub fn set_scenes(&mut self, scenes: BTreeMap<String, Snapshot>) {
         self.scenes.replace(scenes);
     }
