@@ -10,6 +10,7 @@
 //!   crash, memory limit), keeps one factory per distinct source, and caches machine code on disk
 //!   ([`cache`]), keeping the most recent factories loaded ([`RECENT_FACTORIES`]).
 //! - [`paths`]: kr's folders under the XDG base directories.
+//! - [`sandbox`]: the worker's Landlock sandbox (read the FAUST libraries only, no network).
 //! - `controls`, `factory`, `instance`, `service`, `error`, `lock`: the parts behind the types
 //!   above (control discovery, factories, instances, the service thread, errors, libfaust's
 //!   process-wide lock).
@@ -45,6 +46,7 @@ pub mod ffi;
 mod instance;
 mod lock;
 pub mod paths;
+pub mod sandbox;
 mod service;
 pub mod worker;
 

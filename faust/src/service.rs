@@ -29,6 +29,16 @@ pub struct CompilerSettings {
     /// Arguments passed to libfaust (the library path, optimisation flags).
     pub faust_args: Vec<String>,
     pub cache: CacheSettings,
+    /// Run the worker in its sandbox (see [`crate::sandbox`]): it reads only the library
+    /// folders of `faust_args` (`-I`), and has no network.
+    pub sandbox: bool,
+}
+
+impl CompilerSettings {
+    /// The folders given to libfaust with `-I`: the only ones a sandboxed worker may read.
+    pub fn library_folders(&self) -> Vec<std::path::PathBuf> {
+        self.faust_args.windows(2).filter(|w| w[0] == "-I").map(|w| w[1].clone().into()).collect()
+    }
 }
 
 impl Default for CompilerSettings {
@@ -40,6 +50,7 @@ impl Default for CompilerSettings {
             memory_limit_bytes: 8 << 30,
             faust_args: vec!["-I".into(), "/usr/share/faust".into()],
             cache: CacheSettings::default(),
+            sandbox: true,
         }
     }
 }
@@ -124,6 +135,10 @@ impl Worker {
         let mut cmd = Command::new(&program);
         cmd.args(&settings.worker[1..]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit());
         cmd.envs(settings.worker_env.iter().map(|(k, v)| (k, v)));
+        if settings.sandbox {
+            let folders = std::env::join_paths(settings.library_folders()).unwrap_or_default();
+            cmd.env(crate::sandbox::SANDBOX_ENV, folders);
+        }
         let limit = settings.memory_limit_bytes;
         // SAFETY: the closure runs in the forked child before exec and only makes async-signal-
         // safe syscalls (prctl, setrlimit); it touches no Rust allocator or lock.

@@ -54,6 +54,13 @@ pub fn run_stdio() -> i32 {
     // SAFETY: `reply_fd` is a fresh descriptor owned only by this File from here on.
     let mut out = std::io::BufWriter::new(unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(reply_fd) });
     let hooks = std::env::var_os(TEST_HOOKS_ENV).is_some();
+    if let Some(folders) = crate::sandbox::folders_from_env() {
+        match crate::sandbox::restrict(&folders) {
+            Ok(crate::sandbox::Enforcement::Full) => {}
+            Ok(e) => eprintln!("kr-faust worker: the kernel enforces the compiler's sandbox {e:?} (Landlock)"),
+            Err(e) => eprintln!("kr-faust worker: {e}"),
+        }
+    }
     let stdin = std::io::stdin();
     for line in stdin.lock().lines() {
         let Ok(line) = line else { break };

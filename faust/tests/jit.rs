@@ -244,3 +244,25 @@ fn recently_used_factories_stay_loaded_so_going_back_costs_no_new_load() {
     assert!(std::sync::Arc::ptr_eq(&again, &weak.upgrade().expect("kept alive")));
     assert!(kr_faust::factory_loads() >= 2);
 }
+
+/// A program can make the compiler read files and fetch URLs (`import`); the sandboxed worker
+/// reads only the FAUST libraries and connects nowhere.
+#[test]
+fn the_compiler_reads_no_file_outside_the_libraries_and_connects_nowhere() {
+    let svc = service(Duration::from_secs(20), false, None);
+    let read = |path: &str| svc.compile("imp", &format!("import(\"{path}\"); process = 0;")).unwrap_err().to_string();
+    // A readable file outside the libraries looks exactly like a missing one: nothing leaks.
+    assert_eq!(
+        read("/etc/passwd").replace("/etc/passwd", "X"),
+        read("/no/such/file.lib").replace("/no/such/file.lib", "X")
+    );
+    assert!(read("/etc/passwd").contains("unable to open file"), "{}", read("/etc/passwd"));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}/x.lib", listener.local_addr().unwrap());
+    let e = svc.compile("url", &format!("import(\"{url}\"); process = 0;")).unwrap_err().to_string();
+    assert!(e.contains("unable to access URL"), "{e}");
+    assert!(listener.accept().is_err(), "the compiler connected to {url}");
+    // The libraries themselves are there.
+    svc.compile("saw", SAW).expect("a program importing stdfaust.lib compiles");
+}

@@ -78,6 +78,8 @@ pub struct CompilerConfig {
     pub cache_dir: Option<PathBuf>,
     pub cache_max_mb: u64,
     pub faust_lib_dir: PathBuf,
+    /// Sandbox the compile worker (Landlock): it reads only `faust_lib_dir`, with no network.
+    pub sandbox: bool,
 }
 
 impl Default for OscConfig {
@@ -116,6 +118,7 @@ impl Default for CompilerConfig {
             cache_dir: None,
             cache_max_mb: 256,
             faust_lib_dir: "/usr/share/faust".into(),
+            sandbox: true,
         }
     }
 }
@@ -179,6 +182,7 @@ impl Config {
             memory_limit_bytes: c.memory_limit_mb << 20,
             faust_args: vec!["-I".into(), c.faust_lib_dir.display().to_string()],
             cache,
+            sandbox: c.sandbox,
             ..Default::default()
         }
     }
