@@ -35,6 +35,10 @@ struct Cli {
     /// Neither restore nor save the session state.
     #[arg(long)]
     no_state: bool,
+    /// Start empty instead of restoring the saved session, which is kept beside the state file
+    /// as `<file>.previous` (the session is saved as usual from then on).
+    #[arg(long, conflicts_with = "no_state")]
+    fresh: bool,
     #[command(subcommand)]
     command: Option<Sub>,
 }
@@ -269,6 +273,10 @@ fn start_control(
             .or_else(|| config.state_file.clone())
             .or_else(|| kr_host::state::default_path_for_port(config.osc.port))
     };
+    if let Some(p) = state_path.as_ref().filter(|p| cli.fresh && p.exists()) {
+        let previous = kr_host::state::keep_previous(p)?;
+        tracing::info!(kept = %previous.display(), "starting fresh; the last session is kept");
+    }
     // A file krd cannot read is moved aside (never overwritten) and krd starts empty.
     let mut problems = Vec::new();
     let saved = match &state_path {

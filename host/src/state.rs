@@ -64,6 +64,15 @@ pub fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
     Ok(aside)
 }
 
+/// Keep the saved session as `<name>.previous` beside it (replacing an older one), so that an
+/// engine started fresh (`krd --fresh`) loses nothing.
+pub fn keep_previous(path: &Path) -> std::io::Result<PathBuf> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("session.json");
+    let previous = path.with_file_name(format!("{name}.previous"));
+    std::fs::rename(path, &previous)?;
+    Ok(previous)
+}
+
 /// What a state file holds, each part read on its own so one bad part loses nothing else.
 #[derive(Debug, Default)]
 pub struct Saved {
