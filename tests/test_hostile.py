@@ -832,6 +832,30 @@ def test_two_hundred_rapid_node_creations_and_frees(main: Krd) -> None:
     assert_healthy(main, "flood")
 
 
+# --- programs too large to run ------------------------------------------------------------------
+
+
+def test_programs_too_large_are_refused_naming_the_program_and_the_size(main: Krd) -> None:
+    # libfaust's instance size wraps at 4 GiB: initialising this one wrote past a small
+    # allocation and killed krd (and, saved in the state file, every restart after it).
+    wrap = 'process = @(hslider("d", 1, 1, 1073741823, 1));'
+    table = "process = rwtable(1073741824, 0.0, 0, _, 0);"
+    # 512 MiB per voice: four voices are more than a node may take (1 GiB by default).
+    big = 'process = @(hslider("d", 1, 1, 67108864, 1));'
+    with Prober(main.port, "memory") as prober:
+        for name, src, count, expect in [
+            ("wrap", wrap, 1, "crashed while compiling 'wrap'"),
+            ("table", table, 1, "crashed while compiling 'table'"),
+            ("big", big, 4, "'big' needs 2049 MiB (4 voice(s) of 513 MiB"),
+        ]:
+            reply = main.ask("/kr/node/new", name, src, ("i", count), timeout=60)
+            assert reply[0] == "/kr/fail", reply
+            assert expect in reply[1][2], reply[1][2]
+    assert prober.worst() < PROBE_LIMIT_S, f"a probe waited {prober.worst():.3f} s"
+    assert "big" not in main.nodes() and "wrap" not in main.nodes()
+    assert_healthy(main, "memory")
+
+
 # --- after all that, a restart ------------------------------------------------------------------
 
 

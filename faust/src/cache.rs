@@ -65,15 +65,20 @@ impl DiskCache {
         self.settings.dir.as_ref().map(|d| d.join(format!("{key}.machine")))
     }
 
-    /// The machine code stored under `key`, if present and intact.
-    pub(crate) fn get(&self, key: &str) -> Option<String> {
+    /// The machine code stored under `key` and the memory of one instance, if present and
+    /// intact. An entry is `<sha256 of the rest>\n<instance bytes>\n<machine code>`.
+    pub(crate) fn get(&self, key: &str) -> Option<(String, u64)> {
         let path = self.path(key)?;
         let text = fs::read_to_string(&path).ok()?;
-        let intact = text.split_once('\n').filter(|(sum, body)| *sum == hex(&Sha256::digest(body.as_bytes())));
+        let intact = text
+            .split_once('\n')
+            .filter(|(sum, body)| *sum == hex(&Sha256::digest(body.as_bytes())))
+            .and_then(|(_, body)| body.split_once('\n'))
+            .and_then(|(bytes, code)| Some((code, bytes.parse::<u64>().ok()?)));
         match intact {
-            Some((_, body)) => {
+            Some((code, bytes)) => {
                 touch(&path);
-                Some(body.to_string())
+                Some((code.to_string(), bytes))
             }
             None => {
                 tracing::warn!(path = %path.display(), "corrupt FAUST cache entry removed");
@@ -83,8 +88,9 @@ impl DiskCache {
         }
     }
 
-    /// Store machine code atomically (temp file + rename), then evict down to the size bound.
-    pub(crate) fn put(&self, key: &str, code: &str) {
+    /// Store machine code and the memory of one instance atomically (temp file + rename), then
+    /// evict down to the size bound.
+    pub(crate) fn put(&self, key: &str, code: &str, instance_bytes: u64) {
         let (Some(dir), Some(path)) = (self.settings.dir.as_ref(), self.path(key)) else {
             return;
         };
@@ -92,8 +98,9 @@ impl DiskCache {
             fs::create_dir_all(dir)?;
             let tmp = dir.join(format!(".{key}.{}.tmp", std::process::id()));
             let mut f = fs::File::create(&tmp)?;
-            writeln!(f, "{}", hex(&Sha256::digest(code.as_bytes())))?;
-            f.write_all(code.as_bytes())?;
+            let body = format!("{instance_bytes}\n{code}");
+            writeln!(f, "{}", hex(&Sha256::digest(body.as_bytes())))?;
+            f.write_all(body.as_bytes())?;
             f.sync_all()?;
             fs::rename(&tmp, &path)
         };
@@ -189,8 +196,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let c = cache(dir.path(), 1 << 20);
         assert_eq!(c.get("k"), None);
-        c.put("k", "machine code");
-        assert_eq!(c.get("k").as_deref(), Some("machine code"));
+        c.put("k", "machine code", 4096);
+        assert_eq!(c.get("k"), Some(("machine code".to_string(), 4096)));
         let path = dir.path().join("k.machine");
         let text = fs::read_to_string(&path).unwrap();
         fs::write(&path, text.replace("machine", "mashine")).unwrap();
@@ -198,37 +205,41 @@ mod tests {
         assert!(!path.exists(), "the corrupt entry is deleted");
         fs::write(&path, "no checksum line").unwrap();
         assert_eq!(c.get("k"), None);
+        // An entry of the format before instance sizes (checksum, then code): recompiled.
+        let old = "machine code";
+        fs::write(&path, format!("{}\n{old}", hex(&Sha256::digest(old.as_bytes())))).unwrap();
+        assert_eq!(c.get("k"), None);
     }
 
     #[test]
     fn the_least_recently_used_entries_are_evicted_beyond_max_bytes() {
         let dir = tempfile::tempdir().unwrap();
         let body = "x".repeat(1000);
-        let entry = 65 + body.len() as u64; // checksum line + body
+        let entry = 65 + 2 + body.len() as u64; // checksum line + size line + code
         let c = cache(dir.path(), 3 * entry);
         for k in ["a", "b", "c"] {
-            c.put(k, &body);
+            c.put(k, &body, 1);
         }
         // a is oldest, then b, then c; reading a makes it the most recently used.
         age(dir.path(), "a", 30);
         age(dir.path(), "b", 20);
         age(dir.path(), "c", 10);
         assert!(c.get("a").is_some());
-        c.put("d", &body);
+        c.put("d", &body, 1);
         let present = |k: &str| dir.path().join(format!("{k}.machine")).exists();
         assert!(!present("b"), "b was the least recently used");
         assert!(present("a") && present("c") && present("d"));
         // An entry larger than the whole bound is still kept (it was just compiled).
-        c.put("big", &"y".repeat(10_000));
+        c.put("big", &"y".repeat(10_000), 1);
         assert!(present("big"));
         assert!(!present("a") && !present("c") && !present("d"));
-        assert_eq!(c.get("big").map(|b| b.len()), Some(10_000));
+        assert_eq!(c.get("big").map(|(b, _)| b.len()), Some(10_000));
     }
 
     #[test]
     fn a_disabled_cache_stores_nothing() {
         let c = DiskCache::new(CacheSettings { dir: None, max_bytes: 1 << 20 });
-        c.put("k", "code");
+        c.put("k", "code", 1);
         assert_eq!(c.get("k"), None);
     }
 }

@@ -31,6 +31,8 @@ pub struct Factory {
     ptr: NonNull<ffi::llvm_dsp_factory>,
     name: String,
     info: DspInfo,
+    /// Memory one instance takes, as the compile worker measured it (0: not measured).
+    instance_bytes: u64,
 }
 
 // SAFETY: the factory pointer is only used through libfaust calls made under `lock::factory_api`,
@@ -111,8 +113,12 @@ impl Factory {
 
     fn wrap(name: &str, ptr: NonNull<ffi::llvm_dsp_factory>) -> Result<Factory, CompileError> {
         FACTORY_LOADS.fetch_add(1, Ordering::Relaxed);
-        let mut factory =
-            Factory { ptr, name: name.into(), info: DspInfo { inputs: 0, outputs: 0, controls: vec![], meta: vec![] } };
+        let mut factory = Factory {
+            ptr,
+            name: name.into(),
+            info: DspInfo { inputs: 0, outputs: 0, controls: vec![], meta: vec![] },
+            instance_bytes: 0,
+        };
         // Probe one instance for the program's shape; every instance has the same one.
         let probe = factory.raw_instance()?;
         let (inputs, outputs, controls, meta) = {
@@ -156,6 +162,17 @@ impl Factory {
             name: self.name.clone(),
             message: "libfaust could not create an instance".into(),
         })
+    }
+
+    /// Memory one instance takes, as the compile worker measured it on a trial instance (0 when
+    /// the factory did not come through the compile service).
+    pub fn instance_bytes(&self) -> u64 {
+        self.instance_bytes
+    }
+
+    pub(crate) fn with_instance_bytes(mut self, bytes: u64) -> Factory {
+        self.instance_bytes = bytes;
+        self
     }
 
     /// The program's name as given at compile time.

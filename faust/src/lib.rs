@@ -10,6 +10,7 @@
 //!   crash, memory limit), keeps one factory per distinct source, and caches machine code on disk
 //!   ([`cache`]), keeping the most recent factories loaded ([`RECENT_FACTORIES`]).
 //! - [`paths`]: kr's folders under the XDG base directories.
+//! - [`footprint`]: an instance's real memory, measured by the worker on a trial instance.
 //! - [`sandbox`]: the worker's Landlock sandbox (read the FAUST libraries only, no network).
 //! - `controls`, `factory`, `instance`, `service`, `error`, `lock`: the parts behind the types
 //!   above (control discovery, factories, instances, the service thread, errors, libfaust's
@@ -43,6 +44,7 @@ pub mod dspdir;
 mod error;
 mod factory;
 pub mod ffi;
+pub mod footprint;
 mod instance;
 mod lock;
 pub mod paths;

@@ -224,17 +224,17 @@ impl Supervisor {
             return Ok(f);
         }
         self.loaded.retain(|_, w| w.strong_count() > 0);
-        if let Some(code) = self.disk.get(&key) {
+        if let Some((code, bytes)) = self.disk.get(&key) {
             match Factory::from_machine_code(name, &code) {
-                Ok(f) => return Ok(self.remember(key, f)),
+                Ok(f) => return Ok(self.remember(key, f.with_instance_bytes(bytes))),
                 Err(e) => {
                     tracing::warn!(error = %e, "cached machine code did not load; recompiling")
                 }
             }
         }
-        let code = self.compile_in_worker(name, source)?;
-        let factory = Factory::from_machine_code(name, &code)?;
-        self.disk.put(&key, &code);
+        let (code, bytes) = self.compile_in_worker(name, source)?;
+        let factory = Factory::from_machine_code(name, &code)?.with_instance_bytes(bytes);
+        self.disk.put(&key, &code, bytes);
         Ok(self.remember(key, factory))
     }
 
@@ -261,7 +261,8 @@ impl Supervisor {
         self.recent.truncate(RECENT_FACTORIES);
     }
 
-    fn compile_in_worker(&mut self, name: &str, source: &str) -> Result<String, CompileError> {
+    /// Machine code and the memory of one instance.
+    fn compile_in_worker(&mut self, name: &str, source: &str) -> Result<(String, u64), CompileError> {
         let id = self.next_id;
         self.next_id += 1;
         let request =
@@ -282,9 +283,9 @@ impl Supervisor {
         loop {
             match worker.replies.recv_timeout(self.settings.timeout) {
                 Ok(text) => match serde_json::from_str::<WorkerReply>(&text) {
-                    Ok(WorkerReply::Compiled { id: rid, machine_code }) if rid == id => {
+                    Ok(WorkerReply::Compiled { id: rid, machine_code, instance_bytes }) if rid == id => {
                         self.keep_worker(worker);
-                        return Ok(machine_code);
+                        return Ok((machine_code, instance_bytes));
                     }
                     Ok(WorkerReply::Failed { id: rid, message }) if rid == id => {
                         self.keep_worker(worker);

@@ -25,6 +25,9 @@ pub enum WorkerReply {
     Compiled {
         id: u64,
         machine_code: String,
+        /// Memory one initialised instance takes (see [`crate::footprint`]).
+        #[serde(default)]
+        instance_bytes: u64,
     },
     Failed {
         id: u64,
@@ -54,6 +57,13 @@ pub fn run_stdio() -> i32 {
     // SAFETY: `reply_fd` is a fresh descriptor owned only by this File from here on.
     let mut out = std::io::BufWriter::new(unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(reply_fd) });
     let hooks = std::env::var_os(TEST_HOOKS_ENV).is_some();
+    let meter = match crate::footprint::Meter::open() {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("kr-faust worker: cannot measure memory: {e}");
+            return 71;
+        }
+    };
     if let Some(folders) = crate::sandbox::folders_from_env() {
         match crate::sandbox::restrict(&folders) {
             Ok(crate::sandbox::Enforcement::Full) => {}
@@ -69,7 +79,7 @@ pub fn run_stdio() -> i32 {
                 if hooks {
                     test_hook(&req.source);
                 }
-                compile(req)
+                compile(req, &meter)
             }
             Err(e) => WorkerReply::Failed { id: 0, message: format!("bad worker request: {e}") },
         };
@@ -83,10 +93,11 @@ pub fn run_stdio() -> i32 {
     0
 }
 
-fn compile(req: WorkerRequest) -> WorkerReply {
-    let result = Factory::compile(&req.name, &req.source, &req.args).and_then(|f| f.machine_code());
+fn compile(req: WorkerRequest, meter: &crate::footprint::Meter) -> WorkerReply {
+    let result = Factory::compile(&req.name, &req.source, &req.args)
+        .and_then(|f| Ok((f.machine_code()?, meter.instance_bytes(&f, &req.name)?)));
     match result {
-        Ok(machine_code) => WorkerReply::Compiled { id: req.id, machine_code },
+        Ok((machine_code, instance_bytes)) => WorkerReply::Compiled { id: req.id, machine_code, instance_bytes },
         Err(crate::CompileError::Faust { message, .. }) => WorkerReply::Failed { id: req.id, message },
         Err(crate::CompileError::Unsupported { message, .. }) => WorkerReply::Unsupported { id: req.id, message },
         Err(e) => WorkerReply::Failed { id: req.id, message: e.to_string() },

@@ -266,3 +266,20 @@ fn the_compiler_reads_no_file_outside_the_libraries_and_connects_nowhere() {
     // The libraries themselves are there.
     svc.compile("saw", SAW).expect("a program importing stdfaust.lib compiles");
 }
+
+/// The worker measures the memory of one instance (what the engine budgets by), and a program
+/// whose size libfaust cannot compute safely crashes the worker, not the engine.
+#[test]
+fn the_worker_measures_instances_and_an_impossible_size_is_an_error() {
+    let svc = service(Duration::from_secs(30), false, None);
+    let small = svc.compile("small", SAW).unwrap();
+    assert!(small.instance_bytes() > 0 && small.instance_bytes() < 1 << 20, "{}", small.instance_bytes());
+    // A delay of up to 2^26 samples: FAUST keeps a power-of-two line of 2^27 floats, 512 MiB.
+    let big = svc.compile("big", r#"process = @(hslider("d", 1, 1, 67108864, 1));"#).unwrap();
+    let mib = big.instance_bytes() as f64 / f64::from(1 << 20);
+    assert!((512.0..520.0).contains(&mib), "{mib} MiB");
+    // 2^30 samples: libfaust's 32-bit size wraps and initialising writes past the allocation.
+    let e = svc.compile("wrap", r#"process = @(hslider("d", 1, 1, 1073741823, 1));"#).unwrap_err();
+    assert!(matches!(e, CompileError::WorkerCrashed { .. }), "{e:?}");
+    svc.compile("after", "process = 0.5;").expect("the worker was restarted");
+}

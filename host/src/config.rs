@@ -65,6 +65,10 @@ pub struct EngineConfig {
     pub lookahead_ms: f64,
     pub crossfade_ms: f64,
     pub max_nodes: usize,
+    /// Memory all voices of one node may take (DSP state: delay lines, tables), in MiB.
+    pub max_node_memory_mb: u64,
+    /// Memory all nodes together may take, in MiB.
+    pub max_memory_mb: u64,
     pub tempo: f64,
     pub meter: f64,
     pub master: f32,
@@ -106,7 +110,16 @@ impl Default for JackConfig {
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { lookahead_ms: 50.0, crossfade_ms: 20.0, max_nodes: 256, tempo: 120.0, meter: 4.0, master: 0.8 }
+        EngineConfig {
+            lookahead_ms: 50.0,
+            crossfade_ms: 20.0,
+            max_nodes: 256,
+            max_node_memory_mb: 1024,
+            max_memory_mb: 4096,
+            tempo: 120.0,
+            meter: 4.0,
+            master: 0.8,
+        }
     }
 }
 
@@ -157,6 +170,8 @@ impl Config {
             lookahead_seconds: self.engine.lookahead_ms / 1000.0,
             crossfade_seconds: self.engine.crossfade_ms / 1000.0,
             max_nodes: self.engine.max_nodes,
+            max_node_bytes: self.engine.max_node_memory_mb << 20,
+            max_total_bytes: self.engine.max_memory_mb << 20,
             bpm: self.engine.tempo,
             meter: self.engine.meter,
             master: self.engine.master,

@@ -8,6 +8,7 @@ use kr_host::session::{Session, SessionSettings, NEXT_BLOCK};
 use kr_osc::DspSource;
 use kr_pattern::ir::Ir;
 use kr_pattern::Time;
+use std::sync::Arc;
 
 #[global_allocator]
 static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
@@ -503,4 +504,29 @@ fn a_failed_time_tagged_bundle_is_never_heard() {
     let loudest = rig.left.iter().fold(0.0f32, |m, x| m.max(x.abs()));
     assert_eq!(loudest, 0.0, "the refused set was heard");
     assert_eq!(rig.session.get("n/level").unwrap(), 0.0);
+}
+
+#[test]
+fn nodes_over_their_memory_budget_are_refused_naming_the_setting() {
+    let collector = basedrop::Collector::new();
+    let (mut engine, link) = AudioEngine::new(&collector, RATE, 1.0);
+    let settings = SessionSettings { max_node_bytes: 600 << 20, max_total_bytes: 1 << 30, ..Default::default() };
+    let mut session = Session::new(settings, RATE, link, collector, Box::new(Offline));
+    let compiler = CompileService::start(CompilerSettings {
+        worker: vec![env!("CARGO_BIN_EXE_krd").into(), "faust-worker".into()],
+        cache: CacheSettings { dir: None, max_bytes: 0 },
+        ..Default::default()
+    });
+    // 512 MiB per voice (a delay of up to 2^26 samples).
+    let src = r#"process = @(hslider("d", 1, 1, 67108864, 1));"#;
+    let f = compiler.compile("big", src).unwrap();
+    let e = session.node_new("big", DspSource::Faust(src.into()), Arc::clone(&f), 2, 1.0).unwrap_err().to_string();
+    assert!(e.contains("needs 1025 MiB (2 voice(s) of 513 MiB") && e.contains("engine.max_node_memory_mb"), "{e}");
+    session.node_new("big", DspSource::Faust(src.into()), Arc::clone(&f), 1, 1.0).unwrap();
+    let e = session.node_new("big2", DspSource::Faust(src.into()), f, 1, 1.0).unwrap_err().to_string();
+    assert!(e.contains("engine.max_memory_mb"), "{e}");
+    assert_eq!(session.node_count(), 1, "the refused node is not there");
+    let (mut l, mut r) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
+    session.tick();
+    kr_host::rt_guard::no_alloc(|| engine.process(BLOCK, BlockIo { master: [&mut l, &mut r], ports: None }));
 }

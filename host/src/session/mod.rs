@@ -53,6 +53,8 @@ pub enum SessionError {
     NoRoute { from: String, to: String },
     #[error("node limit reached ({0} nodes); free some first")]
     TooManyNodes(usize),
+    #[error("'{name}' needs {needs_mib} MiB ({voices} voice(s) of {per_voice_mib} MiB: its delay lines and tables); {limit}")]
+    Memory { name: String, needs_mib: u64, voices: u32, per_voice_mib: u64, limit: String },
     #[error("{0}")]
     Unsupported(String),
     #[error("recording: {0}")]
@@ -77,6 +79,10 @@ pub struct SessionSettings {
     pub lookahead_seconds: f64,
     pub crossfade_seconds: f64,
     pub max_nodes: usize,
+    /// Memory all voices of one node may take (as the compile worker measured an instance).
+    pub max_node_bytes: u64,
+    /// Memory all nodes together may take.
+    pub max_total_bytes: u64,
     pub bpm: f64,
     pub meter: f64,
     pub master: f32,
@@ -92,6 +98,8 @@ impl Default for SessionSettings {
             lookahead_seconds: 0.05,
             crossfade_seconds: 0.02,
             max_nodes: 256,
+            max_node_bytes: 1 << 30,
+            max_total_bytes: 4 << 30,
             bpm: 120.0,
             meter: 4.0,
             master: 0.8,

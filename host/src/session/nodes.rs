@@ -35,6 +35,7 @@ impl Session {
         }
         let info = factory.info().clone();
         self.rt.check_port_names(&self.settings.client_name, name, info.inputs.max(info.outputs))?;
+        self.check_memory(name, &factory, count)?;
         if info.outputs == 0 {
             return Err(SessionError::Dsp {
                 name: name.into(),
@@ -77,6 +78,39 @@ impl Session {
         };
         self.redefine(i, state, source, factory, count, values)?;
         Ok(format!("node '{name}' redefined (crossfading)"))
+    }
+
+    /// Refuse a node whose voices would take more memory than a node may, or than is left of the
+    /// engine's budget (the node's own current definition does not count: it is replaced).
+    fn check_memory(&self, name: &str, factory: &Factory, count: u32) -> Result<(), SessionError> {
+        let per_voice = factory.instance_bytes();
+        let needs = per_voice.saturating_mul(u64::from(count.max(1)));
+        let others: u64 = self
+            .model
+            .nodes()
+            .iter()
+            .filter(|n| n.name != name)
+            .map(|n| n.factory.instance_bytes().saturating_mul(u64::from(n.count.max(1))))
+            .sum();
+        let mib = |b: u64| b.div_ceil(1 << 20);
+        let limit = if needs > self.settings.max_node_bytes {
+            format!("a node may take {} MiB (engine.max_node_memory_mb)", mib(self.settings.max_node_bytes))
+        } else if others.saturating_add(needs) > self.settings.max_total_bytes {
+            format!(
+                "the other nodes take {} MiB of the engine's {} MiB (engine.max_memory_mb)",
+                mib(others),
+                mib(self.settings.max_total_bytes)
+            )
+        } else {
+            return Ok(());
+        };
+        Err(SessionError::Memory {
+            name: name.into(),
+            needs_mib: mib(needs),
+            voices: count.max(1),
+            per_voice_mib: mib(per_voice),
+            limit,
+        })
     }
 
     /// The real-time state of a node: `count` voices of `factory` with controls at `values`.
