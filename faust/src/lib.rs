@@ -9,6 +9,8 @@
 //! - [`CompileService`]: the engine's single compile place — supervises the worker (timeout,
 //!   crash, memory limit), keeps one factory per distinct source, and caches machine code on disk
 //!   ([`cache`]), keeping the most recent factories loaded ([`RECENT_FACTORIES`]).
+//! - [`maps`]: a guard that refuses loads before libfaust's mapping leak reaches the kernel's
+//!   limit.
 //! - [`paths`]: kr's folders under the XDG base directories.
 //! - [`footprint`]: an instance's real memory, measured by the worker on a trial instance.
 //! - [`sandbox`]: the worker's Landlock sandbox (read the FAUST libraries only, no network).
@@ -47,6 +49,7 @@ pub mod ffi;
 pub mod footprint;
 mod instance;
 mod lock;
+pub mod maps;
 pub mod paths;
 pub mod sandbox;
 mod service;

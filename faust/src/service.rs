@@ -32,6 +32,9 @@ pub struct CompilerSettings {
     /// Run the worker in its sandbox (see [`crate::sandbox`]): it reads only the library
     /// folders of `faust_args` (`-I`), and has no network.
     pub sandbox: bool,
+    /// The most memory mappings the engine may reach by loading programs (see [`crate::maps`]);
+    /// None: 90 % of the kernel's `vm.max_map_count`.
+    pub max_maps: Option<usize>,
 }
 
 impl CompilerSettings {
@@ -51,6 +54,7 @@ impl Default for CompilerSettings {
             faust_args: vec!["-I".into(), "/usr/share/faust".into()],
             cache: CacheSettings::default(),
             sandbox: true,
+            max_maps: None,
         }
     }
 }
@@ -186,6 +190,7 @@ struct Supervisor {
     /// The most recently requested factories, kept alive (see [`RECENT_FACTORIES`]).
     recent: VecDeque<Arc<Factory>>,
     disk: DiskCache,
+    maps: crate::maps::MapGuard,
     version: String,
     target: String,
 }
@@ -193,6 +198,7 @@ struct Supervisor {
 impl Supervisor {
     fn new(settings: CompilerSettings) -> Supervisor {
         let disk = DiskCache::new(settings.cache.clone());
+        let maps = crate::maps::MapGuard::new(settings.max_maps.unwrap_or_else(crate::maps::safe_limit));
         Supervisor {
             settings,
             worker: None,
@@ -200,6 +206,7 @@ impl Supervisor {
             loaded: HashMap::new(),
             recent: VecDeque::new(),
             disk,
+            maps,
             version: crate::libfaust_version(),
             target: crate::machine_target(),
         }
@@ -224,6 +231,8 @@ impl Supervisor {
             return Ok(f);
         }
         self.loaded.retain(|_, w| w.strong_count() > 0);
+        self.maps.check().map_err(|message| CompileError::Unsupported { name: name.into(), message })?;
+        self.maps.loaded();
         if let Some((code, bytes)) = self.disk.get(&key) {
             match Factory::from_machine_code(name, &code) {
                 Ok(f) => return Ok(self.remember(key, f.with_instance_bytes(bytes))),
