@@ -233,3 +233,32 @@ def test_kill_9_mid_recording_leaves_a_readable_wav(jack_server: str) -> None:
     finally:
         s.close()
         proc.stop()
+
+
+def test_subscribers_hear_when_the_jack_server_goes_away() -> None:
+    from oscclient import Tcp
+
+    jack, name = engine.start_dummy_jack(f"kr-gone-{os.getpid()}")
+    port = free_port()
+    proc = engine.start_krd(port, name, ["--no-state", "--name", "krd-gone"])
+    sub = None
+    try:
+        c = kr.client.Client(port=port)
+        deadline = time.monotonic() + 30
+        while c.status(0.2) is None:
+            assert time.monotonic() < deadline and proc.alive(), proc.log_tail()
+        c.close()
+        sub = Tcp(port)
+        reply, _ = sub.ask("/kr/notify/subscribe", 60.0)
+        assert reply == "/kr/done"
+        jack.stop()
+        address, args = sub.recv(15)
+        while address != "/kr/notify/error":
+            address, args = sub.recv(15)
+        assert "JACK server went away" in args[0], args
+        assert proc.proc.wait(15) != 0, "krd exits with a failure so systemd restarts it"
+    finally:
+        if sub is not None:
+            sub.close()
+        proc.stop()
+        jack.stop()

@@ -25,3 +25,16 @@ pub enum CompileError {
     #[error("the FAUST compile service has stopped")]
     ServiceStopped,
 }
+
+impl CompileError {
+    /// What went wrong, without the program's name: a factory is shared by every node with the
+    /// same source, so its name may be another node's (the caller names its own).
+    pub fn detail(&self) -> String {
+        match self {
+            CompileError::Faust { message, .. }
+            | CompileError::Load { message, .. }
+            | CompileError::Unsupported { message, .. } => message.clone(),
+            other => other.to_string(),
+        }
+    }
+}

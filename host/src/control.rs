@@ -78,6 +78,8 @@ pub enum ControlMsg {
         result: CompileResult,
     },
     Shutdown,
+    /// Tell subscribers something the control thread cannot see (the JACK server went away).
+    Notify(String),
 }
 
 /// Shared counters the control thread reports in `/kr/status`.
@@ -296,6 +298,7 @@ impl ControlThread {
             }
             match self.rx.recv_timeout(Duration::from_millis(2)) {
                 Ok(ControlMsg::Shutdown) => break,
+                Ok(ControlMsg::Notify(message)) => self.notify(Notification::Error { message }),
                 // The liveness probes are answered at once, even while compiles are in flight
                 // (the servers answer most of them themselves, from the status board).
                 Ok(ControlMsg::Packet(packet, to)) if is_probe(&packet) => {

@@ -134,6 +134,10 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let reason = wait_for_exit(&signals, &shutdown);
     tracing::info!("stopping: {reason}");
     let jack_gone = shutdown.load(Relaxed);
+    if jack_gone {
+        let message = "the JACK server went away: krd stops (under systemd it is restarted and restores the session)";
+        let _ = tx.send(ControlMsg::Notify(message.into()));
+    }
     stop.store(true, Relaxed);
     let _ = tx.send(ControlMsg::Shutdown);
     // The control thread finishes recordings and writes the state; a stop is never refused,

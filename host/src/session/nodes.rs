@@ -127,7 +127,7 @@ impl Session {
             .map(|_| {
                 let mut dsp = factory
                     .instance(self.sample_rate)
-                    .map_err(|e| SessionError::Dsp { name: name.into(), message: e.to_string() })?;
+                    .map_err(|e| SessionError::Dsp { name: name.into(), message: e.detail() })?;
                 for (i, v) in values.iter().enumerate() {
                     dsp.set(i, *v);
                 }
