@@ -682,8 +682,10 @@ impl ControlThread {
         }
     }
 
-    /// Tell subscribers the session changed.
+    /// Tell subscribers the session changed. The status board is brought up to date first, so
+    /// a client that reads `/kr/status` after a reply sees its own change.
     fn changed(&mut self, address: &str, message: &str) {
+        self.board.post(self.status().to_string());
         self.change_seq += 1;
         let n = Notification::State { seq: self.change_seq, address: address.into(), message: message.into() };
         self.notify(n);

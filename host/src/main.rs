@@ -35,8 +35,8 @@ struct Cli {
     /// Neither restore nor save the session state.
     #[arg(long)]
     no_state: bool,
-    /// Start empty instead of restoring the saved session, which is kept beside the state file
-    /// as `<file>.previous` (the session is saved as usual from then on).
+    /// Start empty instead of restoring the saved session, a copy of which is kept beside the
+    /// state file as `<file>.previous` (the session is saved as usual from then on).
     #[arg(long, conflicts_with = "no_state")]
     fresh: bool,
     #[command(subcommand)]

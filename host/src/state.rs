@@ -64,12 +64,13 @@ pub fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
     Ok(aside)
 }
 
-/// Keep the saved session as `<name>.previous` beside it (replacing an older one), so that an
-/// engine started fresh (`krd --fresh`) loses nothing.
+/// Keep a copy of the saved session as `<name>.previous` beside it (replacing an older one), so
+/// that an engine started fresh (`krd --fresh`) loses nothing: until the fresh session changes
+/// something the state file itself is still the old session, and after that the copy is.
 pub fn keep_previous(path: &Path) -> std::io::Result<PathBuf> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("session.json");
     let previous = path.with_file_name(format!("{name}.previous"));
-    std::fs::rename(path, &previous)?;
+    std::fs::copy(path, &previous)?;
     Ok(previous)
 }
 

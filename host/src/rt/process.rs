@@ -4,7 +4,7 @@
 use super::block::{EVENT_CAPACITY, MAX_BLOCK};
 use super::cell::{NodeState, Ramp, VoiceState};
 use super::event::{RtEvent, RtEventKind, ALL_VOICES};
-use super::graph::RtGraph;
+use super::graph::{RtGraph, RtNode};
 use super::tap::TapSource;
 use crate::backend::{PortBuffers, PortRef};
 use basedrop::{Collector, Handle, Shared, SharedCell};
@@ -26,6 +26,9 @@ pub struct EngineTelemetry {
     pub frame: AtomicU64,
     /// Generation of the graph in use.
     pub generation: AtomicU64,
+    /// Generation of the latest graph published (the audio thread takes it up when it differs
+    /// from the one in use: one load per block, the graph cell is read only then).
+    pub published: AtomicU64,
     pub late_events: AtomicU64,
     pub dropped_events: AtomicU64,
     /// Blocks in which a node produced NaN or infinity and was silenced and reset.
@@ -110,7 +113,9 @@ impl AudioLink {
 
     /// Publish a new graph; the audio thread takes it up at its next block.
     pub fn publish(&mut self, graph: RtGraph) {
+        let generation = graph.generation;
         self.graph.set(Shared::new(&self.handle, graph));
+        self.telemetry.published.store(generation, Ordering::Release);
     }
 }
 
@@ -217,6 +222,9 @@ impl AudioEngine {
     }
 
     fn swap_graph(&mut self) {
+        if self.telemetry.published.load(Ordering::Acquire) == self.graph.generation {
+            return;
+        }
         let latest = self.latest.get();
         if latest.generation != self.graph.generation {
             // The graph let go of is freed by the collector (control thread): no free here.
@@ -266,22 +274,14 @@ impl AudioEngine {
                 read_ports(st, &node.in_ports, ports, offset, n);
             }
             compute_node(st, node.key, events, start, n);
-            // SAFETY: the previous definition's cell is referenced only by this graph node.
-            let mut old = node.prev.as_ref().map(|prev| unsafe { prev.get() });
-            if let Some(old) = old.as_deref_mut() {
+            if let Some(prev) = &node.prev {
+                // SAFETY: the previous definition's cell is referenced only by this graph node.
+                let old = unsafe { prev.get() };
                 crossfade(st, old, node.key, start, n);
             }
-            if !all_finite(&st.mix, n) {
-                // One node's NaN or infinity must not silence the others (or poison the effects
-                // it feeds): silence this block of it, reset its signal state, report it.
-                silence_and_reset(st, n);
-                if let Some(old) = old {
-                    silence_and_reset(old, n);
-                }
-                self.telemetry.faults.fetch_add(1, Relaxed);
-                let _ = self.faults.push(node.key);
+            if !apply_fader(st, node.key, events, start, n, self.gain_coef) {
+                fault(node, st, n, &self.telemetry, &mut self.faults);
             }
-            apply_fader(st, node.key, events, start, n, self.gain_coef);
             if let Some(ports) = ports.as_deref_mut() {
                 write_ports(st, &node.out_ports, ports, offset, n);
             }
@@ -339,16 +339,23 @@ impl MasterBus {
     }
 }
 
-/// Whether the first `n` samples of every buffer are finite (vectorisable: `x * 0` is 0 for a
-/// finite `x` and NaN otherwise).
-#[inline]
-fn all_finite(bufs: &[Vec<f32>], n: usize) -> bool {
-    bufs.iter().all(|b| b[..n].iter().fold(0.0f32, |acc, &x| acc + x * 0.0) == 0.0)
+/// One node's NaN or infinity must not silence the others (or poison the effects it feeds):
+/// silence this block of it, reset its signal state (and its previous definition's, while
+/// crossfading), and report it.
+#[cold]
+fn fault(node: &RtNode, st: &mut NodeState, n: usize, telemetry: &EngineTelemetry, faults: &mut rtrb::Producer<u32>) {
+    silence_and_reset(st, n);
+    if let Some(prev) = &node.prev {
+        // SAFETY: the previous definition's cell is referenced only by this graph node.
+        silence_and_reset(unsafe { prev.get() }, n);
+    }
+    telemetry.faults.fetch_add(1, Relaxed);
+    let _ = faults.push(node.key);
 }
 
 /// A faulted node: this block's output is silence and its voices start from a clean state.
 fn silence_and_reset(st: &mut NodeState, n: usize) {
-    for b in st.mix.iter_mut() {
+    for b in st.mix.iter_mut().chain(st.post.iter_mut()) {
         b[..n].fill(0.0);
     }
     for v in st.voices.iter_mut() {
@@ -532,30 +539,38 @@ fn crossfade(st: &mut NodeState, old: &mut NodeState, key: u32, start: u64, n: u
 
 /// Fader and mute: the post-fader output, the gain moving (smoothed) from each gain or mute
 /// event's exact frame.
-fn apply_fader(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n: usize, coef: f32) {
+///
+/// Returns whether every sample of the node's mix was finite: the check rides along the fader's
+/// pass over the samples (a sample is NaN or infinite when its magnitude bits are at least
+/// 0x7f80_0000; an integer max vectorises where a float test would not).
+fn apply_fader(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n: usize, coef: f32) -> bool {
     let mut pos = 0;
+    let mut bits = 0u32;
     for ev in events.iter().filter(|e| e.node == key) {
         let at = (ev.frame.saturating_sub(start) as usize).min(n);
         match ev.kind {
             RtEventKind::Gain(g) => {
-                fader_segment(st, pos, at, coef);
+                bits = bits.max(fader_segment(st, pos, at, coef));
                 st.gain_target = g;
             }
             RtEventKind::Mute(m) => {
-                fader_segment(st, pos, at, coef);
+                bits = bits.max(fader_segment(st, pos, at, coef));
                 st.muted = m;
             }
             _ => continue,
         }
         pos = at;
     }
-    fader_segment(st, pos, n, coef);
+    bits.max(fader_segment(st, pos, n, coef)) < 0x7f80_0000
 }
 
-fn fader_segment(st: &mut NodeState, from: usize, to: usize, coef: f32) {
+/// The fader over frames `[from, to)`; returns the largest magnitude bits of the mix there.
+fn fader_segment(st: &mut NodeState, from: usize, to: usize, coef: f32) -> u32 {
     if from >= to {
-        return;
+        return 0;
     }
+    let magnitude = |x: f32| x.to_bits() & 0x7fff_ffff;
+    let mut bits = 0u32;
     let target = if st.muted { 0.0 } else { st.gain_target };
     if (st.gain - target).abs() <= 1e-6 {
         // Settled: a plain (vectorisable) multiply.
@@ -563,18 +578,21 @@ fn fader_segment(st: &mut NodeState, from: usize, to: usize, coef: f32) {
         for (post, mix) in st.post.iter_mut().zip(&st.mix) {
             for (p, m) in post[from..to].iter_mut().zip(&mix[from..to]) {
                 *p = *m * target;
+                bits = bits.max(magnitude(*m));
             }
         }
-        return;
+        return bits;
     }
     let mut g = st.gain;
     for i in from..to {
         g += (target - g) * coef;
         for ch in 0..st.outputs {
             st.post[ch][i] = st.mix[ch][i] * g;
+            bits = bits.max(magnitude(st.mix[ch][i]));
         }
     }
     st.gain = g;
+    bits
 }
 
 fn mix_to_master(master: &mut [Vec<f32>; 2], st: &NodeState, n: usize) {
