@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from conftest import free_port
+from test_api_restore import LEVEL, leave_session
 from test_spine import acid_bass
 
 import kr
@@ -52,6 +53,7 @@ def test_repl_runs_code_with_kr_and_krs_and_prints_a_status_line(
     first = out.splitlines()[0]
     assert first.startswith(f"kr: krd 127.0.0.1:{kr.session.port} · 48000 Hz"), first
     assert "BPM" in first and "load" in first
+    assert "· connected, its session as it is: 0 nodes, 0 patterns ·" in first
     assert "FREQ 330.0" in out
     assert "EXPORTED True" in out  # functions typed at the prompt export as Python
     assert kr.nodes() == []
@@ -65,6 +67,48 @@ def test_repl_starts_jack_and_krd_when_none_runs(jack_server: str) -> None:
     assert f"started krd on port {port}" in out
     assert "OK True" in out
     assert Client(port=port).status(0.5) is None, "krd outlived the REPL that started it"
+
+
+def without_kr_restore(**more: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "KR_RESTORE"}
+    return dict(env, **more)
+
+
+def test_repl_first_line_says_it_restored_or_started_fresh(jack_server: str) -> None:
+    """A krd the REPL starts is fresh unless `--restore` or KR_RESTORE=1 asks for the saved
+    session; the first line says which, the next what to do about it."""
+    port = free_port()
+    leave_session(port=port)  # krd's default state file for that port now holds 2 nodes
+    show = "print('NODES', kr.nodes(), kr.session.origin)\n"
+    for args, env in (
+        (["--restore"], without_kr_restore()),
+        ([], without_kr_restore(KR_RESTORE="1")),
+    ):
+        lines = run_repl(["--port", str(port), *args], show, env).splitlines()
+        assert lines[0].startswith(f"kr: krd 127.0.0.1:{port} · 48000 Hz"), lines[0]
+        want = f"· started krd on port {port}, restored the saved session: 2 nodes, 1 pattern ·"
+        assert want in lines[0], lines[0]
+        assert "97 BPM" in lines[0]
+        assert lines[1].startswith("kr: kr.clear() empties the session"), lines[1]
+        assert "NODES ['old/fx', 'old/src'] restored" in lines[2]
+    lines = run_repl(["--port", str(port)], show, without_kr_restore()).splitlines()
+    assert f"· started krd on port {port}, fresh: 0 nodes, 0 patterns ·" in lines[0], lines[0]
+    assert "<file>.previous" in lines[1] and "`kr --restore` (or KR_RESTORE=1)" in lines[1]
+    assert "NODES [] fresh" in lines[2]
+    assert Client(port=port).status(0.5) is None, "krd outlived the REPL that started it"
+
+
+def test_repl_first_line_says_it_connected_to_a_running_krd(kr_clean: None) -> None:
+    """A krd that answers is used as it is, even with `--restore`."""
+    kr.node("running", LEVEL)
+    kr.play("running/level", "0.1 0.2")
+    show = "print('NODES', kr.nodes(), kr.session.origin)\n"
+    env = without_kr_restore()
+    lines = run_repl(["--port", str(kr.session.port), "--restore"], show, env).splitlines()
+    assert "· connected, its session as it is: 1 node, 1 pattern ·" in lines[0], lines[0]
+    assert lines[1].startswith("kr: kr.clear() empties the session"), lines[1]
+    assert "NODES ['running'] connected" in lines[2]
+    assert kr.nodes() == ["running"]
 
 
 def test_completion_of_node_names_and_controls(kr_clean: None) -> None:

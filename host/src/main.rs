@@ -283,7 +283,7 @@ fn start_control(
     }
     // A file krd cannot read is moved aside (never overwritten) and krd starts empty.
     let mut problems = Vec::new();
-    let saved = match &state_path {
+    let saved = match state_path.as_ref().filter(|_| !cli.fresh) {
         Some(p) => kr_host::state::load(p).unwrap_or_else(|e| {
             problems.push(e.to_string());
             match kr_host::state::move_aside(p) {

@@ -7,7 +7,9 @@
     bass @ kr.seq("A2", "D3", None, "E2").over(2)
 
 The module's functions act on `kr.session`, a connection to the krd at $KR_HOST:$KR_PORT
-(127.0.0.1:57140), started when none answers. The engine owns all state.
+(127.0.0.1:57140), started when none answers. The engine owns all state. A krd that answers is
+used with the session it holds (`kr.clear()` empties it); one kr starts starts empty, keeping the
+session krd saved last as `<state file>.previous`, unless KR_RESTORE=1 asks it to restore that.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from .session import Session
 session = Session()  # only its address: it connects (and starts krd) on first use
 
 batch = session.batch
+clear = session.clear
 delete_scene = session.delete_scene
 dump = session.dump
 export = session.export

@@ -114,7 +114,11 @@ def start_dummy_jack(
 
 
 def start_krd(port: int, jack_server: str | None = None, extra: list[str] | None = None) -> Process:
-    """Start krd listening on `port`; the caller waits for it to answer."""
+    """Start krd listening on `port`; the caller waits for it to answer.
+
+    Like a krd started by hand, it restores the session saved in its state file unless `extra`
+    says otherwise (`--fresh`, `--no-state`): `kr.Session`, which starts krd when none answers,
+    adds `--fresh` unless asked to restore."""
     env = dict(os.environ)
     if jack_server:
         env["JACK_DEFAULT_SERVER"] = jack_server

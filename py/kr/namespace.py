@@ -39,6 +39,7 @@ SETTINGS = ("tempo", "meter", "master")
 
 SESSION_FUNCTIONS = (
     "batch",
+    "clear",
     "delete_scene",
     "dump",
     "export",

@@ -1,9 +1,12 @@
 """The `kr` command: an interactive Python with `kr` and `krs` in scope.
 
 It connects to krd at $KR_HOST:$KR_PORT (or --host/--port), starting krd when none answers, and
-a private dummy JACK server first when no JACK server runs. It prints a one-line status, and
-completes node names and controls after `kr["` and `node["` (IPython when installed, else the
-standard console with readline)."""
+a private dummy JACK server first when no JACK server runs. A krd that answers is used with the
+session it holds; one the REPL starts starts fresh (the session krd saved last is kept as
+`<state file>.previous`) unless `kr --restore` or KR_RESTORE=1 asks it to restore that session.
+Its first line says which happened, with the engine's status; it completes node names and
+controls after `kr["` and `node["` (IPython when installed, else the standard console with
+readline)."""
 
 from __future__ import annotations
 
@@ -22,26 +25,60 @@ from kr.session import Session
 
 
 def status_line(session: Session) -> str:
-    """`kr: krd 127.0.0.1:57140 · 48000 Hz/256 · 2 nodes, 1 pattern · 120 BPM · load 0.4%`"""
+    """The engine's status, and where its session came from (`session.origin`):
+
+    `kr: krd 127.0.0.1:57140 · 48000 Hz/256 · connected, its session as it is: 2 nodes,
+    1 pattern · 120 BPM · load 0.4% · xruns 0` (or `started krd on port 57140, fresh: ...`, or
+    `started krd on port 57140, restored the saved session: ...`)."""
     s = session.status()
     state = session.dump()
     patterns = len(state["patterns"])
     return (
         f"kr: krd {session.host}:{session.port} · {s['sample_rate']:.0f} Hz/{s['block_size']}"
-        f" · {s['nodes']} node{'s' * (s['nodes'] != 1)},"
+        f" · {_origin_words(session)}: {s['nodes']} node{'s' * (s['nodes'] != 1)},"
         f" {patterns} pattern{'s' * (patterns != 1)}"
         f" · {state['tempo']:g} BPM · load {100 * s['load_mean']:.1f}% · xruns {s['xruns']}"
     )
 
 
+def _origin_words(session: Session) -> str:
+    if session.origin == "fresh":
+        return f"started krd on port {session.port}, fresh"
+    if session.origin == "restored":
+        return f"started krd on port {session.port}, restored the saved session"
+    return "connected, its session as it is"
+
+
+def origin_notes(session: Session) -> list[str]:
+    """What to do about where the session came from: where the saved session went and how to
+    start with it instead (a fresh krd), how to empty a session that is not empty, and what
+    the engine's start could not restore."""
+    notes: list[str] = []
+    s = session.status()
+    if session.origin == "fresh" and "--no-state" not in session.krd_args:
+        notes.append(
+            "kr: fresh: the session krd had saved, if any, is kept beside its state file as "
+            "<file>.previous; `kr --restore` (or KR_RESTORE=1) starts krd with the session it "
+            "saved last instead"
+        )
+    elif s["nodes"] or session.dump()["patterns"]:
+        notes.append("kr: kr.clear() empties the session (stops every pattern, removes every node)")
+    problems = s.get("restore_problems") or []
+    if problems:
+        notes.append(f"kr: the saved session was restored in part: {'; '.join(problems)}")
+    return notes
+
+
 def ensure_engine(session: Session, say: Any = print) -> engine.Process | None:
-    """Make sure a krd answers for `session`: start one if none does, and a private dummy JACK
-    server before it when no JACK server is running. Returns that JACK server, if started."""
+    """Make sure a krd answers for `session`: start one if none does (fresh unless
+    `session.restore`), and a private dummy JACK server before it when no JACK server is
+    running. Returns that JACK server, if started."""
     from kr.client import Client
 
     probe = Client(session.host, session.port)
     try:
         if probe.status(0.5) is not None:
+            session.client  # noqa: B018 - connects (and notes that krd answered already)
             return None
     finally:
         probe.close()
@@ -51,8 +88,6 @@ def ensure_engine(session: Session, say: Any = print) -> engine.Process | None:
         os.environ["JACK_DEFAULT_SERVER"] = name
         say(f"kr: no JACK server is running: started a private dummy JACK server {name!r} (silent)")
     session.client  # noqa: B018 - connecting starts krd
-    if session.started_engine:
-        say(f"kr: started krd on port {session.port}")
     return jack
 
 
@@ -100,15 +135,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--host", help="krd's host (default $KR_HOST or 127.0.0.1)")
     ap.add_argument("--port", type=int, help="krd's OSC port (default $KR_PORT or 57140)")
     ap.add_argument("--plain", action="store_true", help="the standard console even with IPython")
+    ap.add_argument(
+        "--restore",
+        action="store_true",
+        help="when kr starts krd, restore the session krd saved last (default $KR_RESTORE, else "
+        "start fresh, keeping it as <state file>.previous); a krd that answers already is used "
+        "as it is",
+    )
     args = ap.parse_args(argv)
     session = kr.session
     if args.host:
         session.host = args.host
     if args.port:
         session.port = args.port
+    if args.restore:
+        session.restore = True
     try:
         ensure_engine(session)
         print(status_line(session), flush=True)
+        for note in origin_notes(session):
+            print(note, flush=True)
     except KrError as e:
         print(f"kr: {e}", file=sys.stderr)
         return 1

@@ -9,19 +9,46 @@ import os
 import struct
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from . import engine, sessionfile
 from ._kr import Pattern
 from .client import DEFAULT_HOST, DEFAULT_PORT, Client, Reply
 from .dspfn import DspLike, faust_of
-from .errors import EngineUnavailable, RequestError
+from .errors import EngineTimeout, EngineUnavailable, RequestError
 from .handle import Node
 from .protocols import PatternLike
 
 COMPILE_TIMEOUT = 60.0
+RESTORE_TIMEOUT = 120.0
+"""How long a session that started a restoring krd waits for the saved session to be back."""
+BUNDLE_NODES = 1000
+"""Nodes per bundle when many are asked about or removed at once (a bundle holds 1024 messages)."""
+
+Origin = Literal["connected", "fresh", "restored"]
+"""How a session's engine came to be: `connected` (a krd already answered; its session is used as
+it is), `fresh` (the session started krd empty), `restored` (the session started krd restoring
+its saved session)."""
+
+_NOT_RESTORING = ("--fresh", "--no-state")
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
+
+
+def restore_from_env() -> bool:
+    """Whether $KR_RESTORE asks engines the library starts to restore the saved session
+    (`1`, `true`, `yes`, `on`; unset, `0`, `false`, `no`, `off` do not). ValueError otherwise."""
+    value = os.environ.get("KR_RESTORE", "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(
+        f"KR_RESTORE={os.environ['KR_RESTORE']!r}: give 1 (restore the saved session when kr "
+        "starts krd) or 0 (start it fresh, the default)"
+    )
 
 
 def pattern_ir(p: PatternLike) -> dict[str, Any]:
@@ -43,19 +70,53 @@ class Session:
     """One connection to krd, made (and krd started, if none answers) on first use.
 
     `kr.session` is the one the `kr` module's functions use; make others for other engines:
-    `kr.Session(port=57141)`."""
+    `kr.Session(port=57141)`.
 
-    __slots__ = ("host", "port", "krd_args", "_client", "_krd", "_batch", "_fade_cycles")
+    Restoring is never a surprise. A krd that answers already (the systemd service, one started
+    by hand) is used as it is, with whatever session it holds (`kr.clear()` empties it). A krd
+    this session starts itself starts fresh (`krd --fresh`: empty; the session krd saved last is
+    kept beside its state file as `<file>.previous`), so a script sounds the same whatever ran
+    before it, unless asked to restore: `kr.Session(restore=True)`, or KR_RESTORE=1 in the
+    environment (the `kr` module's session, the `kr` REPL's), or `kr --restore`. `origin` says
+    which of these happened."""
+
+    __slots__ = (
+        "host",
+        "port",
+        "krd_args",
+        "restore",
+        "_client",
+        "_krd",
+        "_origin",
+        "_batch",
+        "_fade_cycles",
+    )
 
     def __init__(
-        self, host: str | None = None, port: int | None = None, krd_args: list[str] | None = None
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        krd_args: list[str] | None = None,
+        restore: bool | None = None,
     ) -> None:
         """`krd_args` are extra arguments for the krd this session starts when none answers
-        (e.g. `["--no-state"]` for an engine that neither restores nor saves a session)."""
+        (e.g. `["--no-state"]` for an engine that neither restores nor saves a session, or
+        `["--state", FILE]`).
+
+        `restore`: whether a krd this session starts restores the session krd saved last
+        (default: $KR_RESTORE, else False: it starts fresh, keeping that session as
+        `<state file>.previous`). It changes nothing when a krd answers already. `--fresh` or
+        `--no-state` in `krd_args` win over $KR_RESTORE; with `restore=True` they are a
+        ValueError."""
         self.host: str = host or os.environ.get("KR_HOST", DEFAULT_HOST)
         self.port: int = port or int(os.environ.get("KR_PORT", DEFAULT_PORT))
         self.krd_args: list[str] = list(krd_args or [])
+        said = [a for a in self.krd_args if a in _NOT_RESTORING]
+        if restore and said:
+            raise ValueError(f"restore=True contradicts krd_args {said[0]}")
+        self.restore: bool = restore_from_env() if restore is None else bool(restore)
         self._client: Client | None = None
+        self._origin: Origin | None = None
         self._krd: engine.Process | None = None
         self._batch: list[tuple[str, dict[str, Any], float]] | None = None
         self._fade_cycles: float | None = None
@@ -74,6 +135,7 @@ class Session:
     def _connect(self) -> Client:
         c = Client(self.host, self.port)
         if c.status(0.5) is not None:
+            self._origin = "connected"
             return c
         if not self.host.startswith("127.") and self.host != "localhost":
             c.close()
@@ -81,14 +143,32 @@ class Session:
                 f"no krd answers at {self.host}:{self.port}: is it running? (kr starts one "
                 "only on this machine)"
             )
+        # Fresh unless asked to restore, or krd_args say already (krd refuses `--fresh` twice,
+        # or with `--no-state`, which neither restores nor saves).
+        restoring = self._restores()
+        said = any(a in _NOT_RESTORING for a in self.krd_args)
+        fresh = [] if restoring or said else ["--fresh"]
         try:
-            self._krd = engine.start_krd(self.port, extra=self.krd_args)
+            self._krd = engine.start_krd(self.port, extra=[*self.krd_args, *fresh])
         except OSError as e:
             c.close()
             raise EngineUnavailable(f"cannot start krd on port {self.port}: {e}") from None
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if c.status(0.2) is not None:
+                if not self._krd.alive():
+                    # Ours lost the port to a krd started meanwhile (krd binds it first): that
+                    # one answers, with its own session.
+                    self._krd.stop()
+                    self._krd = None
+                    self._origin = "connected"
+                    return c
+                self._origin = "restored" if restoring else "fresh"
+                if restoring:
+                    # krd answers requests once the saved session is back (its nodes compiled):
+                    # wait for that here, so the first command does not time out behind it.
+                    with suppress(EngineTimeout):
+                        c.request("nodes", {}, RESTORE_TIMEOUT)
                 return c
             if not self._krd.alive():
                 break
@@ -98,16 +178,30 @@ class Session:
         self._krd = None
         raise EngineUnavailable(f"krd did not start on port {self.port}:\n{tail}")
 
+    def _restores(self) -> bool:
+        """Whether a krd started by this session restores the saved session."""
+        return self.restore and not any(a in _NOT_RESTORING for a in self.krd_args)
+
     @property
     def started_engine(self) -> bool:
         """Whether this session started the krd it talks to (and stops it on close)."""
         return self._krd is not None
+
+    @property
+    def origin(self) -> Origin | None:
+        """How this session's engine came to be (None before the session connects):
+        `"connected"`: a krd answered already, and its session is used as it is;
+        `"fresh"`: this session started krd empty (the session krd saved last, if any, is kept
+        beside its state file as `<file>.previous`); `"restored"`: this session started krd
+        with the session krd saved last (`restore=True`, KR_RESTORE=1, `kr --restore`)."""
+        return self._origin
 
     def close(self) -> None:
         """Disconnect; stop the krd this session started, if any."""
         if self._client is not None:
             self._client.close()
             self._client = None
+        self._origin = None
         if self._krd is not None:
             self._krd.stop()
             self._krd = None
@@ -202,6 +296,21 @@ class Session:
         """Remove a node with its routes and patterns."""
         self._send("node_free", name=_name(name))
 
+    def clear(self) -> None:
+        """Empty the session: stop every pattern and remove every node, with its routes (the
+        session a fresh krd starts with). Tempo, meter, master and the scenes stay.
+
+        One atomic bundle (per 1000 nodes); inside `batch()`, part of that batch (which then
+        removes the nodes there were before it, not those it creates)."""
+        names = self.nodes()
+        parts = [names[at : at + BUNDLE_NODES] for at in range(0, len(names), BUNDLE_NODES)]
+        for i, part in enumerate(parts or [[]]):
+            with self.batch():
+                if i == 0:
+                    self.hush()
+                for name in part:
+                    self.remove(name)
+
     def nodes(self) -> list[str]:
         """The node names, sorted."""
         return sorted(str(n) for n in self._req("nodes"))
@@ -216,8 +325,8 @@ class Session:
     def node_infos(self, names: list[str]) -> list[dict[str, Any]]:
         """`node_info` of several nodes, asked in one round trip (a bundle per 1000 nodes)."""
         out: list[dict[str, Any]] = []
-        for at in range(0, len(names), 1000):
-            part = [("node_info", {"name": n}) for n in names[at : at + 1000]]
+        for at in range(0, len(names), BUNDLE_NODES):
+            part = [("node_info", {"name": n}) for n in names[at : at + BUNDLE_NODES]]
             out += [json.loads(r.extra[0]) for r in self.client.bundle(part)]
         return out
 
