@@ -111,6 +111,25 @@ pub struct Pending {
     errors: BTreeMap<String, CompileError>,
 }
 
+/// Recordings stopped by a request, their files still being finished.
+struct Stopping {
+    files: Vec<crate::record::Finishing>,
+    to: Arc<dyn Replier>,
+    address: &'static str,
+    id: Option<i64>,
+}
+
+impl Stopping {
+    /// Answer the request (waiting for the disk threads, which are done or about to be).
+    fn answer(self) {
+        let results: Result<Vec<String>, String> = self.files.into_iter().map(|f| f.wait()).collect();
+        self.to.reply(match results {
+            Ok(m) => Reply::done(self.address, self.id, m.join("; ")),
+            Err(e) => Reply::fail(self.address, self.id, SessionError::Record(e).to_string()),
+        });
+    }
+}
+
 struct Subscriber {
     to: Arc<dyn Replier>,
     until: Instant,
@@ -145,6 +164,8 @@ pub struct ControlThread {
     saved_seq: i64,
     /// Why the state file cannot be written, until a write succeeds (`/kr/status` is not ok).
     state_error: Option<String>,
+    /// Recordings stopped whose files are being finished.
+    stopping: Vec<Stopping>,
     /// What the last restore could not bring back (reported in `/kr/status`).
     restore_problems: Vec<String>,
     /// When each faulted node was last reported (a node faulting every block is reported once a
@@ -184,6 +205,7 @@ impl ControlThread {
             fault_reports: BTreeMap::new(),
             restore_problems: Vec::new(),
             state_error: None,
+            stopping: Vec::new(),
             late_packets: 0,
             timed: Vec::new(),
             dsp_files: None,
@@ -331,6 +353,10 @@ impl ControlThread {
                 pending = self.handle(packet, to, frame);
             }
             self.session.tick();
+            let (done, going): (Vec<_>, Vec<_>) =
+                std::mem::take(&mut self.stopping).into_iter().partition(|s| s.files.iter().all(|f| f.is_done()));
+            self.stopping = going;
+            done.into_iter().for_each(Stopping::answer);
             for (target, why) in self.session.take_failed_patterns() {
                 let message = format!("the pattern on {target} was stopped: {why}");
                 tracing::warn!("{message}");
@@ -354,6 +380,7 @@ impl ControlThread {
         if let Ok(m) = self.session.record_stop(None) {
             tracing::info!("{m}");
         }
+        std::mem::take(&mut self.stopping).into_iter().for_each(Stopping::answer);
         self.save();
     }
 
@@ -521,6 +548,15 @@ impl ControlThread {
                     let peer = to.peer();
                     self.subscribers.retain(|s| s.to.peer() != peer);
                     to.reply(Reply::done(address, id, "unsubscribed"));
+                    return None;
+                }
+                // The files are finished by their disk threads; the reply waits for them, the
+                // control thread does not.
+                Command::RecordStop { file } => {
+                    match self.session.record_stop_soon(file.as_deref()) {
+                        Ok(files) => self.stopping.push(Stopping { files, to, address, id }),
+                        Err(e) => to.reply(Reply::fail(address, id, e.to_string())),
+                    }
                     return None;
                 }
                 Command::SceneRecall { name, cycles } => {

@@ -5,7 +5,7 @@
 use crate::rt::{TapCell, TapState};
 use basedrop::{Handle, Shared};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +20,8 @@ pub struct Recording {
     pub cell: Shared<TapCell>,
     pub dropped: Arc<AtomicU64>,
     pub frames_written: Arc<AtomicU64>,
+    /// Set to tell the disk thread to finish the file with what it has.
+    stopping: Arc<AtomicBool>,
     pub thread: Option<std::thread::JoinHandle<Result<(), String>>>,
 }
 
@@ -49,9 +51,11 @@ impl Recording {
         let frames_written = Arc::new(AtomicU64::new(0));
         let state = TapState { producer, channels, start, stop: u64::MAX, dropped: Arc::clone(&dropped) };
         let written = Arc::clone(&frames_written);
+        let stopping = Arc::new(AtomicBool::new(false));
+        let stop_seen = Arc::clone(&stopping);
         let thread = std::thread::Builder::new()
             .name("kr-record".into())
-            .spawn(move || drain(consumer, writer, channels, &written))
+            .spawn(move || drain(consumer, writer, channels, &written, &stop_seen))
             .map_err(|e| e.to_string())?;
         Ok(Recording {
             path: path.into(),
@@ -59,6 +63,7 @@ impl Recording {
             cell: Shared::new(handle, TapCell::new(state)),
             dropped,
             frames_written,
+            stopping,
             thread: Some(thread),
         })
     }
@@ -68,12 +73,39 @@ impl Recording {
         self.thread.as_ref().is_some_and(|t| t.is_finished())
     }
 
-    /// Let go of the tap, run `release` (which must free the graphs that held it), and wait for
-    /// the disk thread to finish the file.
-    pub fn finish(self, release: impl FnOnce()) -> Result<String, String> {
-        let Recording { path, cell, dropped, frames_written, thread, .. } = self;
+    /// Stop and wait for the disk thread to finish the file.
+    pub fn finish(self) -> Result<String, String> {
+        self.stop().wait()
+    }
+
+    /// Let go of the tap (its graph must be gone or going) and tell the disk thread to finish
+    /// the file with what the ring holds: it does so in moments, without waiting for the audio
+    /// thread (which may have stopped with its JACK server).
+    pub fn stop(self) -> Finishing {
+        let Recording { path, cell, dropped, frames_written, stopping, thread, .. } = self;
+        stopping.store(true, Relaxed);
         drop(cell);
-        release();
+        Finishing { path, dropped, frames_written, thread }
+    }
+}
+
+/// A recording whose tap has left the graph, its file being finished by its disk thread.
+pub struct Finishing {
+    path: PathBuf,
+    dropped: Arc<AtomicU64>,
+    frames_written: Arc<AtomicU64>,
+    thread: Option<std::thread::JoinHandle<Result<(), String>>>,
+}
+
+impl Finishing {
+    /// Whether the file is finished (waiting would not block).
+    pub fn is_done(&self) -> bool {
+        self.thread.as_ref().is_none_or(|t| t.is_finished())
+    }
+
+    /// Wait for the file to be finished: what was recorded, or why the file is incomplete.
+    pub fn wait(self) -> Result<String, String> {
+        let Finishing { path, dropped, frames_written, thread } = self;
         let result = thread.map(|t| t.join().unwrap_or_else(|_| Err("the recording thread failed".into())));
         let frames = frames_written.load(Relaxed);
         let dropped = dropped.load(Relaxed);
@@ -95,6 +127,7 @@ fn drain(
     mut writer: hound::WavWriter<std::io::BufWriter<std::fs::File>>,
     channels: usize,
     written: &AtomicU64,
+    stopping: &AtomicBool,
 ) -> Result<(), String> {
     let mut header_written = std::time::Instant::now();
     loop {
@@ -111,7 +144,7 @@ fn drain(
                 writer.write_sample(s).map_err(|e| format!("cannot write the recording: {e}"))?;
             }
             written.fetch_add((n / channels.max(1)) as u64, Relaxed);
-        } else if abandoned {
+        } else if abandoned || stopping.load(Relaxed) {
             break;
         } else {
             std::thread::sleep(Duration::from_millis(10));

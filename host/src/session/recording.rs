@@ -1,7 +1,7 @@
 //! Recording master or a node to WAV files.
 
 use super::{Session, SessionError};
-use crate::record::Recording;
+use crate::record::{Finishing, Recording};
 use std::path::{Path, PathBuf};
 
 /// Recordings in progress and where relative file names go.
@@ -98,6 +98,16 @@ impl Session {
         }
     }
 
+    /// Stop one recording (or all) without waiting: its tap leaves the graph, and the returned
+    /// files are finished by their disk threads as the control thread goes on collecting (see
+    /// [`Finishing::is_done`]).
+    pub fn record_stop_soon(&mut self, file: Option<&str>) -> Result<Vec<Finishing>, SessionError> {
+        self.check_recording(file)?;
+        let stopped = self.recordings.take(file);
+        self.rebuild();
+        Ok(stopped.into_iter().map(Recording::stop).collect())
+    }
+
     /// Stop one recording (by file as given to `record_start`, or its full path), or all.
     pub fn record_stop(&mut self, file: Option<&str>) -> Result<String, SessionError> {
         self.check_recording(file)?;
@@ -125,18 +135,9 @@ impl Session {
     /// Take the taps of `stopped` out of the graph and let their disk threads finish the files.
     fn finish_recordings(&mut self, stopped: Vec<Recording>) -> Vec<Result<String, String>> {
         self.rebuild();
-        // The disk threads finish once the audio thread has let go of their taps.
+        // What the audio thread records until it takes up the new graph is the file's last
+        // moments; waiting for that (briefly) keeps them.
         self.rt.wait_for_last_graph();
-        let rt = &mut self.rt;
-        stopped
-            .into_iter()
-            .map(|r| {
-                // The replaced graph, then its taps, are freed by the collector (two rounds).
-                r.finish(|| {
-                    rt.collect();
-                    rt.collect();
-                })
-            })
-            .collect()
+        stopped.into_iter().map(Recording::finish).collect()
     }
 }
