@@ -98,10 +98,35 @@ fn compile(req: WorkerRequest, meter: &crate::footprint::Meter) -> WorkerReply {
         .and_then(|f| Ok((f.machine_code()?, meter.instance_bytes(&f, &req.name)?)));
     match result {
         Ok((machine_code, instance_bytes)) => WorkerReply::Compiled { id: req.id, machine_code, instance_bytes },
-        Err(crate::CompileError::Faust { message, .. }) => WorkerReply::Failed { id: req.id, message },
+        Err(crate::CompileError::Faust { message, .. }) => WorkerReply::Failed { id: req.id, message: trim(&message) },
         Err(crate::CompileError::Unsupported { message, .. }) => WorkerReply::Unsupported { id: req.id, message },
         Err(e) => WorkerReply::Failed { id: req.id, message: e.to_string() },
     }
+}
+
+/// Longest compiler message passed on.
+const MAX_MESSAGE: usize = 1024;
+
+/// The compiler's own message, without what follows it on an internal failure: libfaust's
+/// ASSERT errors append a stack trace (addresses of krd's process), which tells a client nothing
+/// it can use and something about the host it should not learn.
+fn trim(message: &str) -> String {
+    let trace = |l: &str| {
+        let l = l.trim_start();
+        l.starts_with("0x")
+            || l.starts_with("[0x")
+            || l.starts_with("Stack")
+            || l.starts_with("Backtrace")
+            || l.split_whitespace().nth(1).is_some_and(|w| w.starts_with("0x"))
+    };
+    let kept: Vec<&str> = message.lines().take_while(|l| !trace(l)).collect();
+    let mut out = kept.join("\n");
+    if out.len() > MAX_MESSAGE {
+        let cut = (0..=MAX_MESSAGE).rev().find(|&i| out.is_char_boundary(i)).unwrap_or(0);
+        out.truncate(cut);
+        out.push('…');
+    }
+    out
 }
 
 /// Simulated compiler failures, for tests of the supervisor: a source whose first line is
@@ -119,5 +144,25 @@ fn test_hook(source: &str) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trim;
+
+    #[test]
+    fn compiler_messages_keep_the_error_and_lose_stack_traces() {
+        let plain = "bad : 1 : ERROR : undefined symbol : foo";
+        assert_eq!(trim(plain), plain);
+        let assert = "ASSERT : please report this message and the failing DSP file to Faust developers (file: \
+                      sigtype.cpp, line: 100)\nStack trace:\n0 libfaust.so.2 0x00007f12 _ZN4Tree\n1 krd 0x5581";
+        assert_eq!(
+            trim(assert),
+            "ASSERT : please report this message and the failing DSP file to Faust developers (file: sigtype.cpp, line: 100)"
+        );
+        assert_eq!(trim("x\n  0x7ffd1234 in ?? ()"), "x");
+        let long = "e".repeat(5000);
+        assert_eq!(trim(&long).chars().count(), 1025);
     }
 }
