@@ -7,6 +7,7 @@ from typing import Any
 
 from mcp.server.mcpserver.exceptions import ToolError
 
+from ..handle import control_names
 from .results import (
     Control,
     MuteSolo,
@@ -61,11 +62,6 @@ def _kind(node: dict[str, Any]) -> str:
     return "effect" if int(node["inputs"]) > 0 else "source"
 
 
-def _control_names(node: dict[str, Any]) -> list[str]:
-    names = [str(c["name"]) for c in node["controls"]]
-    return names if "gain" in names else [*names, "gain"]
-
-
 def summary(state: dict[str, Any], node: dict[str, Any]) -> NodeSummary:
     targets = {p["target"] for p in state["patterns"]}
     return NodeSummary(
@@ -75,7 +71,7 @@ def summary(state: dict[str, Any], node: dict[str, Any]) -> NodeSummary:
         gain=float(node["gain"]),
         muted=bool(node["muted"]),
         soloed=bool(node["soloed"]),
-        controls=_control_names(node),
+        controls=control_names(node),
         playing=node["name"] in targets,
     )
 
