@@ -40,10 +40,21 @@ pub struct OscConfig {
     pub max_waiting_packets: usize,
 }
 
+/// Bounds on what clients can make the control thread hold (config `osc:`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientLimits {
+    /// Most subscribers at once.
+    pub max_subscribers: usize,
+    /// How far ahead of now a time tag may be, in seconds.
+    pub max_ahead_seconds: f64,
+    /// Most time-tagged packets waiting for their time.
+    pub max_waiting_packets: usize,
+}
+
 impl OscConfig {
     /// What the control thread may hold for clients.
-    pub fn client_limits(&self) -> crate::control::ClientLimits {
-        crate::control::ClientLimits {
+    pub fn client_limits(&self) -> ClientLimits {
+        ClientLimits {
             max_subscribers: self.max_subscribers,
             max_ahead_seconds: self.max_ahead_s,
             max_waiting_packets: self.max_waiting_packets,

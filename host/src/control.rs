@@ -12,6 +12,8 @@
 //!   its sender gets `/kr/late`.
 
 use crate::commands;
+pub use crate::config::ClientLimits;
+pub use crate::replier::Replier;
 use crate::session::{Session, SessionError, Snapshot, NEXT_BLOCK};
 use crate::state::StateWriter;
 use crate::status::{is_probe, StatusBoard};
@@ -23,28 +25,6 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// A client connection replies and notifications go to.
-pub trait Replier: Send + Sync {
-    /// Send one OSC packet (already encoded).
-    fn send(&self, bytes: &[u8]);
-    /// Identifies the peer (`udp 127.0.0.1:5000`, `tcp 127.0.0.1:5000#3`) for subscriptions.
-    fn peer(&self) -> String;
-    /// False once a connection is gone (TCP); its subscriptions end with it.
-    fn alive(&self) -> bool {
-        true
-    }
-    /// Whether the client is on this machine (loopback): it may name absolute paths.
-    fn is_local(&self) -> bool {
-        false
-    }
-    /// The control thread has taken up one of this client's packets (applied it, started its
-    /// job, or queued it for its time tag): the client may send another.
-    fn handled(&self) {}
-    fn reply(&self, reply: Reply) {
-        self.send(&reply.to_bytes());
-    }
-}
 
 /// Nobody to answer (restoring the state file at start): failures are logged.
 struct Nobody;
@@ -133,17 +113,6 @@ impl Stopping {
 struct Subscriber {
     to: Arc<dyn Replier>,
     until: Instant,
-}
-
-/// Bounds on what clients can make the control thread hold (config `osc:`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClientLimits {
-    /// Most subscribers at once.
-    pub max_subscribers: usize,
-    /// How far ahead of now a time tag may be, in seconds.
-    pub max_ahead_seconds: f64,
-    /// Most time-tagged packets waiting for their time.
-    pub max_waiting_packets: usize,
 }
 
 pub struct ControlThread {

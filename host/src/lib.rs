@@ -13,7 +13,7 @@
 //!        AudioBackend (JACK, or offline) ── once per block ──▶ AudioEngine (rt/): graph, events, mix
 //! ```
 //! Dependencies point down this list; nothing below `jack_backend` names a JACK type.
-//! - [`server`] — the OSC sockets; [`control`] — the control thread's loop (jobs, bundles,
+//! - [`server`] — the OSC sockets; [`replier`] — a client as replies reach it; [`control`] — the control thread's loop (jobs, bundles,
 //!   time tags, subscribers, saving); [`commands`] — what each command does to the session;
 //!   [`atomic`] — a packet applied as one unit (all at one frame, or nothing).
 //! - [`session`] — the model and every command's effect on it; builds real-time graphs.
@@ -35,6 +35,7 @@ pub mod control;
 pub mod jack_backend;
 pub mod record;
 pub mod render;
+pub mod replier;
 pub mod rt;
 pub mod rt_guard;
 pub mod scheduler;

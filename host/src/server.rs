@@ -3,7 +3,8 @@
 //! answered at once with `/kr/fail`, good packets go to the control thread. Peers outside the
 //! allow-list are ignored.
 
-use crate::control::{ControlMsg, Replier};
+use crate::control::ControlMsg;
+use crate::replier::Replier;
 use crate::status::StatusBoard;
 use crossbeam_channel::Sender;
 use kr_osc::tcp::{write_frame, FrameDecoder, FrameError};

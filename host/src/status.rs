@@ -2,7 +2,7 @@
 //! the last status the control thread posted, so the liveness probe is answered within
 //! milliseconds whatever the control thread is busy with (compiles, a flood of requests).
 
-use crate::control::Replier;
+use crate::replier::Replier;
 use kr_osc::{Command, Packet, Reply, TimeTag};
 use std::sync::Mutex;
 use std::time::Duration;
