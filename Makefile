@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PY_DEPS := pytest numpy ruff mypy python-osc JACK-Client maturin hypothesis 'mcp>=2.3,<3'
 
-.PHONY: demo test deps venv build build-release lint test-rust test-python clean
+.PHONY: demo test deps venv build build-release lint test-rust test-python clean soak
 
 deps:
 	@scripts/install-deps.sh
@@ -47,3 +47,9 @@ test: lint test-rust test-python
 clean:
 	cargo clean
 	rm -rf $(VENV) demo.wav
+
+# The soak test ("Sessions of any size, and nothing lost"): ten minutes of several clients
+# editing at once, against target/release/krd when it is built (else target/debug/krd; KR_KRD
+# chooses). An hour: scripts/with-jack.sh .venv/bin/python tests/soak.py --seconds 3600
+soak:
+	scripts/with-jack.sh $(PY) tests/soak.py --seconds 600

@@ -302,3 +302,33 @@ def test_node_meta_is_kept_and_dumped(port: int) -> None:
         "a redefinition replaces it"
     )
     udp.close()
+
+
+def test_a_failed_bundle_that_frees_a_node_brings_it_back_with_its_ports(client: Udp | Tcp) -> None:
+    kr.node("a", LEVEL)
+    kr.session.set("a/level", 0.3)
+    kr.session.play("a/level", "0.1 0.2")
+    port = f"{dump()['client']}:a/out_1"
+    before = dump()
+    client.send(
+        bundle(
+            [
+                message("/kr/node/free", ("h", 1), "a"),
+                message("/kr/route", ("h", 2), "a", "ghost", 1.0),  # fails: nothing is freed
+            ]
+        )
+    )
+    replies = [client.recv(30) for _ in range(2)]
+    assert all(r[0] == "/kr/fail" for r in replies), replies
+    after = dump()
+    for key in ("nodes", "routes", "patterns"):
+        assert after[key] == before[key], key
+    listed = subprocess.run(["jack_lsp"], capture_output=True, text=True, check=True).stdout
+    assert port in listed.splitlines(), f"{port} is not a JACK port any more"
+    # Freeing a node and making it again in one bundle keeps its ports too.
+    free = message("/kr/node/free", ("h", 3), "a")
+    client.send(bundle([free, message("/kr/node/new", ("h", 4), "a", LEVEL)]))
+    replies = [client.recv(30) for _ in range(2)]
+    assert [r[0] for r in replies] == ["/kr/done", "/kr/done"], replies
+    listed = subprocess.run(["jack_lsp"], capture_output=True, text=True, check=True).stdout
+    assert port in listed.splitlines()

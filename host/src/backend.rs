@@ -86,6 +86,9 @@ pub struct NodePorts {
     outs: Vec<PortRef>,
 }
 
+/// One port a node no longer uses: its direction and number (`out_2`), and the port.
+pub type LoosePort = (Direction, usize, PortRef);
+
 impl NodePorts {
     /// Copies for a real-time graph.
     pub fn copies(&self) -> (Box<[PortRef]>, Box<[PortRef]>) {
@@ -93,42 +96,43 @@ impl NodePorts {
     }
 
     /// Grow or shrink to `inputs`/`outputs` ports, keeping existing ones (so patchbay
-    /// connections survive a redefinition). Returns the ports no longer needed, to be
-    /// unregistered once no graph uses them. Nothing changes when a registration fails (the
-    /// ports registered on the way are unregistered again).
+    /// connections survive a redefinition); a missing port comes from `get` (which registers
+    /// one, or hands back one the node had). Returns the ports no longer needed. Nothing changes
+    /// when `get` fails: the ports it gave are handed back in the error.
     pub fn resize(
         &mut self,
-        backend: &mut dyn AudioBackend,
-        node: &str,
         inputs: usize,
         outputs: usize,
-    ) -> Result<Vec<PortRef>, String> {
+        mut get: impl FnMut(Direction, usize) -> Result<PortRef, String>,
+    ) -> Result<Vec<LoosePort>, (String, Vec<LoosePort>)> {
         let mut added = Vec::new();
         let wanted = (self.ins.len()..inputs)
-            .map(|i| (Direction::In, i))
-            .chain((self.outs.len()..outputs).map(|i| (Direction::Out, i)));
-        for (direction, i) in wanted {
-            match backend.register(node, direction, i + 1) {
-                Ok(p) => added.push((direction, p)),
-                Err(e) => {
-                    backend.unregister(added.into_iter().map(|(_, p)| p).collect());
-                    return Err(e);
-                }
+            .map(|i| (Direction::In, i + 1))
+            .chain((self.outs.len()..outputs).map(|i| (Direction::Out, i + 1)));
+        for (direction, number) in wanted {
+            match get(direction, number) {
+                Ok(p) => added.push((direction, number, p)),
+                Err(e) => return Err((e, added)),
             }
         }
-        for (direction, p) in added {
+        for (direction, _, p) in added {
             match direction {
                 Direction::In => self.ins.push(p),
                 Direction::Out => self.outs.push(p),
             }
         }
-        let mut retired: Vec<PortRef> = self.ins.drain(inputs.min(self.ins.len())..).collect();
-        retired.extend(self.outs.drain(outputs.min(self.outs.len())..));
+        let loose = |list: &mut Vec<PortRef>, keep: usize, direction: Direction| -> Vec<LoosePort> {
+            let from = keep.min(list.len());
+            list.drain(from..).enumerate().map(|(k, p)| (direction, from + k + 1, p)).collect()
+        };
+        let mut retired = loose(&mut self.ins, inputs, Direction::In);
+        retired.extend(loose(&mut self.outs, outputs, Direction::Out));
         Ok(retired)
     }
 
-    /// All ports, for unregistering when the node goes.
-    pub fn into_all(self) -> Vec<PortRef> {
-        self.ins.into_iter().chain(self.outs).collect()
+    /// All ports, for the node going.
+    pub fn into_loose(self) -> Vec<LoosePort> {
+        let ins = self.ins.into_iter().enumerate().map(|(i, p)| (Direction::In, i + 1, p));
+        ins.chain(self.outs.into_iter().enumerate().map(|(i, p)| (Direction::Out, i + 1, p))).collect()
     }
 }

@@ -263,6 +263,24 @@ impl Scheduler {
         self.fades.retain(|f| f.path != path);
     }
 
+    /// After node `key` was redefined: point its control fades at the controls' new indices
+    /// (`index` of the control label after the `/`), stopping those whose control is gone.
+    pub fn retarget_fades(&mut self, key: u32, index: impl Fn(&str) -> Option<u16>) {
+        self.fades.retain_mut(|f| match f.target {
+            ValueTarget::Control { node, .. } if node == key => {
+                let label = f.path.rsplit_once('/').map_or("", |(_, c)| c);
+                match index(label) {
+                    Some(control) => {
+                        f.target = ValueTarget::Control { node, control };
+                        true
+                    }
+                    None => false,
+                }
+            }
+            _ => true,
+        });
+    }
+
     /// Stop every fade of node `key` (the node is going).
     pub fn cancel_fades_of(&mut self, key: u32) {
         self.fades.retain(

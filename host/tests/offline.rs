@@ -530,3 +530,21 @@ fn nodes_over_their_memory_budget_are_refused_naming_the_setting() {
     session.tick();
     kr_host::rt_guard::no_alloc(|| engine.process(BLOCK, BlockIo { master: [&mut l, &mut r], ports: None }));
 }
+
+#[test]
+fn a_fade_follows_its_control_when_the_node_is_redefined() {
+    let mut rig = Rig::new();
+    // Controls are indexed in label order: in the first program `level` is control 1, in the
+    // second it is control 0 (and `a` is gone, `z` takes index 1).
+    let first =
+        r#"a = hslider("a", 0, 0, 1, 0.01); level = hslider("level", 0, 0, 1, 0.0001); process = level + a * 0;"#;
+    let second = r#"level = hslider("level", 0, 0, 1, 0.0001); z = hslider("z", 0, 0, 1, 0.01); process = level + z;"#;
+    rig.node("n", first, 1);
+    rig.session.fade("n/level", 1.0, 1.0).unwrap(); // one cycle: 2 s at 120 bpm
+    rig.run(RATE as usize / 2);
+    rig.node("n", second, 1);
+    rig.run(RATE as usize * 3);
+    // The fade ended on `level` (1.0): `z`, now at level's old index, stayed 0.
+    assert!((tail_mean(&rig, BLOCK) / C - 1.0).abs() < 1e-4, "{}", tail_mean(&rig, BLOCK) / C);
+    assert_eq!(rig.session.get("n/z").unwrap(), 0.0);
+}

@@ -43,6 +43,8 @@ use scenes::Scenes;
 pub enum SessionError {
     #[error("no node named '{0}'")]
     NoNode(String),
+    #[error("no node named '{0}', and no node with a control that path names")]
+    NoTarget(String),
     #[error("node '{node}' has no control '{control}' (it has: {available})")]
     NoControl { node: String, control: String, available: String },
     #[error("routing {from} → {to} would make a cycle ({path}); audio cannot flow in a loop")]

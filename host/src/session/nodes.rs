@@ -178,7 +178,7 @@ impl Session {
         }
         let node = self.model.remove(name)?;
         self.rebuild();
-        self.rt.retire(node.ports.into_all());
+        self.rt.retire(name, node.ports);
         Ok(format!("node '{name}' freed"))
     }
 

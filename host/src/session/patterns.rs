@@ -30,7 +30,12 @@ impl Session {
             }));
         }
         let nodes = self.model.nodes();
-        Ok(Target::Value(match self.model.value_path(target)? {
+        // Neither a node nor a value of one: name the whole target, not the part before its `/`.
+        let value = self.model.value_path(target).map_err(|e| match e {
+            SessionError::NoNode(_) => SessionError::NoTarget(target.into()),
+            other => other,
+        })?;
+        Ok(Target::Value(match value {
             ValuePath::Master => ValueTarget::Master,
             ValuePath::Gain { node } => ValueTarget::Gain { node: nodes[node].key },
             ValuePath::Control { node, control } => {
@@ -66,9 +71,14 @@ impl Session {
         }
     }
 
-    /// After a redefinition, re-resolve the targets of the patterns on that node; a pattern
-    /// whose control is gone stops.
+    /// After a redefinition, re-resolve the targets of the patterns and fades on that node (its
+    /// controls may have moved); one whose control is gone stops.
     pub(super) fn retarget_patterns(&mut self, node: &str) {
+        if let Ok(n) = self.model.get(node) {
+            let key = n.key;
+            let index = |label: &str| n.control_index(label).ok().map(|i| i as u16);
+            self.scheduler.retarget_fades(key, index);
+        }
         for t in self.scheduler.targets_of(node) {
             match self.target_for(&t) {
                 Ok(target) => self.scheduler.retarget(&t, target),

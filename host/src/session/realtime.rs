@@ -2,7 +2,7 @@
 //! whose ports the graphs use, and ports retired until no graph uses them.
 
 use super::SessionError;
-use crate::backend::{AudioBackend, NodePorts, PortRef};
+use crate::backend::{AudioBackend, Direction, LoosePort, NodePorts};
 use crate::rt::{AudioLink, EngineTelemetry, RtEvent, RtGraph};
 use basedrop::{Collector, Handle};
 use std::sync::atomic::Ordering::Relaxed;
@@ -17,10 +17,19 @@ pub(super) struct Realtime {
     backend: Box<dyn AudioBackend>,
     /// Generation of the last graph built.
     generation: u64,
-    /// Ports to unregister once the audio thread runs a graph of at least this generation.
-    retired: Vec<(u64, Vec<PortRef>)>,
+    /// Ports no node uses any more, by the node that had them: unregistered once the audio
+    /// thread runs a graph of at least that generation, unless a node of the same name takes
+    /// them back first (a node freed and made again, a bundle undone, channels shrunk and grown:
+    /// the same JACK ports, connections kept, no name clash).
+    retired: Vec<Retired>,
     /// While a bundle is applied: its graph and events, sent together when it succeeds.
     held: Option<Held>,
+}
+
+struct Retired {
+    generation: u64,
+    node: String,
+    port: LoosePort,
 }
 
 /// What a bundle sends, held back until it has all succeeded.
@@ -120,8 +129,9 @@ impl Realtime {
         self.held = None;
     }
 
-    /// Resize a node's ports for new channel counts (nothing when the backend has no ports).
-    /// Ports no longer needed are retired after the next graph.
+    /// Resize a node's ports for new channel counts (nothing when the backend has no ports):
+    /// a port the node had before is taken back, others are registered. Ports no longer needed
+    /// are retired after the next graph.
     pub fn resize_ports(
         &mut self,
         ports: &mut NodePorts,
@@ -132,39 +142,43 @@ impl Realtime {
         if !self.backend.has_ports() {
             return Ok(());
         }
-        self.settle_ports();
-        let retired = ports.resize(self.backend.as_mut(), node, inputs, outputs)?;
-        if !retired.is_empty() {
-            self.retired.push((self.generation + 1, retired));
+        let (retired, backend) = (&mut self.retired, self.backend.as_mut());
+        let get = |direction: Direction, number: usize| {
+            let again = retired.iter().position(|r| r.node == node && (r.port.0, r.port.1) == (direction, number));
+            match again {
+                Some(i) => Ok(retired.swap_remove(i).port.2),
+                None => backend.register(node, direction, number),
+            }
+        };
+        match ports.resize(inputs, outputs, get) {
+            Ok(loose) => {
+                let generation = self.generation + 1;
+                self.retired.extend(loose.into_iter().map(|port| Retired { generation, node: node.into(), port }));
+                Ok(())
+            }
+            Err((e, taken)) => {
+                let generation = self.generation;
+                self.retired.extend(taken.into_iter().map(|port| Retired { generation, node: node.into(), port }));
+                Err(e)
+            }
         }
-        Ok(())
     }
 
-    /// Unregister `ports` once the audio thread no longer runs the current graph.
-    pub fn retire(&mut self, ports: Vec<PortRef>) {
-        self.retired.push((self.generation, ports));
+    /// The node `node` is going: its ports are unregistered once the audio thread no longer runs
+    /// the current graph (unless a node of that name takes them back first).
+    pub fn retire(&mut self, node: &str, ports: NodePorts) {
+        let generation = self.generation;
+        self.retired.extend(ports.into_loose().into_iter().map(|port| Retired { generation, node: node.into(), port }));
     }
 
     /// Unregister retired ports whose last graph the audio thread no longer runs.
     pub fn release_ports(&mut self) {
         let applied = self.link.telemetry.generation.load(Relaxed);
         let (done, keep): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut self.retired).into_iter().partition(|(g, _)| *g <= applied);
+            std::mem::take(&mut self.retired).into_iter().partition(|r| r.generation <= applied);
         self.retired = keep;
-        for (_, ports) in done {
-            self.backend.unregister(ports);
-        }
-    }
-
-    /// Before registering ports: wait (a few blocks at most) until retired ports can go, so a
-    /// node freed and created again under the same name gets its port names back.
-    fn settle_ports(&mut self) {
-        let deadline = Instant::now() + GRAPH_WAIT;
-        while !self.retired.is_empty() && Instant::now() < deadline {
-            self.release_ports();
-            if !self.retired.is_empty() {
-                std::thread::sleep(Duration::from_millis(1));
-            }
+        if !done.is_empty() {
+            self.backend.unregister(done.into_iter().map(|r| r.port.2).collect());
         }
     }
 
