@@ -190,17 +190,24 @@ def test_a_state_file_with_absurd_tempo_and_meter_does_not_hang_start_up(jack_se
         proc.stop()
 
 
-def test_sigterm_mid_recording_leaves_a_complete_wav(jack_server: str) -> None:
+def _recording(jack_server: str, name: str) -> tuple[engine.Process, kr.Session, Path]:
+    """A krd recording a 330 Hz tone on master to `<folder>/take.wav`: it, a session, the folder."""
     port = free_port()
     rec_dir = Path(tempfile.mkdtemp())
     config = rec_dir / "krd.yaml"
     config.write_text(f"record_dir: {rec_dir}\n")
-    args = ["--no-state", "--config", str(config), "--name", "krd-rec"]
-    proc = engine.start_krd(port, jack_server, args)
+    proc = engine.start_krd(
+        port, jack_server, ["--no-state", "--config", str(config), "--name", name]
+    )
     s = kr.Session(port=port)
+    s.node("tone", TONE)
+    s.client.request("record_start", {"file": "take.wav", "target": None})
+    return proc, s, rec_dir
+
+
+def test_sigterm_mid_recording_leaves_a_complete_wav(jack_server: str) -> None:
+    proc, s, rec_dir = _recording(jack_server, "krd-rec")
     try:
-        s.node("tone", TONE)
-        s.client.request("record_start", {"file": "take.wav", "target": None})
         time.sleep(2.0)
         proc.proc.send_signal(signal.SIGTERM)
         assert proc.proc.wait(15) == 0, proc.log_tail()
@@ -213,16 +220,8 @@ def test_sigterm_mid_recording_leaves_a_complete_wav(jack_server: str) -> None:
 
 
 def test_kill_9_mid_recording_leaves_a_readable_wav(jack_server: str) -> None:
-    port = free_port()
-    rec_dir = Path(tempfile.mkdtemp())
-    config = rec_dir / "krd.yaml"
-    config.write_text(f"record_dir: {rec_dir}\n")
-    args = ["--no-state", "--config", str(config), "--name", "krd-rec9"]
-    proc = engine.start_krd(port, jack_server, args)
-    s = kr.Session(port=port)
+    proc, s, rec_dir = _recording(jack_server, "krd-rec9")
     try:
-        s.node("tone", TONE)
-        s.client.request("record_start", {"file": "take.wav", "target": None})
         time.sleep(5.0)
         os.kill(proc.proc.pid, signal.SIGKILL)
         proc.proc.wait()
