@@ -48,6 +48,8 @@ def test_every_command_answers_done_or_fail_with_its_address_and_id(client: Udp 
         ("/kr/node/new", ["lvl", LEVEL], "/kr/done", "created"),
         ("/kr/node/new", ["bad", "process = nope;"], "/kr/fail", "undefined symbol : nope"),
         ("/kr/node/new", ["fx", "process = _ * 0.5;"], "/kr/done", "created"),
+        ("/kr/node/new", ["master", LEVEL], "/kr/fail", "reserved"),
+        ("/kr/node/new", ["n" * 250, LEVEL], "/kr/fail", "too long for its ports"),
         ("/kr/set", ["lvl/level", 0.25], "/kr/done", "0.25"),
         ("/kr/set", ["lvl/nope", 0.25], "/kr/fail", "no control 'nope'"),
         ("/kr/get", ["lvl/level"], "/kr/done", "0.25"),

@@ -52,7 +52,8 @@ pub trait AudioBackend: Send {
     fn clock_usecs(&self) -> Option<u64> {
         None
     }
-    /// The longest full port name (`client:port`) the backend keeps whole, if it has a limit.
+    /// The longest full port name (`client:node/out_N`) the backend keeps whole, in bytes, if
+    /// it has a limit.
     fn port_name_limit(&self) -> Option<usize> {
         None
     }

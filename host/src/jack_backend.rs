@@ -243,6 +243,8 @@ impl AudioBackend for JackBackend {
     }
 
     fn port_name_limit(&self) -> Option<usize> {
-        Some(*jack::PORT_NAME_SIZE)
+        // jackd2 1.9.21 keeps 256 bytes of a full port name (client name included) and cuts the
+        // rest, though it reports room for 320 (`jack_port_name_size`): measured with jack_lsp.
+        Some(jack::PORT_NAME_SIZE.saturating_sub(*jack::CLIENT_NAME_SIZE))
     }
 }
