@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pytest
 from audio import fundamental, read_wav
 from conftest import free_port
 
@@ -261,3 +262,30 @@ def test_subscribers_hear_when_the_jack_server_goes_away() -> None:
             sub.close()
         proc.stop()
         jack.stop()
+
+
+def test_a_recording_whose_disk_is_full_stops_and_says_so_while_the_sound_plays_on(
+    kr_clean: None,
+) -> None:
+    from oscclient import Tcp
+
+    folder = Path(tempfile.mkdtemp())
+    full = folder / "full.wav"
+    full.symlink_to("/dev/full")  # every write fails: No space left on device
+    sub = Tcp(int(os.environ["KR_PORT"]))
+    try:
+        assert sub.ask("/kr/notify/subscribe", 60.0)[0] == "/kr/done"
+        kr.node("tone", TONE)
+        kr.session.client.request("record_start", {"file": str(full), "target": None})
+        deadline = time.monotonic() + 15
+        message = ""
+        while "full.wav" not in message and time.monotonic() < deadline:
+            address, args = sub.recv(15)
+            if address == "/kr/notify/error":
+                message = str(args[0])
+        assert "stopped" in message and "No space left" in message, message
+        with pytest.raises(kr.KrError, match="nothing is being recorded"):
+            kr.session.client.request("record_stop", {"file": None})
+        assert kr.get("tone/gain") == 1.0 and kr.status()["ok"], "krd plays on"
+    finally:
+        sub.close()
