@@ -289,3 +289,29 @@ def test_a_recording_whose_disk_is_full_stops_and_says_so_while_the_sound_plays_
         assert kr.get("tone/gain") == 1.0 and kr.status()["ok"], "krd plays on"
     finally:
         sub.close()
+
+
+def test_a_state_file_that_cannot_be_written_is_an_error_clients_hear(jack_server: str) -> None:
+    from oscclient import Tcp
+
+    port = free_port()
+    state = "/proc/kr-no-such-folder/session.json"  # nothing can be created under /proc
+    proc = engine.start_krd(port, jack_server, ["--state", state, "--name", "krd-nowrite"])
+    sub = None
+    try:
+        _wait_status(port, lambda s: s["ok"])
+        sub = Tcp(port)
+        assert sub.ask("/kr/notify/subscribe", 60.0)[0] == "/kr/done"
+        s = kr.Session(port=port)
+        s.node("a", LEVEL)  # a change: krd tries to save it
+        status = _wait_status(port, lambda s: not s["ok"])
+        assert state in status["state_error"], status
+        address, args = sub.recv(5)
+        while address != "/kr/notify/error":
+            address, args = sub.recv(5)
+        assert "cannot write the session state" in args[0], args
+        s.close()
+    finally:
+        if sub is not None:
+            sub.close()
+        proc.stop()

@@ -356,14 +356,15 @@ impl ControlThread {
     /// Write the state file if the session changed since the last write.
     fn save(&mut self) {
         let failing = self.state.as_ref().and_then(StateWriter::error);
-        if self.saved_seq == self.change_seq && failing.is_none() {
-            return;
-        }
         if failing.is_some() && failing != self.state_error {
             let message = failing.clone().unwrap_or_default();
             self.notify(Notification::Error { message });
         }
+        let retry = failing.is_some();
         self.state_error = failing;
+        if self.saved_seq == self.change_seq && !retry {
+            return;
+        }
         if let Some(w) = self.state.as_mut() {
             w.save(self.session.state_json());
         }
