@@ -32,7 +32,7 @@ pub fn apply(
     session.hold();
     let result = apply_all(session, requests, factories, frame);
     if result.is_ok() {
-        session.commit().map_err(|e| (requests.len() - 1, e))?;
+        session.commit();
     } else {
         session.discard();
         // Only nodes the bundle freed or redefined are made again (with their old DSP); the

@@ -485,6 +485,19 @@ fn a_failed_bundle_saves_no_scene_and_leaves_no_recording() {
     ];
     assert_eq!(kr_host::atomic::apply(&mut rig.session, &requests, &none, NEXT_BLOCK).unwrap_err().0, 1);
     assert!(!std::path::Path::new(&file).exists());
+    // A second recording to the same file fails after the first started: the first is
+    // discarded, and nothing of the bundle is heard (its gain change included).
+    rig.run(BLOCK * 4);
+    let heard = rig.left.len();
+    let requests = vec![
+        req(kr_osc::Command::Set { path: "n/gain".into(), value: 0.0 }),
+        req(kr_osc::Command::RecordStart { file: file.clone(), target: None }),
+        req(kr_osc::Command::RecordStart { file: file.clone(), target: None }),
+    ];
+    assert_eq!(kr_host::atomic::apply(&mut rig.session, &requests, &none, NEXT_BLOCK).unwrap_err().0, 2);
+    assert!(!std::path::Path::new(&file).exists(), "the discarded recording left no file");
+    rig.run(BLOCK * 4);
+    assert!(rig.left[heard..].iter().all(|x| (x - 0.1 * C).abs() < 1e-6), "the refused gain change was heard");
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -178,7 +178,7 @@ impl Session {
         self.rt.hold();
     }
 
-    pub fn commit(&mut self) -> Result<(), SessionError> {
+    pub fn commit(&mut self) {
         self.rt.commit()
     }
 

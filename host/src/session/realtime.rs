@@ -108,20 +108,19 @@ impl Realtime {
         self.held.get_or_insert_with(Held::default);
     }
 
-    /// Send what was held: the graph first, so that events for new nodes find them.
-    pub fn commit(&mut self) -> Result<(), SessionError> {
-        let Some(held) = self.held.take() else { return Ok(()) };
+    /// Send what was held: the graph first, so that events for new nodes find them. The model
+    /// already holds the bundle, so this cannot fail: an event the full ring refuses (the audio
+    /// thread stalled) is counted in `dropped_events`, as the scheduler's are.
+    pub fn commit(&mut self) {
+        let Some(held) = self.held.take() else { return };
         if let Some(graph) = held.graph {
             self.link.publish(graph);
         }
-        let mut full = false;
-        for ev in held.events {
-            full |= !self.link.send(ev);
+        let refused = held.events.into_iter().filter(|ev| !self.link.send(*ev)).count();
+        if refused > 0 {
+            tracing::error!(refused, "the audio thread's event ring is full: events of a bundle are lost");
+            self.link.telemetry.dropped_events.fetch_add(refused as u64, Relaxed);
         }
-        if full {
-            return Err(SessionError::Busy);
-        }
-        Ok(())
     }
 
     /// Drop what was held: none of it reaches the audio thread.
@@ -185,7 +184,7 @@ impl Realtime {
     /// Wait (briefly) until the audio thread runs the last graph built, or a later one. What a
     /// bundle holds is sent first (a recording is stopping: the bundle is past its checks).
     pub fn wait_for_last_graph(&mut self) {
-        let _ = self.commit();
+        self.commit();
         let deadline = Instant::now() + GRAPH_WAIT;
         while self.link.telemetry.generation.load(Relaxed) < self.generation && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(1));

@@ -88,13 +88,14 @@ impl Session {
         }))
     }
 
-    /// Stop the recording to `file` and delete what it wrote (a bundle that started it failed).
+    /// Stop the recording to `file` and delete what it wrote (a bundle that started it failed:
+    /// its tap was only ever in the graph the bundle holds back, so nothing waits for the audio
+    /// thread, and nothing of the bundle is sent).
     pub fn record_discard(&mut self, file: &str) {
-        let stopped = self.recordings.take(Some(file));
-        let paths: Vec<PathBuf> = stopped.iter().map(|r| r.path.clone()).collect();
-        let _ = self.finish_recordings(stopped);
-        for p in paths {
-            let _ = std::fs::remove_file(p);
+        for r in self.recordings.take(Some(file)) {
+            let path = r.path.clone();
+            let _ = r.finish();
+            let _ = std::fs::remove_file(path);
         }
     }
 
