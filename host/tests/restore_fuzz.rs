@@ -13,9 +13,6 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
-#[global_allocator]
-static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
-
 const LEVEL: &str = r#"level = hslider("level", 0, 0, 1, 0.0001); process = level;"#;
 
 fn factory() -> Arc<Factory> {
