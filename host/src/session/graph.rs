@@ -27,11 +27,6 @@ impl Session {
         Ok(format!("{} {}", members.join(", "), if on { "soloed" } else { "unsoloed" }))
     }
 
-    /// The node `name` and the nodes under `name/`.
-    pub fn group(&self, name: &str) -> Result<Vec<String>, SessionError> {
-        self.model.group(name)
-    }
-
     /// Compile the model into a real-time graph and publish it.
     pub(super) fn rebuild(&mut self) {
         let nodes = self.model.nodes();
