@@ -17,7 +17,8 @@ if ! jack_lsp >/dev/null 2>&1; then
   for _ in $(seq 100); do jack_lsp >/dev/null 2>&1 && break; sleep 0.1; done
 fi
 port=${KR_PORT:-57140}
-"$KR_KRD" --port "$port" --name krd >/tmp/kr-demo-krd.log 2>&1 &
+# --fresh: the demo plays alone, whatever session was saved last (that one is kept).
+"$KR_KRD" --port "$port" --name krd --fresh >/tmp/kr-demo-krd.log 2>&1 &
 pids=($! ${jack_pid:-})
 for _ in $(seq 100); do jack_lsp 2>/dev/null | grep -q '^krd:master/out_1$' && break; sleep 0.1; done
 $PY scripts/record.py --seconds 11 --out demo.wav krd:master/out_1 krd:master/out_2 &
