@@ -52,6 +52,7 @@ import subprocess
 import sys
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -550,7 +551,7 @@ def reason(message: str) -> str:
     return re.sub(r"\d+(\.\d+)?", "N", text)[:90]
 
 
-class EditClient(threading.Thread):
+class EditClient(threading.Thread, ABC):
     """A thread making random valid edits of its own nodes until `stop` is set."""
 
     name_prefix = ""
@@ -582,8 +583,8 @@ class EditClient(threading.Thread):
         self.error: str | None = None
 
     # A subclass sends ops (one, or several as one bundle) and returns one Result per op.
-    def execute(self, ops: list[Op]) -> list[Result]:
-        raise NotImplementedError
+    @abstractmethod
+    def execute(self, ops: list[Op]) -> list[Result]: ...
 
     def close(self) -> None:
         pass
