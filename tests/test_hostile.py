@@ -856,6 +856,19 @@ def test_programs_too_large_are_refused_naming_the_program_and_the_size(main: Kr
     assert_healthy(main, "memory")
 
 
+# --- patterns too dense to play -------------------------------------------------------------------
+
+
+def test_a_pattern_too_dense_to_play_is_refused_and_nothing_hangs(main: Krd) -> None:
+    # A billion events a cycle: this spun the control thread (and every restart) for good.
+    with Prober(main.port, "dense") as prober:
+        for pattern in ("[[a*1000]*1000]*1000", "a*1000000"):
+            reply = main.ask("/kr/play", "tone", pattern)
+            assert reply[0] == "/kr/fail" and "too many events" in reply[1][2], reply
+    assert prober.worst() < PROBE_LIMIT_S, f"a probe waited {prober.worst():.3f} s"
+    assert_healthy(main, "dense")
+
+
 # --- after all that, a restart ------------------------------------------------------------------
 
 
