@@ -20,6 +20,9 @@ pub fn dsp_text(
         kr_osc::DspSource::Faust(text) => return Ok(text.clone()),
         kr_osc::DspSource::File(t) => t,
     };
+    if let Some(text) = crate::dirt::builtin::source(t) {
+        return Ok(text.into());
+    }
     let bad = |message: String| SessionError::Dsp { name: format!("faust:{t}"), message };
     let dir = dsp_dir.ok_or_else(|| bad("no dsp_dir is configured".into()))?;
     if t.split('/').any(|s| s.is_empty() || s == "." || s == "..") {

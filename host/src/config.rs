@@ -11,6 +11,7 @@ pub struct Config {
     pub jack: JackConfig,
     pub engine: EngineConfig,
     pub compiler: CompilerConfig,
+    pub dirt: DirtConfig,
     /// Folder of `.dsp` files usable as `faust:<path>` node types (None: $XDG_DATA_HOME/kr/dsp).
     pub dsp_dir: Option<PathBuf>,
     /// Where the session is saved and restored from (None: $XDG_STATE_HOME/kr/session.json).
@@ -95,6 +96,53 @@ pub struct CompilerConfig {
     pub faust_lib_dir: PathBuf,
     /// Sandbox the compile worker (Landlock): it reads only `faust_lib_dir`, with no network.
     pub sandbox: bool,
+}
+
+/// The SuperDirt endpoint and the sample library (config `dirt:`). Peers are checked against
+/// `osc.allow`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DirtConfig {
+    /// Listen for `/dirt/play` (TidalCycles, Strudel) on UDP.
+    pub enabled: bool,
+    pub address: String,
+    pub port: u16,
+    /// Folders of sample banks (`<folder>/<bank>/<files>`), searched in order. Empty: the
+    /// defaults, `$XDG_DATA_HOME/kr/samples` (where `make samples` puts the bundled set) and
+    /// `/usr/share/kr/samples`.
+    pub sample_paths: Vec<PathBuf>,
+    /// `orbit` wraps around this many orbit nodes (`orbit0` …), made on first use.
+    pub orbits: u32,
+    /// Memory all loaded samples may take; the least recently used are unloaded past it.
+    pub max_samples_mb: u64,
+    /// The largest sample file krd reads (on disk, and decoded).
+    pub max_file_mb: u64,
+}
+
+impl Default for DirtConfig {
+    fn default() -> Self {
+        DirtConfig {
+            enabled: true,
+            address: "127.0.0.1".into(),
+            port: 57120,
+            sample_paths: Vec::new(),
+            orbits: 12,
+            max_samples_mb: 512,
+            max_file_mb: 256,
+        }
+    }
+}
+
+impl DirtConfig {
+    /// The sample folders: the configured ones, else the defaults.
+    pub fn sample_roots(&self) -> Vec<PathBuf> {
+        if !self.sample_paths.is_empty() {
+            return self.sample_paths.clone();
+        }
+        let mut roots: Vec<PathBuf> = kr_faust::paths::data_dir().map(|d| d.join("samples")).into_iter().collect();
+        roots.push("/usr/share/kr/samples".into());
+        roots
+    }
 }
 
 impl Default for OscConfig {
@@ -192,6 +240,12 @@ impl Config {
                 .clone()
                 .or_else(|| kr_faust::paths::data_dir().map(|d| d.join("recordings")))
                 .unwrap_or_else(std::env::temp_dir),
+            samples: crate::dirt::LibrarySettings {
+                roots: self.dirt.sample_roots(),
+                max_bytes: self.dirt.max_samples_mb << 20,
+                max_file_bytes: self.dirt.max_file_mb << 20,
+            },
+            orbits: self.dirt.orbits.max(1),
         }
     }
 

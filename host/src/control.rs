@@ -60,7 +60,17 @@ pub enum ControlMsg {
     Shutdown,
     /// Tell subscribers something the control thread cannot see (the JACK server went away).
     Notify(String),
+    /// A `/dirt/play` event (or a message that could not be read as one).
+    Dirt(crate::dirt::endpoint::DirtMessage),
+    /// A bundled program (`dirt/orbit`, a Dirt synth) compiled.
+    DirtCompiled {
+        type_name: String,
+        result: CompileResult,
+    },
 }
+
+/// A report about one sound or file goes out at most this often.
+const DIRT_REPORT_EVERY: Duration = Duration::from_secs(5);
 
 /// Shared counters the control thread reports in `/kr/status`.
 #[derive(Debug, Default)]
@@ -144,6 +154,14 @@ pub struct ControlThread {
     /// Time-tagged packets waiting for their frame, in arrival order.
     timed: Vec<(u64, Packet, Arc<dyn Replier>)>,
     dsp_files: Option<kr_faust::dspdir::DspDir>,
+    /// Dirt events waiting for their frame to come within the lookahead.
+    dirt_timed: Vec<(u64, crate::dirt::DirtEvent)>,
+    /// When each Dirt problem (by sound or file) was last reported.
+    dirt_reports: BTreeMap<String, Instant>,
+    /// Dirt events the endpoint dropped because the control thread was behind.
+    pub dirt_dropped: Arc<std::sync::atomic::AtomicU64>,
+    /// Where the SuperDirt endpoint listens, or why it does not.
+    pub dirt_listening: Result<String, String>,
 }
 
 impl ControlThread {
@@ -178,6 +196,10 @@ impl ControlThread {
             late_packets: 0,
             timed: Vec::new(),
             dsp_files: None,
+            dirt_timed: Vec::new(),
+            dirt_reports: BTreeMap::new(),
+            dirt_dropped: Arc::default(),
+            dirt_listening: Err("not started".into()),
         }
     }
 
@@ -198,6 +220,76 @@ impl ControlThread {
             let found = d.poll();
             tracing::info!(dir = %dir.display(), programs = found.len(), "watching the dsp directory");
             self.dsp_files = Some(d);
+        }
+    }
+
+    /// Compile the bundled programs (the orbit, the Dirt synths) so orbits and synths can be
+    /// made the moment an event names them (compiles are cached on disk after the first run).
+    pub fn compile_dirt_programs(&mut self) {
+        for (type_name, source) in crate::dirt::builtin::PROGRAMS {
+            let tx = self.tx.clone();
+            let type_name = type_name.to_string();
+            self.compiler.submit(&format!("faust:{type_name}"), source, move |result| {
+                let _ = tx.send(ControlMsg::DirtCompiled { type_name, result });
+            });
+        }
+    }
+
+    /// A Dirt event arrived: play it now, or hold it until its frame is near.
+    fn dirt_message(&mut self, m: crate::dirt::endpoint::DirtMessage) {
+        m.taken();
+        let ev = match m.event {
+            Ok(ev) => ev,
+            Err(why) => {
+                self.session.dirt_unreadable(format!("{why} (from {})", m.from));
+                return;
+            }
+        };
+        let Some(when) = m.at else {
+            self.session.dirt_submit(ev, NEXT_BLOCK);
+            return;
+        };
+        let frame = self.session.frame_at(when);
+        let now = self.session.now();
+        let ahead = frame.saturating_sub(now) as f64 / self.session.sample_rate() as f64;
+        if ahead > self.limits.max_ahead_seconds || self.dirt_timed.len() >= self.limits.max_waiting_packets {
+            let why = format!(
+                "an event {ahead:.0} s ahead with {} waiting; the limits are {} s (osc.max_ahead_s) and {} events (osc.max_waiting_packets)",
+                self.dirt_timed.len(),
+                self.limits.max_ahead_seconds,
+                self.limits.max_waiting_packets
+            );
+            self.session.dirt_unreadable(why);
+        } else if frame > now + self.session.lookahead_frames() {
+            self.dirt_timed.push((frame, ev));
+        } else {
+            // A late event plays at once (the sampler starts it at the block's first frame).
+            self.session.dirt_submit(ev, frame.max(1));
+        }
+    }
+
+    /// Dirt events whose frame came near; problems reported (once per sound every few seconds).
+    fn dirt_tick(&mut self) {
+        if !self.dirt_timed.is_empty() {
+            let horizon = self.session.now() + self.session.lookahead_frames();
+            let (due, later): (Vec<_>, Vec<_>) =
+                std::mem::take(&mut self.dirt_timed).into_iter().partition(|(f, _)| *f <= horizon);
+            self.dirt_timed = later;
+            for (frame, ev) in due {
+                self.session.dirt_submit(ev, frame);
+            }
+        }
+        let now = Instant::now();
+        for (what, message) in self.session.take_dirt_problems() {
+            if self.dirt_reports.get(&what).is_some_and(|t| now.duration_since(*t) < DIRT_REPORT_EVERY) {
+                continue;
+            }
+            self.dirt_reports.insert(what, now);
+            tracing::warn!("dirt: {message}");
+            self.notify(Notification::Error { message: format!("dirt: {message}") });
+        }
+        if self.dirt_reports.len() > 10_000 {
+            self.dirt_reports.retain(|_, t| now.duration_since(*t) < DIRT_REPORT_EVERY);
         }
     }
 
@@ -290,6 +382,11 @@ impl ControlThread {
             match self.rx.recv_timeout(Duration::from_millis(2)) {
                 Ok(ControlMsg::Shutdown) => break,
                 Ok(ControlMsg::Notify(message)) => self.notify(Notification::Error { message }),
+                Ok(ControlMsg::Dirt(m)) => self.dirt_message(m),
+                Ok(ControlMsg::DirtCompiled { type_name, result }) => match result {
+                    Ok(factory) => self.session.dirt_factory(&type_name, factory),
+                    Err(e) => tracing::error!("the bundled program faust:{type_name} does not compile: {e}"),
+                },
                 // The liveness probes are answered at once, even while compiles are in flight
                 // (the servers answer most of them themselves, from the status board).
                 Ok(ControlMsg::Packet(packet, to)) if is_probe(&packet) => {
@@ -322,6 +419,7 @@ impl ControlThread {
                 pending = self.handle(packet, to, frame);
             }
             self.session.tick();
+            self.dirt_tick();
             let (done, going): (Vec<_>, Vec<_>) =
                 std::mem::take(&mut self.stopping).into_iter().partition(|s| s.files.iter().all(|f| f.is_done()));
             self.stopping = going;
@@ -737,6 +835,14 @@ impl ControlThread {
             "tempo": self.session.clock().bpm,
             "meter": self.session.clock().meter,
             "master": self.session.master_gain(),
+            "dirt": {
+                "listening": self.dirt_listening.as_ref().ok(),
+                "error": self.dirt_listening.as_ref().err(),
+                "counters": self.session.dirt_counters(),
+                "dropped": self.dirt_dropped.load(Relaxed),
+                "waiting": self.dirt_timed.len(),
+                "samples_mb": self.session.samples_loaded_bytes() as f64 / (1 << 20) as f64,
+            },
         })
     }
 }

@@ -23,6 +23,8 @@
 //!   [`jack_backend`] — the JACK client.
 //! - [`record`] — recordings' disk threads; [`state`] — the state file; [`status`] — the
 //!   status board the socket threads answer probes from.
+//! - [`dirt`] — SuperDirt compatibility: the `/dirt/play` endpoint, sample banks, the orbits'
+//!   sample voices.
 //! - [`render`] — `krd render`, the same engine offline and deterministic.
 //! - [`config`] — `krd.yaml`; [`rt_guard`] — the audio thread's allocation guard in tests.
 
@@ -32,6 +34,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod control;
+pub mod dirt;
 pub mod jack_backend;
 pub mod record;
 pub mod render;

@@ -25,6 +25,9 @@ struct Cli {
     /// OSC port (overrides the configuration).
     #[arg(long)]
     port: Option<u16>,
+    /// SuperDirt port for TidalCycles and Strudel (overrides the configuration; 0: off).
+    #[arg(long)]
+    dirt_port: Option<u16>,
     /// JACK client name (overrides the configuration).
     #[arg(long)]
     name: Option<String>,
@@ -119,6 +122,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(n) = &cli.name {
         config.jack.client_name = n.clone();
     }
+    match cli.dirt_port {
+        Some(0) => config.dirt.enabled = false,
+        Some(p) => config.dirt.port = p,
+        None => {}
+    }
     // Signals are handled by the main thread alone: block them before any thread starts.
     let signals = block_signals();
     raise_fd_limit();
@@ -126,9 +134,12 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let engine = start_engine(&config)?;
     let (own_name, shutdown) = (engine.own_name.clone(), Arc::clone(&engine.shutdown));
     let (tx, rx) = crossbeam_channel::unbounded();
-    let (control, board) = start_control(&cli, &config, engine, tx.clone(), rx)?;
+    let dirt_dropped = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let dirt_listening = sockets.dirt_status.clone();
+    let (control, board) =
+        start_control(&cli, &config, engine, tx.clone(), rx, Arc::clone(&dirt_dropped), dirt_listening)?;
     let stop = Arc::new(AtomicBool::new(false));
-    let servers = sockets.serve(&config, &tx, &board, &stop)?;
+    let servers = sockets.serve(&config, &tx, &board, &stop, dirt_dropped)?;
     tracing::info!(osc = %sockets_addr(&config), jack = %own_name, "krd ready");
 
     let reason = wait_for_exit(&signals, &shutdown);
@@ -173,6 +184,10 @@ fn sockets_addr(config: &Config) -> String {
 struct Sockets {
     udp: std::net::UdpSocket,
     tcp: Option<std::net::TcpListener>,
+    /// The SuperDirt socket, when enabled and bound.
+    dirt: Option<std::net::UdpSocket>,
+    /// Where `/dirt/play` is heard, or why it is not.
+    dirt_status: Result<String, String>,
 }
 
 impl Sockets {
@@ -187,7 +202,24 @@ impl Sockets {
             ),
             false => None,
         };
-        Ok(Sockets { udp, tcp })
+        // Without the SuperDirt port (another SuperDirt or krd has it) krd still runs: the
+        // reason is logged and shown in /kr/status.
+        let dirt_addr = format!("{}:{}", config.dirt.address, config.dirt.port);
+        let (dirt, dirt_status) = if !config.dirt.enabled {
+            (None, Err("off (dirt.enabled is false)".to_string()))
+        } else {
+            match std::net::UdpSocket::bind(&dirt_addr) {
+                Ok(s) => (Some(s), Ok(dirt_addr)),
+                Err(e) => {
+                    let why = format!(
+                        "cannot listen for SuperDirt events on {dirt_addr}: {e} (is SuperDirt or another krd running?)"
+                    );
+                    tracing::warn!("{why}");
+                    (None, Err(why))
+                }
+            }
+        };
+        Ok(Sockets { udp, tcp, dirt, dirt_status })
     }
 
     /// A thread per socket, passing packets to the control thread until `stop`.
@@ -197,6 +229,7 @@ impl Sockets {
         tx: &crossbeam_channel::Sender<ControlMsg>,
         board: &Arc<kr_host::status::StatusBoard>,
         stop: &Arc<AtomicBool>,
+        dirt_dropped: Arc<std::sync::atomic::AtomicU64>,
     ) -> Result<Vec<std::thread::JoinHandle<()>>, Box<dyn std::error::Error>> {
         let allow = kr_host::server::AllowList::parse(&config.osc.allow).map_err(|e| format!("osc.allow: {e}"))?;
         let limits = kr_osc::Limits::default();
@@ -204,6 +237,15 @@ impl Sockets {
         let (udp_tx, udp_stop, udp_limits, udp_allow) = (tx.clone(), Arc::clone(stop), limits.clone(), allow.clone());
         let udp_board = Arc::clone(board);
         let udp = self.udp;
+        if let Some(dirt) = self.dirt {
+            let (tx, stop, allow) = (tx.clone(), Arc::clone(stop), allow.clone());
+            let deliver = move |m| tx.send(ControlMsg::Dirt(m)).is_ok();
+            servers.push(
+                std::thread::Builder::new()
+                    .name("kr-dirt".into())
+                    .spawn(move || kr_host::dirt::endpoint::serve(dirt, allow, deliver, dirt_dropped, stop))?,
+            );
+        }
         servers.push(
             std::thread::Builder::new()
                 .name("kr-osc-udp".into())
@@ -266,6 +308,8 @@ fn start_control(
     engine: Engine,
     tx: crossbeam_channel::Sender<ControlMsg>,
     rx: crossbeam_channel::Receiver<ControlMsg>,
+    dirt_dropped: Arc<std::sync::atomic::AtomicU64>,
+    dirt_listening: Result<String, String>,
 ) -> Result<(std::thread::JoinHandle<()>, Arc<kr_host::status::StatusBoard>), Box<dyn std::error::Error>> {
     let exe = std::env::current_exe()?.display().to_string();
     let compiler = kr_faust::CompileService::start(config.compiler_settings(vec![exe, "faust-worker".into()]));
@@ -298,6 +342,9 @@ fn start_control(
     let mut control =
         ControlThread::new(engine.session, compiler, tx, rx, config.dsp_dir(), engine.counters, state_writer);
     control.set_limits(config.osc.client_limits());
+    control.dirt_dropped = dirt_dropped;
+    control.dirt_listening = dirt_listening;
+    control.compile_dirt_programs();
     control.watch_dsp_dir();
     let restoring = control.restore(saved.as_ref(), problems);
     let board = control.status_board();

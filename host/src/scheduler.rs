@@ -4,6 +4,7 @@
 //! ramps. It also runs fades. It owns the pattern slots (what plays where, as IR and compiled).
 
 use crate::clock::Clock;
+use crate::dirt::{DirtEvent, DirtValue};
 use crate::rt::{RtEvent, RtEventKind, ALL_VOICES};
 use kr_pattern::ir::Ir;
 use kr_pattern::{note_to_midi, Hap, Pattern, Time, Value};
@@ -26,6 +27,9 @@ pub enum Target {
     Notes(NoteTarget),
     /// One value: a node's control, its fader, or master.
     Value(ValueTarget),
+    /// Events with `s` played as `/dirt/play` events on orbit `orbit` (samples, or notes on
+    /// the node `s` names).
+    Dirt { orbit: u32 },
 }
 
 /// A node's note-relevant controls, resolved when the pattern starts playing.
@@ -183,6 +187,8 @@ pub struct Scheduler {
     fades: Vec<Fade>,
     /// Patterns that failed while playing and were stopped, until taken: (target, why).
     failed: Vec<(String, String)>,
+    /// Events of patterns on orbits, until taken: (frame, event).
+    dirt: Vec<(u64, DirtEvent)>,
 }
 
 impl Scheduler {
@@ -195,6 +201,7 @@ impl Scheduler {
             next_note: 1,
             fades: Vec::new(),
             failed: Vec::new(),
+            dirt: Vec::new(),
         }
     }
 
@@ -235,6 +242,11 @@ impl Scheduler {
     /// The patterns that failed and were stopped since the last call: (target, why).
     pub fn take_failed(&mut self) -> Vec<(String, String)> {
         std::mem::take(&mut self.failed)
+    }
+
+    /// The `/dirt/play`-like events of patterns on orbits since the last call.
+    pub fn take_dirt_events(&mut self) -> Vec<(u64, DirtEvent)> {
+        std::mem::take(&mut self.dirt)
     }
 
     /// Stop the pattern on `target`; false when none played there.
@@ -403,55 +415,105 @@ impl Scheduler {
                 };
                 let legato = note.legato.unwrap_or(DEFAULT_LEGATO);
                 let dur = (whole.end - whole.begin).to_f64().unwrap_or(0.0) * legato;
-                let off_frame = clock.frame_of(begin) + (dur / clock.cps() * clock.sample_rate).round().max(1.0) as u64;
-                let taken = self.voices.entry(t.node).or_default().take(t.voices, frame, off_frame);
-                let voice = taken.voice;
-                if let (Some((note, started)), true) = (taken.stolen, t.voices > 1) {
-                    let fade = (STEAL_FADE_SECONDS * clock.sample_rate) as u64;
-                    let at = frame.saturating_sub(fade).max(started + 1);
-                    if at < frame {
-                        emit(RtEvent { frame: at, node: t.node, voice, kind: RtEventKind::GateOff { note } });
-                    }
+                let off_frame = frame + (dur / clock.cps() * clock.sample_rate).round().max(1.0) as u64;
+                self.note(clock, t, frame, off_frame, &note, emit);
+            }
+            Target::Dirt { orbit } => {
+                let Some(mut ev) = dirt_event(&hap.value) else { return };
+                let seconds = (whole.end - whole.begin).to_f64().unwrap_or(0.0) / clock.cps();
+                ev.insert("cps", DirtValue::Num(clock.cps()));
+                ev.insert("delta", DirtValue::Num(seconds));
+                ev.insert("cycle", DirtValue::Num(begin.to_f64().unwrap_or(0.0)));
+                if ev.num("orbit").is_none() {
+                    ev.insert("orbit", DirtValue::Num(*orbit as f64));
                 }
-                let ev = |kind| RtEvent { frame, node: t.node, voice, kind };
-                if let Some(m) = note.midi {
-                    if let Some(c) = t.freq {
-                        emit(ev(RtEventKind::Set { control: c, value: midi_to_hz(m) as f32 }));
-                    } else if let Some(c) = t.midi {
-                        emit(ev(RtEventKind::Set { control: c, value: m as f32 }));
-                    }
-                }
-                if let (Some(hz), Some(c)) = (note.freq, t.freq) {
-                    emit(ev(RtEventKind::Set { control: c, value: hz as f32 }));
-                }
-                for (name, v) in &note.controls {
-                    if let Some(&c) = t.controls.get(name) {
-                        emit(ev(RtEventKind::Set { control: c, value: *v as f32 }));
-                    }
-                }
-                if t.gate.is_some() {
-                    let id = self.next_note;
-                    self.next_note = self.next_note.wrapping_add(1).max(1);
-                    emit(ev(RtEventKind::GateOn { note: id }));
-                    if let Some(v) = self.voices.get_mut(&t.node) {
-                        if let Some(slot) = v.notes.get_mut(voice as usize) {
-                            *slot = id;
-                        }
-                    }
-                    emit(RtEvent { frame: off_frame, node: t.node, voice, kind: RtEventKind::GateOff { note: id } });
+                self.dirt.push((frame, ev));
+            }
+        }
+    }
+
+    /// Play `note` on a node from `frame` to `off_frame`: a voice (stealing the oldest with a
+    /// short fade when all are busy), the pitch and controls at the onset, then the gate.
+    pub fn note(
+        &mut self,
+        clock: &Clock,
+        t: &NoteTarget,
+        frame: u64,
+        off_frame: u64,
+        note: &NoteValue,
+        emit: &mut dyn FnMut(RtEvent),
+    ) {
+        let taken = self.voices.entry(t.node).or_default().take(t.voices, frame, off_frame);
+        let voice = taken.voice;
+        if let (Some((note, started)), true) = (taken.stolen, t.voices > 1) {
+            let fade = (STEAL_FADE_SECONDS * clock.sample_rate) as u64;
+            let at = frame.saturating_sub(fade).max(started + 1);
+            if at < frame {
+                emit(RtEvent { frame: at, node: t.node, voice, kind: RtEventKind::GateOff { note } });
+            }
+        }
+        let ev = |kind| RtEvent { frame, node: t.node, voice, kind };
+        if let Some(m) = note.midi {
+            if let Some(c) = t.freq {
+                emit(ev(RtEventKind::Set { control: c, value: midi_to_hz(m) as f32 }));
+            } else if let Some(c) = t.midi {
+                emit(ev(RtEventKind::Set { control: c, value: m as f32 }));
+            }
+        }
+        if let Some(hz) = note.freq {
+            if let Some(c) = t.freq {
+                emit(ev(RtEventKind::Set { control: c, value: hz as f32 }));
+            } else if let Some(c) = t.midi {
+                emit(ev(RtEventKind::Set { control: c, value: hz_to_midi(hz) as f32 }));
+            }
+        }
+        for (name, v) in &note.controls {
+            if let Some(&c) = t.controls.get(name) {
+                emit(ev(RtEventKind::Set { control: c, value: *v as f32 }));
+            }
+        }
+        if t.gate.is_some() {
+            let id = self.next_note;
+            self.next_note = self.next_note.wrapping_add(1).max(1);
+            emit(ev(RtEventKind::GateOn { note: id }));
+            if let Some(v) = self.voices.get_mut(&t.node) {
+                if let Some(slot) = v.notes.get_mut(voice as usize) {
+                    *slot = id;
                 }
             }
+            emit(RtEvent { frame: off_frame, node: t.node, voice, kind: RtEventKind::GateOff { note: id } });
         }
     }
 }
 
+/// A pattern event as a `/dirt/play` event (None for a `false` step or a value without `s`).
+fn dirt_event(v: &Value) -> Option<DirtEvent> {
+    let mut ev = DirtEvent::default();
+    match v {
+        Value::Str(s) => ev.insert("s", DirtValue::Str(s.clone())),
+        Value::Map(m) => {
+            for (k, v) in m {
+                match v {
+                    Value::Str(s) => ev.insert(k, DirtValue::Str(s.clone())),
+                    Value::Num(x) => ev.insert(k, DirtValue::Num(*x)),
+                    Value::Bool(b) => ev.insert(k, DirtValue::Num(if *b { 1.0 } else { 0.0 })),
+                    Value::Map(_) => {}
+                }
+            }
+        }
+        _ => return None,
+    }
+    ev.split_sound();
+    (!ev.sound().is_empty()).then_some(ev)
+}
+
 /// The pitch and controls an event's value asks for.
 #[derive(Debug, Default, PartialEq)]
-struct NoteValue {
-    midi: Option<f64>,
-    freq: Option<f64>,
-    legato: Option<f64>,
-    controls: Vec<(String, f64)>,
+pub struct NoteValue {
+    pub midi: Option<f64>,
+    pub freq: Option<f64>,
+    pub legato: Option<f64>,
+    pub controls: Vec<(String, f64)>,
 }
 
 impl NoteValue {
@@ -506,6 +568,11 @@ fn sample(p: &Pattern, clock: &Clock, frame: u64, offset: Time) -> Option<f32> {
 /// Equal temperament, A4 = 69 = 440 Hz.
 pub fn midi_to_hz(m: f64) -> f64 {
     440.0 * 2f64.powf((m - 69.0) / 12.0)
+}
+
+/// The MIDI note (fractional) of a frequency.
+pub fn hz_to_midi(hz: f64) -> f64 {
+    69.0 + 12.0 * (hz.max(1e-6) / 440.0).log2()
 }
 
 #[cfg(test)]

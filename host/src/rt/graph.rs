@@ -18,6 +18,8 @@ pub struct RtNode {
     pub in_ports: Box<[PortRef]>,
     /// False while other nodes are soloed and this one is neither soloed nor fed by one.
     pub to_master: bool,
+    /// An orbit's sample voices, added into the node's inputs before it computes.
+    pub sampler: Option<Shared<crate::dirt::SamplerCell>>,
 }
 
 /// Nodes in topological order, and the recordings in progress.

@@ -273,6 +273,10 @@ impl AudioEngine {
             if let Some(ports) = ports.as_deref() {
                 read_ports(st, &node.in_ports, ports, offset, n);
             }
+            if let Some(sampler) = &node.sampler {
+                // SAFETY: audio thread; a sampler cell belongs to one graph node.
+                unsafe { sampler.get() }.render(&mut st.input, start, n);
+            }
             compute_node(st, node.key, events, start, n);
             if let Some(prev) = &node.prev {
                 // SAFETY: the previous definition's cell is referenced only by this graph node.

@@ -54,6 +54,7 @@ impl Session {
                     out_ports,
                     in_ports,
                     to_master: to_master[i],
+                    sampler: m.sampler.as_ref().map(|s| s.cell.clone()),
                 }
             })
             .collect();

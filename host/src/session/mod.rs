@@ -22,6 +22,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use thiserror::Error;
 
 mod controls;
+mod dirt;
 mod graph;
 mod model;
 mod nodes;
@@ -31,6 +32,7 @@ mod recording;
 mod scenes;
 mod snapshot;
 pub use crate::rt::NEXT_BLOCK;
+pub use dirt::{DirtCounters, DirtMiss};
 pub use snapshot::{NodeSnapshot, PatternSnapshot, RouteSnapshot, Snapshot};
 
 use model::GraphModel;
@@ -92,6 +94,10 @@ pub struct SessionSettings {
     pub client_name: String,
     /// Where recordings with a relative file name go.
     pub record_dir: std::path::PathBuf,
+    /// Sample banks (config `dirt:`).
+    pub samples: crate::dirt::LibrarySettings,
+    /// Orbits (`orbit` wraps around this many).
+    pub orbits: u32,
 }
 
 impl Default for SessionSettings {
@@ -107,6 +113,8 @@ impl Default for SessionSettings {
             master: 0.8,
             client_name: "krd".into(),
             record_dir: std::env::temp_dir(),
+            samples: crate::dirt::LibrarySettings::default(),
+            orbits: 12,
         }
     }
 }
@@ -122,6 +130,7 @@ pub struct Session {
     rt: Realtime,
     scenes: Scenes,
     recordings: Recordings,
+    dirt: dirt::DirtState,
 }
 
 impl Session {
@@ -137,6 +146,8 @@ impl Session {
         let scheduler = Scheduler::new(clock.grid_cycle_at(now));
         let master = settings.master;
         let recordings = Recordings::new(settings.record_dir.clone());
+        let library = crate::dirt::SampleLibrary::new(settings.samples.clone(), sample_rate, collector.handle());
+        let dirt = dirt::DirtState::new(library, settings.orbits);
         Session {
             settings,
             sample_rate,
@@ -147,6 +158,7 @@ impl Session {
             rt: Realtime::new(link, collector, backend),
             scenes: Scenes::default(),
             recordings,
+            dirt,
         }
     }
 

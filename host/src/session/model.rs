@@ -29,6 +29,14 @@ pub(super) struct NodeModel {
     /// Previous definition while crossfading, and the frame after which it can go.
     pub prev: Option<(Shared<NodeCell>, u64)>,
     pub ports: NodePorts,
+    /// An orbit's sample player: its real-time cell and the ring its triggers go through.
+    pub sampler: Option<OrbitSampler>,
+}
+
+/// The control thread's side of an orbit's sample player.
+pub(super) struct OrbitSampler {
+    pub cell: Shared<crate::dirt::SamplerCell>,
+    pub triggers: rtrb::Producer<crate::dirt::SampleTrigger>,
 }
 
 impl NodeModel {

@@ -57,6 +57,7 @@ impl Session {
             let mut ports = NodePorts::default();
             self.rt.resize_ports(&mut ports, name, info.inputs, info.outputs).map_err(port_error(name))?;
             let cell = Shared::new(&self.rt.handle(), NodeCell::new(state));
+            let sampler = self.orbit_sampler(&source);
             let key = self.model.take_key();
             self.model.add(NodeModel {
                 key,
@@ -72,6 +73,7 @@ impl Session {
                 cell,
                 prev: None,
                 ports,
+                sampler,
             });
             self.rebuild();
             return Ok(format!("node '{name}' created ({} in, {} out, {} voice(s))", info.inputs, info.outputs, count));
@@ -149,6 +151,7 @@ impl Session {
         values: Vec<f32>,
     ) -> Result<(), SessionError> {
         let now = self.now();
+        let fresh_sampler = self.orbit_sampler(&source);
         let fade = (self.settings.crossfade_seconds * self.sample_rate as f64) as u32;
         let linger = 2 * fade as u64 + self.sample_rate as u64 / 10;
         let n = &mut self.model.nodes_mut()[i];
@@ -160,6 +163,11 @@ impl Session {
         let cell = Shared::new(&self.rt.handle(), NodeCell::new(state));
         let old_cell = std::mem::replace(&mut n.cell, cell);
         n.prev = Some((old_cell, now + linger));
+        // An orbit keeps its sample player (and its voices) when its program is redefined.
+        n.sampler = match (n.sampler.take(), fresh_sampler) {
+            (Some(kept), Some(_)) => Some(kept),
+            (_, fresh) => fresh,
+        };
         n.source = source;
         n.factory = factory;
         n.count = count;

@@ -9,7 +9,10 @@ use kr_pattern::Time;
 impl Session {
     /// What a pattern on `target` drives: notes on a node, or a value (a control, a node's
     /// fader, master).
-    fn target_for(&self, target: &str) -> Result<Target, SessionError> {
+    pub(super) fn target_for(&self, target: &str) -> Result<Target, SessionError> {
+        if let Some(t) = self.orbit_target(target) {
+            return Ok(t);
+        }
         if let Ok(n) = self.model.get(target) {
             let info = n.factory.info();
             let find =
@@ -150,6 +153,7 @@ impl Session {
                 rt.telemetry().dropped_events.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
         }
+        self.dirt_tick();
         let finished = |n: &super::model::NodeModel| matches!(n.prev, Some((_, until)) if until <= now);
         if self.model.nodes().iter().any(finished) {
             for n in self.model.nodes_mut().iter_mut().filter(|n| finished(n)) {
