@@ -287,3 +287,36 @@ mod tests {
         assert_eq!(s.active(), 2);
     }
 }
+
+#[cfg(test)]
+mod cut_timing {
+    use super::super::event::{DirtEvent, DirtValue};
+    use super::super::plan::plan_sample;
+    use super::*;
+
+    /// A cut voice fades over about a millisecond from the new voice's exact frame.
+    #[test]
+    fn a_cut_takes_a_millisecond_from_the_new_onset() {
+        let c = basedrop::Collector::new();
+        let (mut s, mut tx) = Sampler::new(48000);
+        let mk = |level: f32, id| {
+            Shared::new(&c.handle(), SampleData { channels: 1, frames: 4800, data: vec![level; 4800].into(), id })
+        };
+        let mut e = DirtEvent::default();
+        e.insert("s", DirtValue::Str("steps".into()));
+        e.insert("cut", DirtValue::Num(1.0));
+        e.insert("pan", DirtValue::Num(0.0));
+        let p = plan_sample(&e, 4800, 48000.0).unwrap();
+        tx.push(SampleTrigger { frame: 9600, sample: mk(0.25, 1), plan: p }).ok().unwrap();
+        tx.push(SampleTrigger { frame: 12000, sample: mk(0.5, 2), plan: p }).ok().unwrap();
+        let mut left = Vec::new();
+        for b in 0..20 {
+            let mut out = vec![vec![0.0f32; 1024], vec![0.0f32; 1024]];
+            s.render(&mut out, b * 1024, 1024);
+            left.extend_from_slice(&out[0]);
+        }
+        assert!((left[11999] - 0.1).abs() < 1e-6);
+        assert!(left[12000] > 0.2 && left[12000 + 48] <= 0.2 + 1e-6, "{}", left[12048]);
+        assert!((left[12100] - 0.2).abs() < 1e-6);
+    }
+}
