@@ -328,3 +328,26 @@ def test_a_file_too_large_is_refused_without_reading_it(dirt: Any, banks: Path) 
     assert time.monotonic() - t < 5
     assert dirt.status()["dirt"]["samples_mb"] < 100
     os.remove(big / "h.wav")
+
+
+def test_kr_patterns_with_s_play_samples_on_an_orbit(dirt: Any) -> None:
+    banks = {b["name"]: b for b in dirt.samples()}
+    assert banks["steps"]["files"] == 3 and "textonly" not in banks
+    dirt.load_samples("ramp")
+    assert wait_until(lambda: {b["name"]: b for b in dirt.samples()}["ramp"]["loaded"] == 1)
+    with pytest.raises(kr.RequestError, match="no sample bank named 'nope'"):
+        dirt.load_samples("nope")
+    dirt.tempo = 120  # 0.5 cycles per second: a cycle is 2 s
+    client = dirt.dump()["client"]
+    sock = dirt_socket(dirt)
+    warm_orbit(dirt, sock, "click", orbit=2)
+    rec = Recorder([f"{client}:orbit2/out_1"], 2.5, name="kr-test-orbit-pattern")
+    rec.start()
+    dirt.play("orbit2", kr.s("click*4").pan(0.0) if hasattr(kr.Pattern, "pan") else kr.s("click*4"))
+    rec.wait(8)
+    dirt.hush("orbit2")
+    x = rec.data[0, : rec.pos]
+    onsets = [i for i in range(1, len(x)) if abs(x[i]) > 0.05 and abs(x[i - 1]) < 0.05]
+    assert len(onsets) >= 3, onsets
+    # Four clicks a cycle: 0.5 s apart, to the frame.
+    assert all(d == RATE // 2 for d in np.diff(onsets)), np.diff(onsets)

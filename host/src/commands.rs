@@ -49,6 +49,8 @@ pub fn changes_state(cmd: &Command) -> bool {
             | Command::SceneList
             | Command::Nodes
             | Command::NodeInfo { .. }
+            | Command::SamplesLoad { .. }
+            | Command::SamplesList
             | Command::Subscribe { .. }
             | Command::Unsubscribe
             | Command::RecordStart { .. }
@@ -102,6 +104,15 @@ pub fn execute(
         Command::NodeInfo { name } => {
             let info = s.node_info(name)?;
             Ok((name.clone(), vec![OscType::String(info.to_string())]))
+        }
+        Command::SamplesLoad { bank } => {
+            let n = s.samples().preload(bank).map_err(SessionError::Unsupported)?;
+            plain(Ok(format!("loading {n} file(s) of '{bank}'")))
+        }
+        Command::SamplesList => {
+            let banks = s.samples_list();
+            let json = serde_json::to_string(&banks).unwrap_or_default();
+            Ok((format!("{} bank(s)", banks.len()), vec![OscType::String(json)]))
         }
         Command::SceneList => {
             let names = s.scene_names();

@@ -128,6 +128,12 @@ pub enum Command {
     SceneDelete {
         name: String,
     },
+    /// Load every file of a sample bank now (banks otherwise load file by file when played).
+    SamplesLoad {
+        bank: String,
+    },
+    /// The sample banks krd finds, with their files and what is loaded.
+    SamplesList,
     /// Record the master (or one node's output, `target`) to a WAV file in the recording
     /// directory.
     RecordStart {

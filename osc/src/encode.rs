@@ -51,7 +51,9 @@ fn fields(c: &Command) -> Fields<'_> {
         | Command::Dump
         | Command::SceneList
         | Command::Nodes
+        | Command::SamplesList
         | Command::Unsubscribe => Fields::new(),
+        Command::SamplesLoad { bank } => Fields::of([("bank", s(bank))]),
         Command::NodeNew { name, source, count, gain, meta } => Fields::of([
             ("name", s(name)),
             ("source", Value::Str(Cow::Owned(source.to_wire()))),

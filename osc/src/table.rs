@@ -78,6 +78,24 @@ const NODE_INFO: CommandSpec = CommandSpec {
     doc: "describe one node",
     build: |v| Some(Command::NodeInfo { name: v.string("name")? }),
 };
+const SAMPLES_LOAD: CommandSpec = CommandSpec {
+    address: "/kr/samples/load",
+    cmd: "samples_load",
+    fixed: None,
+    args: &[arg("bank", Kind::Path)],
+    reply: DONE,
+    doc: "load every file of a sample bank now",
+    build: |v| Some(Command::SamplesLoad { bank: v.string("bank")? }),
+};
+const SAMPLES_LIST: CommandSpec = CommandSpec {
+    address: "/kr/samples/list",
+    cmd: "samples_list",
+    fixed: None,
+    args: &[],
+    reply: "`/kr/done` extra: json:s",
+    doc: "List the sample banks",
+    build: |_| Some(Command::SamplesList),
+};
 const NODE_FREE: CommandSpec = CommandSpec {
     address: "/kr/node/free",
     cmd: "node_free",
@@ -342,6 +360,8 @@ pub const TABLE: &[CommandSpec] = &[
     RECORD_STOP,
     SUBSCRIBE,
     UNSUBSCRIBE,
+    SAMPLES_LOAD,
+    SAMPLES_LIST,
 ];
 
 const COUNT: usize = TABLE.len();
@@ -391,6 +411,8 @@ impl Command {
             Command::RecordStop { .. } => &RECORD_STOP,
             Command::Subscribe { .. } => &SUBSCRIBE,
             Command::Unsubscribe => &UNSUBSCRIBE,
+            Command::SamplesLoad { .. } => &SAMPLES_LOAD,
+            Command::SamplesList => &SAMPLES_LIST,
         }
     }
 }

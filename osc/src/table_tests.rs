@@ -38,6 +38,8 @@ const SIGNATURES: &[(&str, &str)] = &[
     ("/kr/record/stop", "[file:s]"),
     ("/kr/notify/subscribe", "[seconds:f]"),
     ("/kr/notify/unsubscribe", "no arguments"),
+    ("/kr/samples/load", "bank:s"),
+    ("/kr/samples/list", "no arguments"),
 ];
 
 #[test]

@@ -53,6 +53,8 @@ fn command() -> impl Strategy<Value = Command> {
         Just(Command::Dump),
         Just(Command::SceneList),
         Just(Command::Nodes),
+        Just(Command::SamplesList),
+        name().prop_map(|bank| Command::SamplesLoad { bank }),
         Just(Command::Unsubscribe),
         (name(), source(), 1u32..=64, gain.clone()).prop_map(|(name, source, count, gain)| {
             Command::NodeNew { name, source, count, gain, meta: String::new() }

@@ -315,6 +315,17 @@ class Session:
         """The node names, sorted."""
         return sorted(str(n) for n in self._req("nodes"))
 
+    def samples(self) -> list[dict[str, Any]]:
+        """The sample banks krd finds in its sample folders (`dirt.sample_paths`): each bank's
+        `name`, `files`, how many are `loaded`, and the `bytes` they take."""
+        banks: list[dict[str, Any]] = json.loads(self._req("samples_list")[0])
+        return banks
+
+    def load_samples(self, bank: str) -> None:
+        """Load every file of sample bank `bank` now; banks otherwise load file by file the
+        first time they are played (which makes that first sound a little late)."""
+        self._req("samples_load", bank=bank)
+
     def node_info(self, name: str) -> dict[str, Any]:
         """One node as the engine describes it (`/kr/node/info`): its source, voices, gain,
         mute and solo, channels, controls (ranges and values), ports, meta, and the targets of

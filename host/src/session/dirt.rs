@@ -241,6 +241,24 @@ impl Session {
         }
     }
 
+    /// Make orbit node `target` (`orbitN`, N below `dirt.orbits`) for a pattern about to play
+    /// on it; other targets are left alone.
+    pub(super) fn orbit_for_pattern(&mut self, target: &str) -> Result<(), super::SessionError> {
+        let is_orbit = target
+            .strip_prefix("orbit")
+            .and_then(|n| n.parse::<u32>().ok())
+            .is_some_and(|n| n < self.dirt.orbits && target == format!("orbit{n}"));
+        if !is_orbit || self.model.get(target).is_ok() {
+            return Ok(());
+        }
+        self.ensure_orbit(target).map_err(|m| match m {
+            DirtMiss::Wait => super::SessionError::Unsupported(format!(
+                "{target}: krd is still compiling the orbit program (it does at start); try again in a moment"
+            )),
+            DirtMiss::Problem(why) | DirtMiss::Unknown(why) => super::SessionError::Unsupported(why),
+        })
+    }
+
     /// The target a pattern on orbit node `node` plays: its `s` events dispatch as `/dirt/play`.
     pub(super) fn orbit_target(&self, node: &str) -> Option<Target> {
         let n = self.model.get(node).ok()?;

@@ -48,6 +48,7 @@ impl Session {
     }
 
     pub fn play(&mut self, target: &str, ir: Ir, from_zero: bool) -> Result<String, SessionError> {
+        self.orbit_for_pattern(target)?;
         let t = self.target_for(target)?;
         let slot = Slot::new(t, ir, from_zero, &self.scheduler).map_err(SessionError::Pattern)?;
         self.try_query(&slot)?;
