@@ -2,7 +2,10 @@
 # Install what kr needs from Debian/Ubuntu packages, only what is missing.
 # Uses sudo when not root; never asks questions (jackd2's real-time prompt included).
 set -euo pipefail
-PACKAGES=(faust libfaust2 faust-common jackd2 libjack-jackd2-dev pkg-config python3-venv liblo-tools)
+# ghc + libghc-tidal-dev: a real TidalCycles for the SuperDirt tests; sonic-pi-samples (CC0) and
+# hydrogen-data (its TR808 kit, GPL) are what `make samples` builds the bundled banks from.
+PACKAGES=(faust libfaust2 faust-common jackd2 libjack-jackd2-dev pkg-config python3-venv liblo-tools
+  ghc libghc-tidal-dev sonic-pi-samples hydrogen-data)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -14,4 +17,4 @@ SUDO=""
 export DEBIAN_FRONTEND=noninteractive
 echo "jackd2 jackd/tweak_rt_limits boolean false" | $SUDO debconf-set-selections 2>/dev/null || true
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+$SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" >/dev/null
