@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PY_DEPS := pytest numpy ruff mypy python-osc JACK-Client maturin hypothesis 'mcp>=2.3,<3'
 
-.PHONY: demo test deps venv build build-release lint test-rust test-python clean soak
+.PHONY: demo test deps venv build build-release lint test-rust test-python clean soak samples
 
 deps:
 	@scripts/install-deps.sh
@@ -27,7 +27,11 @@ build-release: venv
 	cargo build --release -p kr-host
 	cd py && VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH maturin develop -q --release
 
-demo: build-release
+# The bundled sample banks (bd, sn, hh, cp, ...) in $XDG_DATA_HOME/kr/samples, krd's default folder.
+samples: deps
+	@scripts/make_samples.sh
+
+demo: build-release samples
 	@KR_KRD=$(CURDIR)/target/release/krd scripts/demo.sh
 
 lint: venv

@@ -24,6 +24,8 @@ verb = kr.node("verb", reverb, gain=0.3)
 bass >> (verb, 0.4)  # route with send level
 bass @ kr.seq("A2", "D3", None, "E2").over(2)  # play pattern
 bass @ ("cutoff", kr.sine(200, 2000).over(4))  # modulate control
+# Drums from the bundled sample banks (`make samples`), as TidalCycles plays them: orbit 0.
+kr.play("orbit0", kr.s("bd*2 [~ sn] hh*3 cp"))
 
 if __name__ == "__main__":
     time.sleep(10)

@@ -351,3 +351,38 @@ def test_kr_patterns_with_s_play_samples_on_an_orbit(dirt: Any) -> None:
     assert len(onsets) >= 3, onsets
     # Four clicks a cycle: 0.5 s apart, to the frame.
     assert all(d == RATE // 2 for d in np.diff(onsets)), np.diff(onsets)
+
+
+def test_the_bundled_banks_load_and_sound(jack_server: str, tmp_path: Path) -> None:
+    """`make samples` builds banks from Debian's sonic-pi-samples and hydrogen-data: every file
+    decodes (FLAC, 16 and 24 bit, mono and stereo) and `s "bd sn hh cp"` is heard."""
+    import subprocess
+
+    root = tmp_path / "bundled"
+    script = Path(__file__).resolve().parents[1] / "scripts" / "make_samples.sh"
+    subprocess.run([str(script), str(root)], check=True, capture_output=True)
+    assert (root / "LICENSES").read_text().count("CC0") > 50
+    cfg = tmp_path / "krd.yaml"
+    cfg.write_text(f"dirt:\n  sample_paths: [{root}]\n")
+    s = kr.Session(port=free_port(), krd_args=["--no-state", "--config", str(cfg), "--dirt-port", str(free_port())])
+    try:
+        engine = Dirt(s, int(s.status()["dirt"]["listening"].rsplit(":", 1)[1]))
+        banks = {b["name"]: b for b in engine.samples()}
+        for name in ["bd", "sn", "sd", "hh", "oh", "cp", "cb", "lt", "mt", "ht", "rim", "perc", "bass", "arpy"]:
+            assert name in banks, name
+        for name in banks:
+            engine.load_samples(name)
+
+        def all_loaded() -> bool:
+            return all(b["loaded"] == b["files"] for b in engine.samples())
+
+        assert wait_until(all_loaded, 60), [b for b in engine.samples() if b["loaded"] != b["files"]]
+        assert engine.status()["dirt"]["counters"]["failed"] == 0
+        sock = dirt_socket(engine)
+        warm_orbit(engine, sock, "bd")
+        port = f"{engine.dump()['client']}:orbit0/out_1"
+        for name in ["bd", "sn", "hh", "cp"]:
+            data, _ = record_after(engine, [port], 0.6, lambda n=name: sock.send(play(s=n)), f"kr-t-{name}")
+            assert rms(data[0]) > 1e-3, f"{name} is silent"
+    finally:
+        s.close()
