@@ -386,3 +386,55 @@ def test_the_bundled_banks_load_and_sound(jack_server: str, tmp_path: Path) -> N
             assert rms(data[0]) > 1e-3, f"{name} is silent"
     finally:
         s.close()
+
+
+SYNTHS = ["superpiano", "supersaw", "supersquare", "superpwm", "superfm", "superhammond", "supergong", "supermandolin"]
+
+
+def test_dirt_synths_play_when_s_names_one(dirt: Any) -> None:
+    """SuperDirt's synth names, made as 8-voice nodes on first use: in tune and not silent."""
+    sock = dirt_socket(dirt)
+    client = dirt.dump()["client"]
+    for name in SYNTHS:
+        sock.send(play(s=name, note=0, delta=0.1, gain=0))
+        assert wait_until(lambda n=name: n in dirt.nodes(), 10), name
+        info = dirt.node_info(name)
+        assert info["count"] == 8 and info["source"] == f"faust:dirt/{name}"
+        data, _ = record_after(
+            dirt, [f"{client}:{name}/out_1"], 1.0, lambda n=name: sock.send(play(s=n, note=0, delta=0.6)), f"kr-t-{name}"
+        )
+        x = data[0]
+        assert rms(x) > 1e-3, f"{name} is silent"
+        sounding = x[np.flatnonzero(np.abs(x) > 1e-4)[0] :][: RATE // 2]
+        assert abs(fundamental(sounding, RATE, 200, 320) - 261.63) < 2, name
+    for name in SYNTHS:
+        dirt.remove(name)
+
+
+def test_strudels_osc_output_works_the_same(dirt: Any) -> None:
+    """Strudel sends every number as float32, note names as `midinote` (the name itself as
+    `note`), no `orbit`, no `_id_`, no handshake, and keys in its own order."""
+    dirt.node("probe", PROBE)
+    sock = dirt_socket(dirt)
+    port = f"{dirt.dump()['client']}:probe/out_1"
+
+    def strudel(when: float, **params: Any) -> bytes:
+        args: list[Any] = []
+        for k, v in params.items():
+            args += [k, v if isinstance(v, str) else ("f", float(v))]
+        return bundle([message("/dirt/play", *args)], when)
+
+    send = lambda: sock.send(  # noqa: E731
+        strudel(time.time() + 0.1, cps=0.5, cycle=4.0, delta=0.5, s="probe", note="e4", midinote=64.0)
+    )
+    data, _ = record_after(dirt, [port], 1.0, send, "kr-t-strudel")
+    held = data[0][data[0] > 0]
+    assert abs(float(np.median(held)) * 1000 - 329.63) < 0.05
+    dirt.remove("probe")
+    warm_orbit(dirt, sock, "steps")
+    out = f"{dirt.dump()['client']}:orbit0/out_1"
+    data, _ = record_after(
+        dirt, [out], 0.6, lambda: sock.send(strudel(time.time() + 0.1, s="steps", n=1.0, cut=1.0, pan=0.0)), "kr-t-st2"
+    )
+    x = data[0]
+    assert abs(float(np.median(x[x > 0.01])) / 0.4 - 0.5) < 0.01, "n 1.0 (a float) picks b.wav on orbit 0"

@@ -383,10 +383,12 @@ impl ControlThread {
                 Ok(ControlMsg::Shutdown) => break,
                 Ok(ControlMsg::Notify(message)) => self.notify(Notification::Error { message }),
                 Ok(ControlMsg::Dirt(m)) => self.dirt_message(m),
-                Ok(ControlMsg::DirtCompiled { type_name, result }) => match result {
-                    Ok(factory) => self.session.dirt_factory(&type_name, factory),
-                    Err(e) => tracing::error!("the bundled program faust:{type_name} does not compile: {e}"),
-                },
+                Ok(ControlMsg::DirtCompiled { type_name, result }) => {
+                    if let Err(e) = &result {
+                        tracing::error!("the bundled program faust:{type_name} does not compile: {e}");
+                    }
+                    self.session.dirt_factory(&type_name, result.map_err(|e| e.to_string()));
+                }
                 // The liveness probes are answered at once, even while compiles are in flight
                 // (the servers answer most of them themselves, from the status board).
                 Ok(ControlMsg::Packet(packet, to)) if is_probe(&packet) => {

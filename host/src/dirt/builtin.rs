@@ -5,7 +5,17 @@
 pub const ORBIT_TYPE: &str = "dirt/orbit";
 
 /// (type, FAUST source) of every bundled program.
-pub const PROGRAMS: &[(&str, &str)] = &[("dirt/orbit", include_str!("../../dsp/dirt/orbit.dsp"))];
+pub const PROGRAMS: &[(&str, &str)] = &[
+    ("dirt/orbit", include_str!("../../dsp/dirt/orbit.dsp")),
+    ("dirt/superpiano", include_str!("../../dsp/dirt/superpiano.dsp")),
+    ("dirt/supersaw", include_str!("../../dsp/dirt/supersaw.dsp")),
+    ("dirt/supersquare", include_str!("../../dsp/dirt/supersquare.dsp")),
+    ("dirt/superpwm", include_str!("../../dsp/dirt/superpwm.dsp")),
+    ("dirt/superfm", include_str!("../../dsp/dirt/superfm.dsp")),
+    ("dirt/superhammond", include_str!("../../dsp/dirt/superhammond.dsp")),
+    ("dirt/supergong", include_str!("../../dsp/dirt/supergong.dsp")),
+    ("dirt/supermandolin", include_str!("../../dsp/dirt/supermandolin.dsp")),
+];
 
 /// The source of bundled type `t` (`dirt/orbit`, `dirt/superpiano`, ...).
 pub fn source(t: &str) -> Option<&'static str> {

@@ -41,8 +41,9 @@ pub enum DirtMiss {
     Problem(String),
 }
 
-/// How long an event may wait for its sample or orbit before it is given up (and reported).
-const GIVE_UP: Duration = Duration::from_secs(5);
+/// How long an event may wait for its sample before it is given up (and reported); programs
+/// being compiled are waited for until the compiler answers (it has a timeout of its own).
+const GIVE_UP: Duration = Duration::from_secs(30);
 /// Events waiting at most; past this a new one is reported instead of held.
 const MAX_WAITING: usize = 4096;
 
@@ -63,7 +64,8 @@ pub struct DirtCounters {
 /// orbit-wide keys each orbit has seen, events waiting for a sample, and what to report.
 pub struct DirtState {
     library: SampleLibrary,
-    factories: BTreeMap<String, Arc<Factory>>,
+    /// Bundled programs by type: compiled, or why not (absent: still compiling).
+    factories: BTreeMap<String, Result<Arc<Factory>, String>>,
     orbits: u32,
     seen: BTreeMap<u32, BTreeSet<&'static str>>,
     waiting: Vec<(u64, DirtEvent, Instant)>,
@@ -88,8 +90,17 @@ impl DirtState {
 
 impl Session {
     /// A bundled program is compiled (`dirt/orbit`, `dirt/superpiano`, ...).
-    pub fn dirt_factory(&mut self, type_name: &str, factory: Arc<Factory>) {
+    pub fn dirt_factory(&mut self, type_name: &str, factory: Result<Arc<Factory>, String>) {
         self.dirt.factories.insert(type_name.into(), factory);
+    }
+
+    /// A bundled program: Wait while it compiles, a Problem if it did not.
+    fn bundled(&self, type_name: &str) -> Result<Arc<Factory>, DirtMiss> {
+        match self.dirt.factories.get(type_name) {
+            None => Err(DirtMiss::Wait),
+            Some(Ok(f)) => Ok(Arc::clone(f)),
+            Some(Err(e)) => Err(DirtMiss::Problem(format!("faust:{type_name} does not compile here: {e}"))),
+        }
     }
 
     /// The sample library.
@@ -128,7 +139,7 @@ impl Session {
         }
         if let Some(t) = builtin::synth_type(&name) {
             if self.model.get(&name).is_err() {
-                let factory = self.dirt.factories.get(t).cloned().ok_or(DirtMiss::Wait)?;
+                let factory = self.bundled(t)?;
                 self.node_new(&name, DspSource::File(t.into()), factory, SYNTH_VOICES, 1.0)
                     .map_err(|e| DirtMiss::Problem(e.to_string()))?;
             }
@@ -196,7 +207,7 @@ impl Session {
                 ))),
             };
         }
-        let factory = self.dirt.factories.get(ORBIT_TYPE).cloned().ok_or(DirtMiss::Wait)?;
+        let factory = self.bundled(ORBIT_TYPE)?;
         self.node_new(node, DspSource::File(ORBIT_TYPE.into()), factory, 1, 1.0)
             .map(|_| ())
             .map_err(|e| DirtMiss::Problem(e.to_string()))
@@ -311,7 +322,7 @@ impl Session {
                 }
             }
             DirtMiss::Problem(why) => self.dirt_failed(what, why),
-            DirtMiss::Wait => self.dirt_failed(what, "what it needs was not ready within 5 s; it was dropped".into()),
+            DirtMiss::Wait => self.dirt_failed(what, "its sample was not loaded within 30 s; it was dropped".into()),
         }
     }
 
