@@ -438,3 +438,18 @@ def test_strudels_osc_output_works_the_same(dirt: Any) -> None:
     )
     x = data[0]
     assert abs(float(np.median(x[x > 0.01])) / 0.4 - 0.5) < 0.01, "n 1.0 (a float) picks b.wav on orbit 0"
+
+
+def test_an_exported_session_keeps_its_orbit_patterns(dirt: Any, tmp_path: Path) -> None:
+    dirt.play("orbit3", kr.s("click*2 steps:1"))
+    path = dirt.export(tmp_path / "set.py")
+    text = path.read_text()
+    assert "orbit3" in text and "faust:dirt/orbit" in text, text
+    dirt.clear()
+    assert "orbit3" not in dirt.nodes()
+    dirt.load(path)
+    assert "orbit3" in dirt.nodes()
+    played = dirt.status()["dirt"]["counters"]["played"]
+    assert wait_until(lambda: dirt.status()["dirt"]["counters"]["played"] >= played + 3, 10)
+    dirt.hush()
+    dirt.remove("orbit3")

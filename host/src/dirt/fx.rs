@@ -63,8 +63,11 @@ impl BiquadState {
     }
 }
 
-/// Counter-tenor formants (frequency Hz, level dB, bandwidth Hz) of the five vowels.
-const VOWELS: [(char, [(f64, f64, f64); 5]); 5] = [
+/// One formant: frequency (Hz), level (dB), bandwidth (Hz).
+type Formant = (f64, f64, f64);
+
+/// Counter-tenor formants of the five vowels.
+const VOWELS: [(char, [Formant; 5]); 5] = [
     (
         'a',
         [

@@ -222,7 +222,7 @@ mod tests {
     fn pan_is_equal_power() {
         let (l, r) = pan_gains(&ev(&[]));
         assert!((l - r).abs() < 1e-6 && (l * l + r * r - 1.0).abs() < 1e-6);
-        assert_eq!(pan_gains(&ev(&[("pan", 0.0)])).1.abs() < 1e-6, true);
+        assert!(pan_gains(&ev(&[("pan", 0.0)])).1.abs() < 1e-6);
         let (l, r) = pan_gains(&ev(&[("pan", 1.0)]));
         assert!(l.abs() < 1e-6 && (r - 1.0).abs() < 1e-6);
     }

@@ -282,7 +282,7 @@ impl Session {
     /// is counted and kept for [`Session::take_dirt_problems`].
     pub fn dirt_submit(&mut self, ev: DirtEvent, frame: u64) {
         match self.dirt_play(&ev, frame) {
-            Ok(()) => self.dirt_played(frame),
+            Ok(()) => self.dirt_played(ev.sound(), frame),
             Err(DirtMiss::Wait) if self.dirt.waiting.len() < MAX_WAITING => {
                 self.dirt.waiting.push((frame, ev, Instant::now()))
             }
@@ -298,10 +298,16 @@ impl Session {
         self.dirt_failed("/dirt/play", why);
     }
 
-    fn dirt_played(&mut self, frame: u64) {
+    fn dirt_played(&mut self, sound: &str, frame: u64) {
         self.dirt.counters.played += 1;
-        if frame != 0 && frame < self.now() {
+        let now = self.now();
+        if frame != 0 && frame < now {
             self.dirt.counters.late += 1;
+            let seconds = (now - frame) as f64 / self.sample_rate as f64;
+            let why = format!("'{sound}' played {seconds:.3} s late (it arrived after its time, or its sample was loading)");
+            if self.dirt.problems.len() < MAX_WAITING {
+                self.dirt.problems.push(("late events".into(), why));
+            }
         }
     }
 
@@ -341,7 +347,7 @@ impl Session {
         }
         for (frame, ev, since) in std::mem::take(&mut self.dirt.waiting) {
             match self.dirt_play(&ev, frame) {
-                Ok(()) => self.dirt_played(frame),
+                Ok(()) => self.dirt_played(ev.sound(), frame),
                 Err(DirtMiss::Wait) if since.elapsed() < GIVE_UP => self.dirt.waiting.push((frame, ev, since)),
                 Err(miss) => self.dirt_missed(ev.sound(), miss),
             }
