@@ -129,7 +129,10 @@ def _audible(tmp: Path, name: str) -> float:
 
 def _run_shell(block: Block, port: int, cwd: Path) -> None:
     code = block.code.replace(DEFAULT_PORT, str(port))
-    env = dict(os.environ, KR_PORT=str(port), PATH=f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}")
+    # `kr` and `krd` as a reader who followed Getting started has them on PATH.
+    krd_dir = Path(os.environ["KR_KRD"]).parent
+    path = f"{ROOT / '.venv' / 'bin'}:{krd_dir}:{os.environ['PATH']}"
+    env = dict(os.environ, KR_PORT=str(port), PATH=path)
     r = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", code],
         cwd=cwd,

@@ -149,6 +149,6 @@ ERROR_HELP: dict[str, str] = {
     ),
     "mini-notation error at column …: …": (
         "The mini-notation string does not parse; the column (counted from 1) points at the "
-        "problem. The [mini-notation table](patterns.md#mini-notation) lists the syntax."
+        "problem. The [mini-notation table](patterns.md#the-mini-notation) lists the syntax."
     ),
 }

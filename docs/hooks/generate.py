@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import inspect
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from errors_help import ERROR_HELP  # noqa: E402 - beside this file, on the path above
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,7 +37,8 @@ def first_paragraph(doc: str | None) -> str:
 
 
 def cell(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
+    """Text safe inside a Markdown table cell (Sphinx roles such as :func: dropped)."""
+    text = re.sub(r":(?:func|meth|class|attr):", "", text)
     return text.replace("|", "\\|").replace("\n", " ")
 
 
@@ -196,7 +202,9 @@ def krs_operators() -> str:
 
 def _html(code: str) -> str:
     """FAUST code inside a table cell: escaped, its lines kept apart."""
-    esc = code.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "&#124;")
+    esc = code.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for char in "|\\*_`[]":  # nothing in the code may read as Markdown
+        esc = esc.replace(char, f"&#{ord(char)};")
     return esc.replace("\n", "<br>")
 
 
@@ -234,13 +242,18 @@ PATTERN_GROUPS: list[tuple[str, list[str]]] = [
         "Conditional modifiers",
         ["every", "first_of", "last_of", "struct", "mask", "euclid", "euclid_rot", "spread"],
     ),
-    ("Accumulation", ["off", "stack", "__or__"]),
+    ("Accumulation", ["off", "superimpose", "layer", "echo", "stut", "jux", "chunk"]),
     ("Value modifiers", ["add", "sub", "mul", "div", "range", "fmap"]),
     ("Operators", ["__add__", "__or__", "__mul__"]),
     ("Looking at a pattern", ["query", "show", "to_ir", "Event"]),
 ]
 
 _OPERATOR_NAMES = {"__add__": "a + b", "__or__": "a | b", "__mul__": "a * n"}
+_OPERATOR_DOCS = {
+    "__add__": "A sequence: each side an equal share of the cycle (seed API).",
+    "__or__": "Both at once: a stack (seed API).",
+    "__mul__": "`n` repetitions per cycle: `fast(n)` (seed API).",
+}
 _PATTERN_SKIP = {"Pattern", "__radd__", "__ror__", "__rmul__"}
 
 
@@ -257,10 +270,12 @@ def pattern_functions() -> dict[str, dict[str, str]]:
         obj = getattr(patterns, name)
         doc = obj.__doc__ if callable(obj) else _attribute_doc(patterns, name)
         out.setdefault(name, {})["kr"] = first_paragraph(doc)
-    for name, member in vars(Pattern).items():
+    for name in vars(Pattern):
         if name in _PATTERN_SKIP or (name.startswith("_") and name not in _OPERATOR_NAMES):
             continue
-        out.setdefault(name, {})["method"] = first_paragraph(getattr(member, "__doc__", None))
+        # Operators' docstrings are lost on the way through pyo3's number slots: say it here.
+        doc = _OPERATOR_DOCS.get(name) or getattr(Pattern, name).__doc__
+        out.setdefault(name, {})["method"] = first_paragraph(doc)
     return out
 
 
@@ -368,8 +383,6 @@ def error_messages() -> str:
     """Every error text of the engine (Rust) and the library (Python), with what to do: the
     engine's from ERROR_HELP (a message without an entry fails the build), the library's from
     their own words (each says what was wrong and what is allowed)."""
-    from errors_help import ERROR_HELP
-
     rows = []
     missing = []
     for text, where in rust_error_messages():
