@@ -19,7 +19,7 @@ ERROR_HELP: dict[str, str] = {
         "(`session.json.bad-<time>`) and starts with an empty session; nothing is overwritten."
     ),
     # JACK
-    "cannot connect to a JACK server (…); start one (e.g. `jackd -d dummy`) or use PipeWire's pw-jack": (
+    "cannot connect to a JACK server (…); start one (e.g. `jackd -d dummy`) or use PipeWire's pw-jack": (  # noqa: E501
         "No JACK server runs for this user. Start one (`jackd -d alsa` with a sound card, "
         "`jackd -d dummy` without), run krd under PipeWire with `pw-jack krd`, or use the `kr` "
         "command, which starts a private silent dummy server when there is none."
@@ -98,8 +98,7 @@ ERROR_HELP: dict[str, str] = {
         "the request id); the problem is named."
     ),
     "…: internal error (a bug: please report it): …": (
-        "The command table and the engine disagree: a bug in kr. Please report it with the "
-        "message."
+        "The command table and the engine disagree: a bug in kr. Please report it with the message."
     ),
     "……": (
         "One message of a packet failed: inside a bundle the text starts with which message of "
@@ -125,7 +124,7 @@ ERROR_HELP: dict[str, str] = {
         "libfaust crashed on this program (for example a delay line near 4 GiB). krd is fine; "
         "change the program."
     ),
-    "compiling '…' took longer than … s and was stopped (raise `compiler.timeout_s` in krd.yaml if this program is simply large)": (
+    "compiling '…' took longer than … s and was stopped (raise `compiler.timeout_s` in krd.yaml if this program is simply large)": (  # noqa: E501
         "The compile was stopped at the time limit. Large programs (big reverbs) may need a "
         "higher `compiler.timeout_s`."
     ),

@@ -157,9 +157,7 @@ def krs_primitives() -> list[tuple[str, Callable[..., Any]]]:
     """Every signal primitive krs exports, in `krs.__all__` order."""
     from kr import krs
 
-    return [
-        (name, getattr(krs, name)) for name in krs.__all__ if name not in KRS_NOT_PRIMITIVES
-    ]
+    return [(name, getattr(krs, name)) for name in krs.__all__ if name not in KRS_NOT_PRIMITIVES]
 
 
 def krs_table() -> str:
@@ -217,16 +215,47 @@ PATTERN_GROUPS: list[tuple[str, list[str]]] = [
     (
         "Creating patterns",
         [
-            "mini", "pure", "silence", "seq", "fastcat", "cat", "slowcat", "stack", "timecat",
-            "run", "hit", "rest", "p", "note_to_midi", "from_ir", "midi", "notes",
+            "mini",
+            "pure",
+            "silence",
+            "seq",
+            "fastcat",
+            "cat",
+            "slowcat",
+            "stack",
+            "timecat",
+            "run",
+            "hit",
+            "rest",
+            "p",
+            "note_to_midi",
+            "from_ir",
+            "midi",
+            "notes",
         ],
     ),  # fmt: skip
     (
         "Time modifiers",
         [
-            "fast", "slow", "over", "early", "late", "rev", "reverse", "ply", "segment", "iter",
-            "iter_back", "palindrome", "repeat_cycles", "compress", "zoom", "inside", "outside",
-            "swing_by", "swing",
+            "fast",
+            "slow",
+            "over",
+            "early",
+            "late",
+            "rev",
+            "reverse",
+            "ply",
+            "segment",
+            "iter",
+            "iter_back",
+            "palindrome",
+            "repeat_cycles",
+            "compress",
+            "zoom",
+            "inside",
+            "outside",
+            "swing_by",
+            "swing",
         ],
     ),  # fmt: skip
     (

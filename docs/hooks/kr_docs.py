@@ -18,8 +18,6 @@ from generate import expand  # noqa: E402 - needs the path above
 _DOC_TEST = re.compile(r"^<!-- doc-test:[^\n]*-->\n", re.M)
 
 
-
-
 class _DynamicAll(logging.Filter):
     """`kr.__all__` splices in the session's function names (`*SESSION_FUNCTIONS`), which
     griffe's static analysis cannot read and reports. The reference documents those functions
