@@ -398,9 +398,37 @@ def python_error_messages() -> list[tuple[str, str, str]]:
     for path in sorted((ROOT / "py" / "kr").rglob("*.py")):
         for m in _PY_RAISE.finditer(path.read_text()):
             text = m.group(2) or m.group(3) or ""
-            if text:
+            if len(re.findall(r"[A-Za-z]{2,}", _template(text))) >= 2:
                 found.append((m.group(1), text, str(path.relative_to(ROOT))))
     return found
+
+
+# Where the engine builds an error: its error types' constructors, `/kr/fail` replies, `Err(...)`.
+_ERROR_SITE = re.compile(
+    r"\b(?:(?:SessionError|DecodeError|FaustError|RenderError|StateError|ConfigError|TcpError"
+    r"|IrError)(?:::\w+)?\s*[({]|Reply::fail\(|ParseError::new\(|Err\()"
+)
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+def engine_details() -> list[tuple[str, str]]:
+    """The texts the engine puts inside its messages (`recording: … is already being
+    recorded`, `/kr/set: argument 3 'value': NaN is not a finite number`): every string literal
+    with a space in it written where an error is built (up to the statement's end), outside
+    test modules, with the file it is in. Each says what was wrong in its own words."""
+    whole = {_template(text) for text, _ in rust_error_messages()}
+    found: dict[str, str] = {}
+    for crate in RUST_CRATES:
+        for path in sorted((ROOT / crate).rglob("*.rs")):
+            text = path.read_text().split("#[cfg(test)]")[0]
+            for m in _ERROR_SITE.finditer(text):
+                window = text[m.end() : m.end() + 400].split(";")[0]
+                for literal in _STRING.findall(window):
+                    detail = _template(literal)
+                    words = re.findall(r"[A-Za-z]{2,}", detail)
+                    if len(words) >= 2 and detail not in whole:
+                        found.setdefault(detail, str(path.relative_to(ROOT)))
+    return sorted(found.items(), key=lambda kv: (kv[1], kv[0]))
 
 
 def _template(text: str) -> str:
@@ -428,7 +456,17 @@ def error_messages() -> str:
         )
     out = ["### From the engine (`/kr/fail`, krd's log)", ""]
     out += ["| message | what it means, what to do | where |", "|---|---|---|", *rows, ""]
-    out += ["### From the Python library", ""]
+    out += ["### Details inside those messages", ""]
+    out += [
+        "What comes after the messages above, in the engine's words (`recording: … is already "
+        "being recorded`, `/kr/set: argument 3 'value': NaN is not a finite number`). Each says "
+        "what was wrong; change that and send again.",
+        "",
+        "| detail | where |",
+        "|---|---|",
+    ]
+    out += [f"| {code(detail)} | `{where}` |" for detail, where in engine_details()]
+    out += ["", "### From the Python library", ""]
     out += ["| exception | message | where |", "|---|---|---|"]
     for exc, text, where in python_error_messages():
         out.append(f"| `{exc}` | {code(_template(text))} | `{where}` |")
