@@ -175,6 +175,7 @@ def test_page_examples_run(page: str, krd: int, tmp_path: Path) -> None:
                 _run_shell(block, krd, ROOT)
             if block.directive == "sound":
                 level = _audible(tmp_path, f"{page[:-3]}-{i}")
+                print("LEVEL", block.where(), level)
                 assert level > SILENCE_RMS, f"{block.where()} should play, but master is silent"
     finally:
         os.chdir(cwd)
