@@ -87,7 +87,7 @@ def test_the_repl_under_ipython_completes_controls(kr_clean: None) -> None:
 
     try:
         assert "In [1]" in read_until("In [1]"), "the REPL did not start IPython"
-        line = "l = 'kr[\"drums/kick\"][\"cu'; "
+        line = 'l = \'kr["drums/kick"]["cu\'; '
         ask = line + "print('M', get_ipython().complete('', l, len(l))[1])\n"
         os.write(master, ask.encode())
         assert "M ['cutoff']" in read_until("M ['cutoff']", 20)
