@@ -5,12 +5,12 @@ fresh REPL). The line before a block may say how to test it:
 
     <!-- doc-test: sound -->             after the block, master must not be silent (recorded)
     <!-- doc-test: no-run (why) -->      not run (install steps, interactive commands, output)
-    <!-- doc-test: same-as PATH -->      the block is that file of the repository, verbatim
 
 Python blocks are exec'd with `import kr` bound to the test krd; shell blocks run with bash in
-the repository, with 57140 (the default port) replaced by the test krd's port. Every other
-block must say `no-run` or `same-as`: nothing is skipped silently. `test_no_run_blocks` lists
-the blocks that do not run.
+the repository, with 57140 (the default port) replaced by the test krd's port. Every other block
+must say `no-run`: nothing is skipped silently. `test_no_run_blocks` lists the blocks that do
+not run. (Files the guide shows, such as the systemd units, are not copies: a
+`<!-- kr:include PATH LANG -->` line puts the file in when the guide is built.)
 
 The generated reference (docs/hooks/generate.py) is checked too: every krs example compiles in
 krd, every engine error message is explained, and `mkdocs build --strict` succeeds.
@@ -42,7 +42,7 @@ SOUND_SECONDS = 1.5
 SILENCE_RMS = 1e-4
 
 _FENCE = re.compile(r"^```([\w+-]*)[^\n]*\n(.*?)^```\s*$", re.S | re.M)
-_DIRECTIVE = re.compile(r"<!-- doc-test: (sound|no-run|same-as)\s*(.*?)\s*-->\s*$")
+_DIRECTIVE = re.compile(r"<!-- doc-test: (sound|no-run)\s*(.*?)\s*-->\s*$")
 RUNNABLE = ("python", "sh", "bash")
 
 
@@ -52,7 +52,7 @@ class Block:
     line: int
     lang: str
     code: str
-    directive: str  # "", "sound", "no-run", "same-as"
+    directive: str  # "", "sound", "no-run"
     argument: str
 
     def where(self) -> str:
@@ -95,13 +95,6 @@ def test_no_run_blocks() -> None:
     for b in skipped:
         print(f"  {b.where()} ({b.lang or 'no language'}): {b.argument}")
     assert runs, "the guide has no code block that runs"
-
-
-@pytest.mark.parametrize("block", [b for b in ALL_BLOCKS if b.directive == "same-as"], ids=str)
-def test_block_is_the_file(block: Block) -> None:
-    path = ROOT / block.argument
-    assert path.is_file(), f"{block.where()}: same-as names {block.argument}, which does not exist"
-    assert block.code == path.read_text(), f"{block.where()} differs from {block.argument}"
 
 
 def _reset() -> None:
@@ -147,9 +140,7 @@ def _run_shell(block: Block, port: int, cwd: Path) -> None:
 
 
 RUN_PAGES = [
-    p.name
-    for p in PAGES
-    if any(b.lang in RUNNABLE and b.directive not in ("no-run", "same-as") for b in blocks(p))
+    p.name for p in PAGES if any(b.lang in RUNNABLE and b.directive != "no-run" for b in blocks(p))
 ]
 
 
@@ -164,7 +155,7 @@ def test_page_examples_run(page: str, krd: int, tmp_path: Path) -> None:
     os.chdir(work)  # files the examples write (exports, recordings) land here
     try:
         for i, block in enumerate(blocks(DOCS / page)):
-            if block.directive in ("no-run", "same-as"):
+            if block.directive == "no-run":
                 continue
             if block.lang == "python":
                 try:

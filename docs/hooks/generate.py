@@ -494,16 +494,28 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "performance": lambda: readme_section("Performance"),
 }
 
-MARKER = re.compile(r"^<!-- kr:([\w-]+) -->$", re.M)
+
+def include(path: str, lang: str) -> str:
+    """A file of the repository as a code block (a unit, the configuration), as it is now."""
+    file = ROOT / path
+    if not file.is_file():
+        raise DocsError(f"<!-- kr:include {path} --> names no file of the repository")
+    return f"```{lang}\n{file.read_text()}```\n"
+
+
+MARKER = re.compile(r"^<!-- kr:([\w-]+)(?: (\S+) (\w+))? -->$", re.M)
 
 
 def expand(markdown: str) -> str:
-    """A page with each `<!-- kr:NAME -->` line replaced by its generated Markdown."""
+    """A page with each `<!-- kr:NAME -->` line replaced by its generated Markdown, and each
+    `<!-- kr:include PATH LANG -->` by that file."""
 
     def one(m: re.Match[str]) -> str:
-        name = m.group(1)
+        name, path, lang = m.groups()
+        if name == "include" and path and lang:
+            return include(path, lang)
         if name not in GENERATORS:
-            raise DocsError(f"unknown generated section <!-- kr:{name} -->")
+            raise DocsError(f"unknown generated section {m.group(0)}")
         return GENERATORS[name]()
 
     return MARKER.sub(one, markdown)
