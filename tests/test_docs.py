@@ -193,6 +193,13 @@ def test_every_krs_primitive_has_an_example() -> None:
     assert set(generate.KRS_EXAMPLES) <= set(names), "examples of primitives krs no longer has"
 
 
+def test_pattern_examples_name_existing_functions() -> None:
+    """An example of a function kr no longer has would silently vanish from the guide."""
+    functions = generate.pattern_functions()
+    gone = set(generate.PATTERN_EXAMPLES) - set(functions)
+    assert not gone, f"examples in docs/hooks/generate.py for functions kr does not have: {gone}"
+
+
 def test_every_engine_error_message_is_explained() -> None:
     text = generate.error_messages()  # raises DocsError naming what is missing
     for message, _ in generate.rust_error_messages():

@@ -277,6 +277,109 @@ PATTERN_GROUPS: list[tuple[str, list[str]]] = [
     ("Looking at a pattern", ["query", "show", "to_ir", "Event"]),
 ]
 
+# An example per pattern function, drawn by `show()` in the reference (two cycles where the
+# function works across cycles). Evaluated with `kr` in scope each time the guide is built, so
+# every example runs. A function without one is listed all the same.
+PATTERN_EXAMPLES: dict[str, str] = {
+    "mini": 'kr.mini("c [e g] <a b>")',
+    "pure": 'kr.pure("c")',
+    "seq": 'kr.seq("c", "e", None, "g")',
+    "fastcat": 'kr.fastcat("c", "e g")',
+    "cat": 'kr.cat("c e", "g")',
+    "slowcat": 'kr.slowcat("c e", "g")',
+    "stack": 'kr.stack("c e", "g")',
+    "timecat": 'kr.timecat((1, "c"), (2, "e g"))',
+    "run": "kr.run(4)",
+    "hit": "kr.hit() * 4",
+    "rest": "kr.hit() + kr.rest() + kr.hit() * 2",
+    "p": 'kr.p("x . x [x x]")',
+    "fast": 'kr.mini("c e").fast(2)',
+    "slow": 'kr.mini("c e g a").slow(2)',
+    "over": 'kr.mini("c e g a").over(2)',
+    "early": 'kr.mini("c e g a").early(0.25)',
+    "late": 'kr.mini("c e g a").late(0.25)',
+    "rev": 'kr.mini("c e g").rev()',
+    "reverse": 'kr.mini("c e g").reverse()',
+    "ply": 'kr.mini("c e").ply(2)',
+    "segment": "kr.saw(0, 3).segment(4)",
+    "iter": 'kr.mini("c e g a").iter(4)',
+    "iter_back": 'kr.mini("c e g a").iter_back(4)',
+    "palindrome": 'kr.mini("c e g").palindrome()',
+    "repeat_cycles": 'kr.mini("<c e>").repeat_cycles(2)',
+    "compress": 'kr.mini("c e").compress(0.25, 0.75)',
+    "zoom": 'kr.mini("c e g a").zoom(0, 0.5)',
+    "inside": 'kr.mini("c e g a").inside(2, lambda p: p.rev())',
+    "outside": 'kr.mini("<c e> g").outside(2, lambda p: p.rev())',
+    "swing_by": 'kr.mini("c*8").swing_by(1 / 3, 4)',
+    "swing": 'kr.mini("c*8").swing(2 / 3)',
+    "note": 'kr.note("c e g")',
+    "s": 'kr.s("bd ~ sd")',
+    "n": 'kr.n("0 1 2")',
+    "control": 'kr.control("cutoff", "200 800")',
+    "sine": "kr.sine(0, 8).segment(4)",
+    "cosine": "kr.cosine(0, 8).segment(4)",
+    "saw": "kr.saw(0, 8).segment(4)",
+    "isaw": "kr.isaw(0, 8).segment(4)",
+    "tri": "kr.tri(0, 8).segment(4)",
+    "square": "kr.square(0, 1).segment(4)",
+    "rand": "kr.rand(0, 8).segment(4)",
+    "irand": "kr.irand(8).segment(4)",
+    "degrade_by": 'kr.mini("c*8").degrade_by(0.5)',
+    "degrade": 'kr.mini("c*8").degrade()',
+    "undegrade_by": 'kr.mini("c*8").undegrade_by(0.5)',
+    "thin": 'kr.mini("c*8").thin(0.5)',
+    "sometimes_by": 'kr.note("c*8").sometimes_by(0.5, lambda p: p.add(12))',
+    "sometimes": 'kr.note("c*8").sometimes(lambda p: p.add(12))',
+    "seed": 'kr.mini("c*8").degrade_by(0.5).seed(3)',
+    "every": 'kr.mini("c e g").every(2, lambda p: p.fast(2))',
+    "first_of": 'kr.mini("c e g").first_of(2, lambda p: p.rev())',
+    "last_of": 'kr.mini("c e g").last_of(2, lambda p: p.rev())',
+    "struct": 'kr.mini("c").struct("t ~ t t")',
+    "mask": 'kr.mini("c*4").mask("1 0 1 1")',
+    "euclid": 'kr.mini("c").euclid(3, 8)',
+    "euclid_rot": 'kr.mini("c").euclid_rot(3, 8, 2)',
+    "spread": "kr.hit().spread(3, 8)",
+    "off": 'kr.note("c e").off(0.25, lambda p: p.add(12))',
+    "add": 'kr.note("c e").add("<0 7>")',
+    "sub": 'kr.mini("8 9").sub(1)',
+    "mul": 'kr.mini("1 2").mul(3)',
+    "div": 'kr.mini("8 4").div(2)',
+    "range": "kr.sine().segment(4).range(200, 800)",
+    "fmap": 'kr.mini("1 2").fmap(lambda v: v * 10)',
+    "__add__": 'kr.note("c") + kr.note("e") * 2',
+    "__or__": 'kr.note("c e") | kr.note("g")',
+    "__mul__": 'kr.note("c e") * 2',
+}
+_TWO_CYCLES = {
+    "mini", "cat", "slowcat", "slow", "over", "iter", "iter_back", "palindrome",
+    "repeat_cycles", "outside", "every", "first_of", "last_of", "degrade_by", "degrade",
+    "sometimes_by", "seed", "add",
+}  # fmt: skip
+
+
+def pattern_example(name: str) -> str:
+    """The example of a pattern function and the grid `show()` draws for it, as table cells."""
+    example = PATTERN_EXAMPLES.get(name)
+    if example is None:
+        return " | "
+    import kr
+
+    pattern = eval(example, {"kr": kr})  # the guide's own text, not input
+    grid = _round_labels(pattern.show(2 if name in _TWO_CYCLES else 1))
+    # One table row per function: the grid's lines are <br>s, its alignment kept by `pre`.
+    return f'{code(example)} | <code style="white-space: pre">{_html(grid)}</code>'
+
+
+def _round_labels(grid: str) -> str:
+    """`show()`'s rows with float labels rounded (`4.000000000000001` reads as `4`), realigned."""
+    rows = [line.split(" |", 1) for line in grid.splitlines()]
+    labels = [
+        re.sub(r"\d+\.\d{4,}", lambda m: f"{float(m.group()):.3g}", r[0].strip()) for r in rows
+    ]
+    width = max(map(len, labels), default=0)
+    return "\n".join(f"{lab:>{width}} |{r[1]}" for lab, r in zip(labels, rows, strict=True))
+
+
 _OPERATOR_NAMES = {"__add__": "a + b", "__or__": "a | b", "__mul__": "a * n"}
 _OPERATOR_DOCS = {
     "__add__": "A sequence: each side an equal share of the cycle (seed API).",
@@ -328,9 +431,18 @@ def pattern_reference() -> str:
                 continue
             placed.add(name)
             docs = functions[name]
-            rows.append(f"| {_pattern_forms(name, docs)} | {cell(_pattern_doc(docs))} |")
+            rows.append(
+                f"| {_pattern_forms(name, docs)} | {cell(_pattern_doc(docs))} "
+                f"| {pattern_example(name)} |"
+            )
         if rows:
-            out += [f"### {title}", "", "| call it as | what it does |", "|---|---|", *rows, ""]
+            out += [f"### {title}", ""]
+            out += [
+                "| call it as | what it does | example | gives |",
+                "|---|---|---|---|",
+                *rows,
+                "",
+            ]
     return "\n".join(out)
 
 
