@@ -59,6 +59,20 @@ def test_ipython_completes_nodes_and_controls(kr_clean: None, shell: Interactive
     assert kr.nodes() == ["bass", "drums/kick"]
 
 
+def test_load_ext_in_any_ipython(kr_clean: None, shell: InteractiveShell) -> None:
+    """`%load_ext kr.complete` gives a shell started without kr's configuration the same."""
+    kr.node("bass", acid_bass)
+    shell.user_ns.update({"kr": kr})
+    saved = shell.Completer.policy_overrides
+    try:
+        shell.Completer.policy_overrides = {}
+        assert complete(shell, 'kr["bass"]["cu') == []  # IPython alone will not evaluate kr[...]
+        shell.run_line_magic("load_ext", "kr.complete")
+        assert complete(shell, 'kr["bass"]["cu') == ["cutoff"]
+    finally:
+        shell.Completer.policy_overrides = saved
+
+
 def test_the_repl_under_ipython_completes_controls(kr_clean: None) -> None:
     kr.node("drums/kick", acid_bass)
     master, slave = os.openpty()

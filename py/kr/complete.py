@@ -156,3 +156,13 @@ def ipython_config() -> Any:
     config = Config()
     config.Completer.policy_overrides = ipython_policy_overrides()
     return config
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """`%load_ext kr.complete` in any IPython or Jupyter: completion of node and control names
+    after `kr["bass"]["` as in the `kr` REPL (its evaluation policy overrides, added to the
+    shell's own)."""
+    current = dict(ipython.Completer.policy_overrides)
+    for key, paths in ipython_policy_overrides().items():
+        current[key] = {*_as_paths(current.get(key, set())), *paths}
+    ipython.Completer.policy_overrides = current
