@@ -3,17 +3,19 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-PY_DEPS := pytest numpy ruff mypy python-osc JACK-Client maturin hypothesis 'mcp>=2.3,<3'
+PY_DEPS := pytest numpy ruff mypy python-osc JACK-Client maturin hypothesis 'mcp>=2.3,<3' ipython
+# The user guide (docs/, mkdocs.yml): `make docs` builds it into site/.
+DOCS_DEPS := 'mkdocs>=1.6,<2' 'mkdocs-material>=9.5,<10' 'mkdocstrings[python]>=0.26'
 
-.PHONY: demo test deps venv build build-release lint test-rust test-python clean soak samples
+.PHONY: demo test deps venv build build-release lint test-rust test-python clean soak samples docs
 
 deps:
 	@scripts/install-deps.sh
 
-$(VENV)/.stamp: py/pyproject.toml
+$(VENV)/.stamp: py/pyproject.toml Makefile
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@$(PIP) install -q --upgrade pip
-	@$(PIP) install -q $(PY_DEPS)
+	@$(PIP) install -q $(PY_DEPS) $(DOCS_DEPS)
 	@touch $@
 
 venv: deps $(VENV)/.stamp
@@ -48,9 +50,14 @@ test-python: build
 
 test: lint test-rust test-python
 
+# The guide: every warning is an error (a broken link, a missing page, a primitive without an
+# example). tests/test_docs.py (in test-python) runs every code block of it against a real krd.
+docs: build
+	$(VENV)/bin/mkdocs build --strict
+
 clean:
 	cargo clean
-	rm -rf $(VENV) demo.wav
+	rm -rf $(VENV) demo.wav site
 
 # The soak test ("Sessions of any size, and nothing lost"): ten minutes of several clients
 # editing at once, against target/release/krd when it is built (else target/debug/krd; KR_KRD

@@ -138,7 +138,8 @@ def test_tab_completes_in_a_terminal(kr_clean: None) -> None:
     master, slave = os.openpty()
     env = dict(os.environ, TERM="xterm", HOME=os.environ.get("HOME", "/tmp"))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kr.repl", "--port", str(kr.session.port)],
+        # The standard console's readline completion (IPython's: test_api_repl_ipython.py).
+        [sys.executable, "-m", "kr.repl", "--plain", "--port", str(kr.session.port)],
         stdin=slave,
         stdout=slave,
         stderr=slave,

@@ -1,5 +1,6 @@
 """Tab completion of node names and controls: `kr["ba<TAB>`, `kr["bass/cu<TAB>`,
-`bass["cu<TAB>` (readline), and `_ipython_key_completions_` for IPython."""
+`bass["cu<TAB>` (readline), and `_ipython_key_completions_` for IPython, with the evaluation
+policy that lets IPython complete `kr["bass"]["cu<TAB>` too (`ipython_config`)."""
 
 from __future__ import annotations
 
@@ -108,3 +109,60 @@ class Completer:
             out.append(m)
             i += 1
         return out
+
+
+KR_SUBSCRIPTABLE: tuple[tuple[str, ...], ...] = (
+    ("kr", "namespace", "KrNamespace"),
+    ("kr", "session", "Session"),
+)
+"""The types whose `[...]` IPython may evaluate while completing: the `kr` module (whose class
+is KrNamespace) and Session. Their `[...]` only reads the engine (`kr["bass"]` asks for the
+node's description), so evaluating it to complete what follows changes nothing."""
+
+
+def ipython_policy_overrides() -> dict[str, set[tuple[str, ...]]]:
+    """Overrides of IPython's `limited` evaluation policy (the default) for kr's types.
+
+    IPython completes `x["fr<TAB>` by asking `x` for `_ipython_key_completions_`, but to get
+    `x` in `kr["bass"]["fr<TAB>` (or `kr.session["ba<TAB>`) it must evaluate `kr["bass"]`, which
+    its policy allows only for types it trusts (builtins, numpy, pandas): `kr`'s custom
+    `__getitem__` and `__getattr__` are not among them. These are IPython's own lists plus kr's
+    types."""
+    from IPython.core.guarded_eval import EVALUATION_POLICIES
+
+    limited: Any = EVALUATION_POLICIES["limited"]
+    return {
+        "allowed_getitem_external": {
+            *_as_paths(limited.allowed_getitem_external),
+            *KR_SUBSCRIPTABLE,
+        },
+        "allowed_getattr_external": {
+            *_as_paths(limited.allowed_getattr_external),
+            ("kr", "namespace", "KrNamespace"),
+        },
+    }
+
+
+def _as_paths(items: set[tuple[str, ...] | str]) -> set[tuple[str, ...]]:
+    """IPython's allow-lists hold tuples or dotted strings: tuples, all of them."""
+    return {p if isinstance(p, tuple) else tuple(p.split(".")) for p in items}
+
+
+def ipython_config() -> Any:
+    """The IPython configuration the `kr` REPL starts IPython with: node and control names
+    complete after `kr["bass"]["` and `kr.session["` as they do after `node["`."""
+    from traitlets.config import Config
+
+    config = Config()
+    config.Completer.policy_overrides = ipython_policy_overrides()
+    return config
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """`%load_ext kr.complete` in any IPython or Jupyter: completion of node and control names
+    after `kr["bass"]["` as in the `kr` REPL (its evaluation policy overrides, added to the
+    shell's own)."""
+    current = dict(ipython.Completer.policy_overrides)
+    for key, paths in ipython_policy_overrides().items():
+        current[key] = {*_as_paths(current.get(key, set())), *paths}
+    ipython.Completer.policy_overrides = current

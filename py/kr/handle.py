@@ -54,28 +54,38 @@ class Node:
         return self.controls()
 
     def play(self, pattern: PatternLike, from_zero: bool = False) -> Node:
+        """Play a pattern on this node (`node @ pattern`); `from_zero` starts it at the next
+        cycle boundary."""
         self._session.play(self.name, pattern, from_zero=from_zero)
         return self
 
     def hush(self) -> None:
+        """Stop the pattern playing on this node."""
         self._session.hush(self.name)
 
     def mute(self) -> None:
+        """Silence this node, sends included."""
         self._session.mute(self.name)
 
     def unmute(self) -> None:
+        """Undo `mute`."""
         self._session.unmute(self.name)
 
     def solo(self) -> None:
+        """Solo this node: while anything is soloed only soloed nodes (and the effects they
+        feed) sound."""
         self._session.solo(self.name)
 
     def unsolo(self) -> None:
+        """Undo `solo`."""
         self._session.unsolo(self.name)
 
     def fade(self, control: str, target: float, bars: float = 1.0) -> None:
+        """Move a control (or `gain`) linearly to `target` over `bars` bars."""
         self._session.fade(f"{self.name}/{control}", target, bars=bars)
 
     def remove(self) -> None:
+        """Remove this node with its routes and patterns."""
         self._session.remove(self.name)
 
     def state(self) -> dict[str, Any]:

@@ -166,7 +166,10 @@ def main(argv: list[str] | None = None) -> int:
             except ImportError:
                 pass
             else:
-                IPython.start_ipython(argv=["--no-banner"], user_ns=namespace)
+                from kr.complete import ipython_config
+
+                config = ipython_config()
+                IPython.start_ipython(argv=["--no-banner"], user_ns=namespace, config=config)
                 return 0
         _readline(namespace)
         Console(namespace).interact(banner="", exitmsg="")

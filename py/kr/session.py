@@ -128,6 +128,7 @@ class Session:
 
     @property
     def client(self) -> Client:
+        """The connection to krd, made (and krd started, if none answers) on first use."""
         if self._client is None:
             self._client = self._connect()
         return self._client
@@ -403,6 +404,7 @@ class Session:
         self._send_fields("route", fields)
 
     def unroute(self, source: str | Node, target: str | Node) -> None:
+        """Remove the send from `source` to `target`."""
         fields = {"from": _name(source), "to": _name(target)}
         self._send_fields("unroute", fields)
 
@@ -431,6 +433,7 @@ class Session:
         self._send("mute", name=_name(path), on=True)
 
     def unmute(self, path: str | Node) -> None:
+        """Undo `mute` of a node or a group."""
         self._send("mute", name=_name(path), on=False)
 
     def solo(self, path: str | Node) -> None:
@@ -439,6 +442,7 @@ class Session:
         self._send("solo", name=_name(path), on=True)
 
     def unsolo(self, path: str | Node) -> None:
+        """Undo `solo` of a node or a group."""
         self._send("solo", name=_name(path), on=False)
 
     # ---- transport --------------------------------------------------------------------------
@@ -494,6 +498,7 @@ class Session:
         return [str(s) for s in self._req("scene_list")]
 
     def delete_scene(self, name: str) -> None:
+        """Remove a scene from the engine."""
         self._send("scene_delete", name=name)
 
     # ---- recording, state -------------------------------------------------------------------
