@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -22,6 +23,13 @@ os.environ.setdefault("KR_KRD", str(ROOT / "target" / "debug" / "krd"))
 _RUN_DIR = tempfile.mkdtemp(prefix="kr-tests-")
 os.environ["XDG_STATE_HOME"] = os.path.join(_RUN_DIR, "state")
 os.environ["XDG_DATA_HOME"] = os.path.join(_RUN_DIR, "data")
+# The bundled sample banks (`make samples`) in the run's own data folder, where krd looks first:
+# `s "bd sn"` sounds in every test krd, as it does for a user after `make demo`.
+subprocess.run(
+    [str(ROOT / "scripts" / "make_samples.sh"), os.path.join(_RUN_DIR, "data", "kr", "samples")],
+    check=True,
+    capture_output=True,
+)
 
 
 def free_port() -> int:

@@ -271,6 +271,27 @@ def test_recall_inside_a_transition_fades(kr_clean: None) -> None:
     kr.delete_scene("loud")
 
 
+def test_a_faded_recall_leaves_the_notes_of_a_played_node_sounding(kr_clean: None) -> None:
+    """Gate and pitch belong to the notes: a faded recall moves the other controls and the
+    faders, and the node a pattern plays keeps sounding throughout."""
+    kr.tempo = 240
+    src = (
+        'import("stdfaust.lib"); freq = hslider("freq", 220, 20, 2000, 0.01); '
+        'gate = hslider("gate", 0, 0, 1, 1); process = os.osc(freq) * gate * 0.3;'
+    )
+    kr.node("keys", src)
+    kr.play("keys", kr.mini("a3*4"))
+    time.sleep(0.3)
+    kr.save("a")
+    rec = record(3.0)
+    time.sleep(0.3)
+    kr.recall("a", bars=4)
+    rec.wait(10)
+    env = envelope(rec.data[0, : rec.pos], rec.rate, 0.25)
+    assert env.min() > 0.05, f"silent windows during the fade: {np.round(env, 3)}"
+    kr.delete_scene("a")
+
+
 def test_transitions_do_not_nest(kr_clean: None) -> None:
     with kr.transition(bars=1), pytest.raises(RuntimeError, match="nested"):
         with kr.transition(bars=2):

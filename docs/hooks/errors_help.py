@@ -150,4 +150,43 @@ ERROR_HELP: dict[str, str] = {
         "The mini-notation string does not parse; the column (counted from 1) points at the "
         "problem. The [mini-notation table](patterns.md#the-mini-notation) lists the syntax."
     ),
+    # SuperDirt events and samples (reported to subscribers as "dirt: ...", counted in /kr/status)
+    "cannot open …: …": (
+        "A sample file could not be opened (deleted, or no permission). The event plays nothing; "
+        "fix the file and play again (krd re-reads a bank's folder every few seconds)."
+    ),
+    "… is … MiB; a sample file may be at most … MiB (dirt.max_file_mb)": (
+        "The file is larger than `dirt.max_file_mb` allows. Raise the limit in krd.yaml, or cut "
+        "the file. krd refuses it before reading it, so nothing else is held up."
+    ),
+    "… is not a sound file krd can read (WAV, AIFF or FLAC): …": (
+        "The file has a sound file's name but is corrupt or in another format (OGG and MP3 are not "
+        "read, as in SuperDirt). Convert it, e.g. `sox in.ogg out.wav`."
+    ),
+    "… has no audio": "The sound file holds no samples. Replace it; other files of the bank play.",
+    "cannot resample …: …": (
+        "The file's sample rate could not be converted to the engine's. Convert it with sox to "
+        "48000 Hz (or your JACK rate)."
+    ),
+    "argument … should be a parameter name (a string), not …": (
+        "A `/dirt/play` message is a list of name/value pairs; at that position a name was "
+        "expected. The sender is not speaking SuperDirt's protocol."
+    ),
+    "parameter '…' has no value (the arguments are name/value pairs)": (
+        "The message ends with a name but no value. Every parameter needs a value."
+    ),
+    "parameter '…' has a value of an unsupported type (…)": (
+        "Values are numbers (i, f, d, h, T/F) or strings; blobs, MIDI and the like are not read."
+    ),
+    "the event has no 's' (the sound to play)": (
+        "Every event needs `s` (a sample bank, a node or a Dirt synth), as in SuperDirt: "
+        "`d1 $ s \"bd\"`, `kr.s(\"bd\")`."
+    ),
+    "the event has … parameters; at most … are read": "No real event has that many parameters.",
+    "the sound lasts … s, shorter than 8 samples (SuperDirt drops such events too)": (
+        "`sustain`, `legato` or `begin`/`end` leave too little to hear. Lengthen it."
+    ),
+    "unit '…' is not one of r, c, s": (
+        "`unit` is `r` (rate, the default), `c` (fit the sample to a cycle) or `s` (seconds)."
+    ),
 }

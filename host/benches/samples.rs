@@ -75,7 +75,8 @@ fn main() {
         println!("bank loading: {} is not installed (make deps), skipped", dir.display());
         return;
     };
-    let files: Vec<_> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "flac")).collect();
+    let files: Vec<_> =
+        entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "flac")).collect();
     let t = Instant::now();
     let (mut bytes, mut seconds, mut on_disk) = (0u64, 0.0f64, 0u64);
     for (i, f) in files.iter().enumerate() {
@@ -93,5 +94,9 @@ fn main() {
         seconds / 60.0,
         elapsed
     );
-    println!("  {:.1} ms per MB of loaded audio; {:.1} MB of memory per minute of audio", elapsed * 1e3 / mb, mb / (seconds / 60.0));
+    println!(
+        "  {:.1} ms per MB of loaded audio; {:.1} MB of memory per minute of audio",
+        elapsed * 1e3 / mb,
+        mb / (seconds / 60.0)
+    );
 }

@@ -304,7 +304,8 @@ impl Session {
         if frame != 0 && frame < now {
             self.dirt.counters.late += 1;
             let seconds = (now - frame) as f64 / self.sample_rate as f64;
-            let why = format!("'{sound}' played {seconds:.3} s late (it arrived after its time, or its sample was loading)");
+            let why =
+                format!("'{sound}' played {seconds:.3} s late (it arrived after its time, or its sample was loading)");
             if self.dirt.problems.len() < MAX_WAITING {
                 self.dirt.problems.push(("late events".into(), why));
             }

@@ -22,6 +22,14 @@ pub struct Snapshot {
     pub patterns: Vec<PatternSnapshot>,
 }
 
+impl Snapshot {
+    /// Whether a pattern plays notes on node `name` (a pattern on the node itself, not on one
+    /// of its controls).
+    pub fn plays_notes_on(&self, name: &str) -> bool {
+        self.patterns.iter().any(|p| p.target == name)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NodeSnapshot {
     pub name: String,
@@ -226,7 +234,7 @@ impl Session {
         }
         let moves = Moves { fade_cycles, at };
         for s in &snap.nodes {
-            self.apply_node(s, factories, moves)?;
+            self.apply_node(s, factories, moves, snap.plays_notes_on(&s.name))?;
         }
         self.apply_routes(&snap.routes)?;
         self.apply_patterns(patterns)?;
@@ -258,7 +266,7 @@ impl Session {
         for n in &snap.nodes {
             let r = match compiled.get(&n.name) {
                 Some(Err(e)) => Err(SessionError::Dsp { name: n.name.clone(), message: e.clone() }),
-                _ => self.restore_node(n, &factories).map(|_| String::new()),
+                _ => self.restore_node(n, &factories, snap.plays_notes_on(&n.name)).map(|_| String::new()),
             };
             if r.is_err() && self.model.get(&n.name).is_ok() {
                 let _ = self.node_free(&n.name);
@@ -283,6 +291,7 @@ impl Session {
         &mut self,
         n: &NodeSnapshot,
         factories: &BTreeMap<String, Arc<Factory>>,
+        notes: bool,
     ) -> Result<(), SessionError> {
         let limits = kr_osc::Limits::default();
         kr_osc::check_name(&n.name, &limits).map_err(SessionError::Unsupported)?;
@@ -310,7 +319,7 @@ impl Session {
         if !factories.contains_key(&n.name) {
             return Err(SessionError::Dsp { name: n.name.clone(), message: "its DSP did not compile".into() });
         }
-        self.apply_node(n, factories, Moves { fade_cycles: 0.0, at: crate::rt::NEXT_BLOCK })
+        self.apply_node(n, factories, Moves { fade_cycles: 0.0, at: crate::rt::NEXT_BLOCK }, notes)
     }
 
     /// Make node `s.name` equal its snapshot (creating or redefining it when `factories` has a
@@ -320,6 +329,7 @@ impl Session {
         s: &NodeSnapshot,
         factories: &BTreeMap<String, Arc<Factory>>,
         moves: Moves,
+        notes: bool,
     ) -> Result<(), SessionError> {
         let existing = self.model.get(&s.name).ok();
         let factory = match (factories.get(&s.name), existing) {
@@ -330,7 +340,14 @@ impl Session {
         if let Some(f) = factory {
             self.node_new(&s.name, DspSource::parse(&s.source), f, s.count, s.gain)?;
         }
-        let values = s.controls.iter().map(|(control, v)| (format!("{}/{control}", s.name), *v));
+        // The controls notes set (the gate, the pitch) belong to the notes of a node a pattern
+        // plays: a value saved between notes is not restored, and never faded (a fading gate
+        // would hold every voice silent or sounding until the fade ends).
+        let values = s
+            .controls
+            .iter()
+            .filter(|(control, _)| !(notes && NOTE_CONTROLS.contains(&control.as_str())))
+            .map(|(control, v)| (format!("{}/{control}", s.name), *v));
         let fader = self.model.get(&s.name)?.gain_is_fader().then(|| (format!("{}/gain", s.name), s.gain));
         for (path, v) in values.chain(fader) {
             moves.apply(self, &path, v)?;
@@ -376,6 +393,9 @@ impl Session {
         Ok(())
     }
 }
+
+/// Controls the notes of a pattern set: not restored from a snapshot on a node a pattern plays.
+const NOTE_CONTROLS: &[&str] = &["gate", "freq", "note", "midi"];
 
 /// How values move to a snapshot's: faded over cycles, or set at a frame.
 #[derive(Clone, Copy)]
