@@ -170,6 +170,7 @@ def test_time_tags_are_the_frames_samples_are_heard_at(dirt: Any) -> None:
     expected = [round(f0 + (t - t0) * rec.rate) - rec.first_frame for t in tags]
     assert len(onsets) == len(tags), (onsets, expected)
     errors = [o - e for o, e in zip(onsets, expected, strict=True)]
+    print(f"onset errors (frames): {errors}")
     assert max(abs(e) for e in errors) <= rec.rate // 1000, f"onset errors (frames): {errors}"
     # The spacing between onsets is exact (the clock mapping cancels out).
     spacing = np.diff(onsets)

@@ -139,6 +139,7 @@ def test_tidal_samples_land_on_their_time_tags(tidal_krd: Any, driver: Path) -> 
     expected = [e for e in expected if 0 < e < len(x) - 100]
     assert len(onsets) == len(expected), (onsets, expected)
     errors = [o - e for o, e in zip(onsets, expected, strict=True)]
+    print(f"onset errors (frames): {errors}")
     assert max(abs(e) for e in errors) <= RATE // 1000, f"onset errors (frames): {errors}"
     assert tidal_krd.status()["dirt"]["counters"]["late"] == 0
 
