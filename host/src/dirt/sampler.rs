@@ -61,48 +61,122 @@ impl Voice {
 
     /// Add frames `[from, to)` of this voice into `left`/`right`.
     fn render(&mut self, left: &mut [f32], right: &mut [f32], from: usize, to: usize, cut_len: u32) {
+        let mut i = from;
+        while i < to && self.sample.is_some() {
+            let steady = self.steady_frames(to - i);
+            if steady > 0 {
+                self.render_steady(left, right, i, steady);
+                i += steady;
+            } else {
+                self.render_one(left, right, i, cut_len);
+                i += 1;
+            }
+        }
+    }
+
+    /// How many of the next `most` frames need no fade, cut, wrap or edge handling: the
+    /// voice's position stays inside its portion and away from the file's ends throughout.
+    fn steady_frames(&self, most: usize) -> usize {
+        let (Some(sample), p) = (&self.sample, &self.plan) else { return 0 };
+        if self.cutting != 0 || self.age < p.fade_in || self.age + p.fade_out >= p.length {
+            return 0;
+        }
+        let n = most.min((p.length - p.fade_out - self.age) as usize);
+        let lower = p.lo.max(1.0);
+        let upper = p.hi.min(sample.frames as f64 - 3.0);
+        let speed = self.rate.abs().max((self.rate + p.rate_step * n as f64).abs()).max(1e-9);
+        let room = if self.rate >= 0.0 { upper - self.pos } else { self.pos - lower };
+        if self.pos < lower || self.pos >= upper || room <= 2.0 * speed {
+            return 0;
+        }
+        n.min((room / speed) as usize - 1)
+    }
+
+    /// `n` frames in the voice's steady state (see [`Voice::steady_frames`]): no envelope, no
+    /// bounds checks on the reads.
+    fn render_steady(&mut self, left: &mut [f32], right: &mut [f32], at: usize, n: usize) {
+        let Some(sample) = &self.sample else { return };
+        let p = &self.plan;
+        let data = &sample.data[..];
+        let (mut pos, mut rate) = (self.pos, self.rate);
+        let (out_l, out_r) = (&mut left[at..at + n], &mut right[at..at + n]);
+        if sample.channels == 1 {
+            for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
+                let x = self.fx[0].process(&p.effects, cubic(data, 1, pos, 0));
+                *l += x * p.left;
+                *r += x * p.right;
+                pos += rate;
+                rate += p.rate_step;
+            }
+        } else {
+            let (gl, gr) = (p.left * std::f32::consts::SQRT_2, p.right * std::f32::consts::SQRT_2);
+            for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
+                *l += self.fx[0].process(&p.effects, cubic(data, 2, pos, 0)) * gl;
+                *r += self.fx[1].process(&p.effects, cubic(data, 2, pos, 1)) * gr;
+                pos += rate;
+                rate += p.rate_step;
+            }
+        }
+        self.pos = pos;
+        self.rate = rate;
+        self.age += n as u32;
+    }
+
+    /// One frame, with fades, cuts, the portion's wrap and the file's edges.
+    fn render_one(&mut self, left: &mut [f32], right: &mut [f32], i: usize, cut_len: u32) {
         let Some(sample) = &self.sample else { return };
         let p = &self.plan;
         let (ch, frames) = (sample.channels, sample.frames);
         let span = p.hi - p.lo;
-        for i in from..to {
-            if self.age >= p.length || (self.cutting == 1) {
-                self.sample = None;
-                return;
-            }
-            if span > 0.0 && (self.pos < p.lo || self.pos >= p.hi) {
-                // The portion repeats (`loop`), as SuperDirt's phase ramp wraps.
-                self.pos = p.lo + (self.pos - p.lo).rem_euclid(span);
-            }
-            let mut env = 1.0f32;
-            if self.age < p.fade_in {
-                env = (std::f32::consts::FRAC_PI_2 * self.age as f32 / p.fade_in as f32).sin();
-            }
-            let left_of = p.length - self.age;
-            if left_of <= p.fade_out {
-                env *= (std::f32::consts::FRAC_PI_2 * left_of as f32 / p.fade_out as f32).sin();
-            }
-            if self.cutting > 1 {
-                self.cutting -= 1;
-                env *= (std::f32::consts::FRAC_PI_2 * self.cutting as f32 / cut_len.max(1) as f32).sin();
-            }
-            let a = read(&sample.data, ch, frames, self.pos, 0);
-            let (l, r) = if ch == 1 {
-                let x = self.fx[0].process(&p.effects, a) * env;
-                (x * p.left, x * p.right)
-            } else {
-                let b = read(&sample.data, ch, frames, self.pos, 1);
-                let l = self.fx[0].process(&p.effects, a) * env;
-                let r = self.fx[1].process(&p.effects, b) * env;
-                (l * p.left * std::f32::consts::SQRT_2, r * p.right * std::f32::consts::SQRT_2)
-            };
-            left[i] += l;
-            right[i] += r;
-            self.pos += self.rate;
-            self.rate += p.rate_step;
-            self.age += 1;
+        if self.age >= p.length || self.cutting == 1 {
+            self.sample = None;
+            return;
         }
+        if span > 0.0 && (self.pos < p.lo || self.pos >= p.hi) {
+            // The portion repeats (`loop`), as SuperDirt's phase ramp wraps.
+            self.pos = p.lo + (self.pos - p.lo).rem_euclid(span);
+        }
+        let mut env = 1.0f32;
+        if self.age < p.fade_in {
+            env = (std::f32::consts::FRAC_PI_2 * self.age as f32 / p.fade_in as f32).sin();
+        }
+        let left_of = p.length - self.age;
+        if left_of <= p.fade_out {
+            env *= (std::f32::consts::FRAC_PI_2 * left_of as f32 / p.fade_out as f32).sin();
+        }
+        if self.cutting > 1 {
+            self.cutting -= 1;
+            env *= (std::f32::consts::FRAC_PI_2 * self.cutting as f32 / cut_len.max(1) as f32).sin();
+        }
+        let a = read(&sample.data, ch, frames, self.pos, 0);
+        let (l, r) = if ch == 1 {
+            let x = self.fx[0].process(&p.effects, a) * env;
+            (x * p.left, x * p.right)
+        } else {
+            let b = read(&sample.data, ch, frames, self.pos, 1);
+            let l = self.fx[0].process(&p.effects, a) * env;
+            let r = self.fx[1].process(&p.effects, b) * env;
+            (l * p.left * std::f32::consts::SQRT_2, r * p.right * std::f32::consts::SQRT_2)
+        };
+        left[i] += l;
+        right[i] += r;
+        self.pos += self.rate;
+        self.rate += p.rate_step;
+        self.age += 1;
     }
+}
+
+/// Catmull-Rom interpolation of channel `c` at `pos`, which must lie in `[1, frames - 3)`.
+#[inline(always)]
+fn cubic(data: &[f32], channels: usize, pos: f64, c: usize) -> f32 {
+    let i = pos as usize;
+    let t = (pos - i as f64) as f32;
+    let at = |k: usize| data[k * channels + c];
+    let (y0, y1, y2, y3) = (at(i - 1), at(i), at(i + 1), at(i + 2));
+    let c1 = 0.5 * (y2 - y0);
+    let c2 = y0 - 2.5 * y1 + 2.0 * y2 - 0.5 * y3;
+    let c3 = 0.5 * (y3 - y0) + 1.5 * (y1 - y2);
+    ((c3 * t + c2) * t + c1) * t + y1
 }
 
 /// Cubic (Catmull-Rom) interpolation of channel `c` at fractional frame `pos`.
@@ -265,6 +339,30 @@ mod tests {
         // Backwards: the ramp falls (after its short fade-in).
         assert!(out[200] > out[2000] && out[2000] > out[4000]);
         assert!(out[4800..].iter().all(|x| *x == 0.0));
+    }
+
+    /// A ramp read at 1.3× with an accelerating rate: every frame (the steady stretch and the
+    /// edges alike) is the ramp at the position the rate has reached.
+    #[test]
+    fn every_frame_follows_the_rate_exactly() {
+        let c = basedrop::Collector::new();
+        let (mut s, mut tx) = Sampler::new(48000);
+        let frames = 48000;
+        let sample = ramp_sample(&c.handle(), frames, 1);
+        let p = plan(&[("pan", 0.0), ("speed", 1.3), ("accelerate", 0.2), ("begin", 0.1)], frames);
+        tx.push(SampleTrigger { frame: 0, sample, plan: p }).ok().unwrap();
+        let out = run(&mut s, 40, 1000);
+        let (mut pos, mut rate) = (p.lo, p.rate);
+        for (j, y) in out.iter().enumerate().take(p.length as usize) {
+            let env_free = j as u32 >= p.fade_in && j as u32 + p.fade_out < p.length && pos > 1.0;
+            if env_free {
+                let want = 0.4 * (pos / frames as f64) as f32;
+                assert!((y - want).abs() < 2e-5, "frame {j}: {y} vs {want}");
+            }
+            pos += rate;
+            rate += p.rate_step;
+        }
+        assert!(out[p.length as usize..].iter().all(|y| *y == 0.0));
     }
 
     #[test]
