@@ -170,3 +170,49 @@ def test_a_stopped_engine_is_unavailable_and_a_restarted_one_is_reconnected(
     finally:
         s.close()
         proc.stop()
+
+
+def test_a_string_that_is_no_note_is_reported_once_and_not_played(kr_clean: None) -> None:
+    """`kr.seq("H2", "A2")` keeps the string; when it reaches a synth where a pitch is expected,
+    krd reports it (once for the pattern) and skips those events instead of playing them as some
+    other pitch."""
+    import os
+    import time
+
+    from oscclient import Udp, message
+    from test_jack_ports import PROBE
+    from test_spine import record
+
+    kr.node("probe", PROBE)
+    sub = Udp(int(os.environ["KR_PORT"]))
+    sub.send(message("/kr/notify/subscribe", 30.0).build().dgram)
+    assert sub.recv()[0] == "/kr/done"
+    kr.tempo = 240
+    rec = record(3.0, (f"{kr.dump()['client']}:probe/out_1",))
+    kr.play("probe", kr.seq("H2", "A2"))
+    rec.wait(10)
+    kr.hush()
+    x = rec.data[0, : rec.pos]
+    levels = {np_round(v) for v in x if v != 0}
+    assert levels == {0.11}, f"only A2 (110 Hz) sounds: {levels}"
+    # One note a cycle (a cycle is a second at 240 BPM): H2's half of each cycle stays silent.
+    onsets = [i for i in range(1, len(x)) if x[i] != 0 and x[i - 1] == 0]
+    assert len(onsets) >= 2 and all(
+        d == 48000 for d in (b - a for a, b in zip(onsets, onsets[1:], strict=False))
+    ), onsets
+    reports = []
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        try:
+            address, args = sub.recv(0.5)
+        except TimeoutError:
+            break
+        if address == "/kr/notify/error" and "not a note name" in str(args):
+            reports.append(args)
+    assert len(reports) == 1, reports
+    assert "'H2'" in str(reports[0]) and "probe" in str(reports[0])
+    sub.close()
+
+
+def np_round(v: float) -> float:
+    return round(float(v), 2)

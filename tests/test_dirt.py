@@ -60,7 +60,9 @@ def banks(tmp_path_factory: pytest.TempPathFactory) -> Path:
     t = np.arange(44100) / 44100
     write_wav(root / "tone" / "t.wav", 0.5 * np.sin(2 * np.pi * 441 * t), rate=44100)
     (root / "stereo").mkdir()
-    write_wav(root / "stereo" / "s.wav", np.stack([np.full(4800, 0.5), np.full(4800, -0.25)], axis=1))
+    write_wav(
+        root / "stereo" / "s.wav", np.stack([np.full(4800, 0.5), np.full(4800, -0.25)], axis=1)
+    )
     (root / "broken").mkdir()
     (root / "broken" / "x.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
     (root / "textonly").mkdir()
@@ -73,7 +75,9 @@ def dirt(banks: Path, jack_server: str, tmp_path_factory: pytest.TempPathFactory
     cfg = tmp_path_factory.mktemp("cfg") / "krd.yaml"
     cfg.write_text(f"dirt:\n  sample_paths: [{banks}]\n")
     port = free_port()
-    s = kr.Session(port=port, krd_args=["--no-state", "--config", str(cfg), "--dirt-port", str(free_port())])
+    s = kr.Session(
+        port=port, krd_args=["--no-state", "--config", str(cfg), "--dirt-port", str(free_port())]
+    )
     yield Dirt(s, int(s.status()["dirt"]["listening"].rsplit(":", 1)[1]))
     s.close()
 
@@ -100,7 +104,12 @@ def play(when: float | None = None, **params: Any) -> bytes:
     args: list[Any] = []
     for k in sorted(params):
         v = params[k]
-        args += [k, ("i", v) if k in ("orbit", "cut") else (("f", float(v)) if not isinstance(v, str) else v)]
+        args += [
+            k,
+            ("i", v)
+            if k in ("orbit", "cut")
+            else (("f", float(v)) if not isinstance(v, str) else v),
+        ]
     return bundle([message("/dirt/play", *args)], when)
 
 
@@ -116,7 +125,9 @@ def wait_status(s: Any, pred: Any, timeout: float = 5.0) -> dict[str, Any]:
     return last
 
 
-def record_after(s: Any, ports: list[str], seconds: float, send: Any, name: str) -> tuple[np.ndarray, Recorder]:
+def record_after(
+    s: Any, ports: list[str], seconds: float, send: Any, name: str
+) -> tuple[np.ndarray, Recorder]:
     rec = Recorder(ports, seconds, name=name)
     rec.start()
     time.sleep(0.1)
@@ -206,7 +217,9 @@ def test_speed_begin_end_and_pitch(dirt: Any) -> None:
     rev = level_of(dirt, sock, port, "kr-test-rev", s="ramp", pan=0.0, speed=-1)
     f, r = fwd[np.abs(fwd) > 1e-4], rev[np.abs(rev) > 1e-4]
     assert abs(len(f) - len(r)) <= 100 and abs(len(f) - RATE // 10) <= 100
-    assert np.all(np.diff(f[100:-100]) > 0) and np.all(np.diff(r[100:-100]) < 0), "negative speed plays it backwards"
+    assert np.all(np.diff(f[100:-100]) > 0) and np.all(np.diff(r[100:-100]) < 0), (
+        "negative speed plays it backwards"
+    )
     # begin/end cut the portion: 0.5..0.75 of a 0.1 s ramp is 25 ms, starting at 0.45·0.4.
     part = level_of(dirt, sock, port, "kr-test-part", s="ramp", pan=0.0, begin=0.5, end=0.75)
     p = part[np.abs(part) > 1e-4]
@@ -248,13 +261,19 @@ def test_cut_groups_and_pan_laws(dirt: Any) -> None:
     assert 0 < np.count_nonzero(cut > overlap) <= 0.0011 * RATE
     assert abs(np.median(cut[cut > 0.01]) / 0.4 - 0.5) < 0.01
     # Mono: equal-power pan. Stereo: balance (each side keeps its own channel).
-    for pan, (l_want, r_want) in [(0.5, (np.sqrt(0.5), np.sqrt(0.5))), (0.0, (1.0, 0.0)), (1.0, (0.0, 1.0))]:
-        data, _ = record_after(dirt, ports, 0.5, lambda p=pan: sock.send(play(s="steps", n=0, pan=p)), "kr-t-pan")
-        l, r = (float(np.abs(c).max()) / (0.4 * 0.25) for c in data)
-        assert abs(l - l_want) < 0.02 and abs(r - r_want) < 0.02, (pan, l, r)
+    for pan, (l_want, r_want) in [
+        (0.5, (np.sqrt(0.5), np.sqrt(0.5))),
+        (0.0, (1.0, 0.0)),
+        (1.0, (0.0, 1.0)),
+    ]:
+        data, _ = record_after(
+            dirt, ports, 0.5, lambda p=pan: sock.send(play(s="steps", n=0, pan=p)), "kr-t-pan"
+        )
+        left, right = (float(np.abs(c).max()) / (0.4 * 0.25) for c in data)
+        assert abs(left - l_want) < 0.02 and abs(right - r_want) < 0.02, (pan, left, right)
     data, _ = record_after(dirt, ports, 0.5, lambda: sock.send(play(s="stereo")), "kr-t-st")
-    l, r = (float(c[np.argmax(np.abs(c))]) / 0.4 for c in data)
-    assert abs(l - 0.5) < 0.02 and abs(r + 0.25) < 0.02, (l, r)
+    left, right = (float(c[np.argmax(np.abs(c))]) / 0.4 for c in data)
+    assert abs(left - 0.5) < 0.02 and abs(right + 0.25) < 0.02, (left, right)
 
 
 def test_s_naming_a_node_plays_notes_with_superdirts_pitch_and_controls(dirt: Any) -> None:
@@ -264,16 +283,26 @@ def test_s_naming_a_node_plays_notes_with_superdirts_pitch_and_controls(dirt: An
     values = []
     for note in [0, 4, 7]:
         data, _ = record_after(
-            dirt, [port], 0.5, lambda n=note: sock.send(play(s="probe", note=n, delta=0.2)), f"kr-t-note{note}"
+            dirt,
+            [port],
+            0.5,
+            lambda n=note: sock.send(play(s="probe", note=n, delta=0.2)),
+            f"kr-t-note{note}",
         )
         held = data[0][data[0] > 0]
         values.append(round(float(np.median(held)) * 1000, 1))
     assert values == [261.6, 329.6, 392.0], values
     data, _ = record_after(
-        dirt, [port], 0.5, lambda: sock.send(play(s="probe", n=0, cutoff=1200, delta=0.2)), "kr-t-cutoff"
+        dirt,
+        [port],
+        0.5,
+        lambda: sock.send(play(s="probe", n=0, cutoff=1200, delta=0.2)),
+        "kr-t-cutoff",
     )
     held = data[0][data[0] > 0]
-    assert abs(float(np.median(held)) - (0.2616 + 0.0012)) < 2e-4, "cutoff reached the node's control"
+    assert abs(float(np.median(held)) - (0.2616 + 0.0012)) < 2e-4, (
+        "cutoff reached the node's control"
+    )
     dirt.remove("probe")
 
 
@@ -303,15 +332,19 @@ def test_bad_input_is_counted_reported_and_changes_nothing(dirt: Any, banks: Pat
             time.sleep(0.003)  # paced, so the kernel's socket buffer drops none
     status = wait_status(
         dirt,
-        lambda d: d["counters"]["failed"] - before["failed"] + d["dropped"] >= 2500
-        and d["counters"]["unknown"] - before["unknown"] >= 500,
+        lambda d: (
+            d["counters"]["failed"] - before["failed"] + d["dropped"] >= 2500
+            and d["counters"]["unknown"] - before["unknown"] >= 500
+        ),
         timeout=20,
     )
     # 2500 events, plus the broken file's own report when its load failed.
     assert status["counters"]["failed"] - before["failed"] + status["dropped"] == 2501, status
     assert status["counters"]["played"] == before["played"]
     assert "hum" in dirt.nodes() and dirt.status()["ok"]
-    data, _ = record_after(dirt, [f"{dirt.dump()['client']}:hum/out_1"], 0.5, lambda: None, "kr-t-hum")
+    data, _ = record_after(
+        dirt, [f"{dirt.dump()['client']}:hum/out_1"], 0.5, lambda: None, "kr-t-hum"
+    )
     assert rms(data[0]) > 0.05, "the sound goes on"
     dirt.remove("hum")
 
@@ -365,11 +398,29 @@ def test_the_bundled_banks_load_and_sound(jack_server: str, tmp_path: Path) -> N
     assert (root / "LICENSES").read_text().count("CC0") > 50
     cfg = tmp_path / "krd.yaml"
     cfg.write_text(f"dirt:\n  sample_paths: [{root}]\n")
-    s = kr.Session(port=free_port(), krd_args=["--no-state", "--config", str(cfg), "--dirt-port", str(free_port())])
+    s = kr.Session(
+        port=free_port(),
+        krd_args=["--no-state", "--config", str(cfg), "--dirt-port", str(free_port())],
+    )
     try:
         engine = Dirt(s, int(s.status()["dirt"]["listening"].rsplit(":", 1)[1]))
         banks = {b["name"]: b for b in engine.samples()}
-        for name in ["bd", "sn", "sd", "hh", "oh", "cp", "cb", "lt", "mt", "ht", "rim", "perc", "bass", "arpy"]:
+        for name in [
+            "bd",
+            "sn",
+            "sd",
+            "hh",
+            "oh",
+            "cp",
+            "cb",
+            "lt",
+            "mt",
+            "ht",
+            "rim",
+            "perc",
+            "bass",
+            "arpy",
+        ]:
             assert name in banks, name
         for name in banks:
             engine.load_samples(name)
@@ -377,19 +428,32 @@ def test_the_bundled_banks_load_and_sound(jack_server: str, tmp_path: Path) -> N
         def all_loaded() -> bool:
             return all(b["loaded"] == b["files"] for b in engine.samples())
 
-        assert wait_until(all_loaded, 60), [b for b in engine.samples() if b["loaded"] != b["files"]]
+        assert wait_until(all_loaded, 60), [
+            b for b in engine.samples() if b["loaded"] != b["files"]
+        ]
         assert engine.status()["dirt"]["counters"]["failed"] == 0
         sock = dirt_socket(engine)
         warm_orbit(engine, sock, "bd")
         port = f"{engine.dump()['client']}:orbit0/out_1"
         for name in ["bd", "sn", "hh", "cp"]:
-            data, _ = record_after(engine, [port], 0.6, lambda n=name: sock.send(play(s=n)), f"kr-t-{name}")
+            data, _ = record_after(
+                engine, [port], 0.6, lambda n=name: sock.send(play(s=n)), f"kr-t-{name}"
+            )
             assert rms(data[0]) > 1e-3, f"{name} is silent"
     finally:
         s.close()
 
 
-SYNTHS = ["superpiano", "supersaw", "supersquare", "superpwm", "superfm", "superhammond", "supergong", "supermandolin"]
+SYNTHS = [
+    "superpiano",
+    "supersaw",
+    "supersquare",
+    "superpwm",
+    "superfm",
+    "superhammond",
+    "supergong",
+    "supermandolin",
+]
 
 
 def test_dirt_synths_play_when_s_names_one(dirt: Any) -> None:
@@ -402,7 +466,11 @@ def test_dirt_synths_play_when_s_names_one(dirt: Any) -> None:
         info = dirt.node_info(name)
         assert info["count"] == 8 and info["source"] == f"faust:dirt/{name}"
         data, _ = record_after(
-            dirt, [f"{client}:{name}/out_1"], 1.0, lambda n=name: sock.send(play(s=n, note=0, delta=0.6)), f"kr-t-{name}"
+            dirt,
+            [f"{client}:{name}/out_1"],
+            1.0,
+            lambda n=name: sock.send(play(s=n, note=0, delta=0.6)),
+            f"kr-t-{name}",
         )
         x = data[0]
         assert rms(x) > 1e-3, f"{name} is silent"
@@ -426,7 +494,9 @@ def test_strudels_osc_output_works_the_same(dirt: Any) -> None:
         return bundle([message("/dirt/play", *args)], when)
 
     send = lambda: sock.send(  # noqa: E731
-        strudel(time.time() + 0.1, cps=0.5, cycle=4.0, delta=0.5, s="probe", note="e4", midinote=64.0)
+        strudel(
+            time.time() + 0.1, cps=0.5, cycle=4.0, delta=0.5, s="probe", note="e4", midinote=64.0
+        )
     )
     data, _ = record_after(dirt, [port], 1.0, send, "kr-t-strudel")
     held = data[0][data[0] > 0]
@@ -435,10 +505,16 @@ def test_strudels_osc_output_works_the_same(dirt: Any) -> None:
     warm_orbit(dirt, sock, "steps")
     out = f"{dirt.dump()['client']}:orbit0/out_1"
     data, _ = record_after(
-        dirt, [out], 0.6, lambda: sock.send(strudel(time.time() + 0.1, s="steps", n=1.0, cut=1.0, pan=0.0)), "kr-t-st2"
+        dirt,
+        [out],
+        0.6,
+        lambda: sock.send(strudel(time.time() + 0.1, s="steps", n=1.0, cut=1.0, pan=0.0)),
+        "kr-t-st2",
     )
     x = data[0]
-    assert abs(float(np.median(x[x > 0.01])) / 0.4 - 0.5) < 0.01, "n 1.0 (a float) picks b.wav on orbit 0"
+    assert abs(float(np.median(x[x > 0.01])) / 0.4 - 0.5) < 0.01, (
+        "n 1.0 (a float) picks b.wav on orbit 0"
+    )
 
 
 def test_an_exported_session_keeps_its_orbit_patterns(dirt: Any, tmp_path: Path) -> None:

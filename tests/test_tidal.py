@@ -37,7 +37,16 @@ def driver(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("tidal")
     src = Path(__file__).parent / "tidal" / "Driver.hs"
     subprocess.run(
-        [ghc, "-O1", "-threaded", "-outputdir", str(out / "obj"), str(src), "-o", str(out / "driver")],
+        [
+            ghc,
+            "-O1",
+            "-threaded",
+            "-outputdir",
+            str(out / "obj"),
+            str(src),
+            "-o",
+            str(out / "driver"),
+        ],
         check=True,
         capture_output=True,
     )
@@ -102,7 +111,10 @@ def tidal_krd(jack_server: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     write_wav(root / "click" / "c.wav", click)
     cfg = tmp_path_factory.mktemp("tidal-cfg") / "krd.yaml"
     cfg.write_text(f"dirt:\n  sample_paths: [{root}]\n")
-    s = kr.Session(port=free_port(), krd_args=["--no-state", "--config", str(cfg), "--dirt-port", str(free_port())])
+    s = kr.Session(
+        port=free_port(),
+        krd_args=["--no-state", "--config", str(cfg), "--dirt-port", str(free_port())],
+    )
     from test_dirt import Dirt
 
     yield Dirt(s, int(s.status()["dirt"]["listening"].rsplit(":", 1)[1]))
@@ -111,7 +123,10 @@ def tidal_krd(jack_server: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 def run_tidal(driver: Path, port: int, seconds: float, what: str, node: str = "") -> str:
     done = subprocess.run(
-        [str(driver), str(port), str(seconds), "1", what, node], capture_output=True, text=True, timeout=seconds + 30
+        [str(driver), str(port), str(seconds), "1", what, node],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -144,7 +159,9 @@ def test_tidal_samples_land_on_their_time_tags(tidal_krd: Any, driver: Path) -> 
     assert tidal_krd.status()["dirt"]["counters"]["late"] == 0
 
 
-def test_tidal_notes_on_a_kr_node_with_superdirts_pitch_and_a_control(tidal_krd: Any, driver: Path) -> None:
+def test_tidal_notes_on_a_kr_node_with_superdirts_pitch_and_a_control(
+    tidal_krd: Any, driver: Path
+) -> None:
     tidal_krd.node("probe", PROBE)
     relay = Relay(tidal_krd.dirt_port)
     rec = Recorder([f"{tidal_krd.dump()['client']}:probe/out_1"], 3.0, name="kr-test-tidal-notes")

@@ -432,6 +432,10 @@ impl ControlThread {
                 self.changed("/kr/play", &message);
                 self.notify(Notification::Error { message });
             }
+            for (_, message) in self.session.take_pattern_warnings() {
+                tracing::warn!("{message}");
+                self.notify(Notification::Error { message });
+            }
             self.report_faults();
             for message in self.session.reap_failed_recordings() {
                 tracing::error!("{message}");

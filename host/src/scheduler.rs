@@ -189,6 +189,9 @@ pub struct Scheduler {
     failed: Vec<(String, String)>,
     /// Events of patterns on orbits, until taken: (frame, event).
     dirt: Vec<(u64, DirtEvent)>,
+    /// Targets whose pattern was reported (once per pattern) and the reports not yet taken.
+    warned: std::collections::BTreeSet<String>,
+    warnings: Vec<(String, String)>,
 }
 
 impl Scheduler {
@@ -202,6 +205,8 @@ impl Scheduler {
             fades: Vec::new(),
             failed: Vec::new(),
             dirt: Vec::new(),
+            warned: Default::default(),
+            warnings: Vec::new(),
         }
     }
 
@@ -221,7 +226,13 @@ impl Scheduler {
 
     /// Play `slot` on `target`, replacing what played there.
     pub fn play(&mut self, target: &str, slot: Slot) {
+        self.warned.remove(target);
         self.slots.insert(target.into(), slot);
+    }
+
+    /// Problems of playing patterns that did not stop them, since the last call: (target, why).
+    pub fn take_warnings(&mut self) -> Vec<(String, String)> {
+        std::mem::take(&mut self.warnings)
     }
 
     /// The patterns playing, by target.
@@ -331,7 +342,9 @@ impl Scheduler {
             let mut events = Vec::new();
             let work = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 kr_pattern::budget::with_budget(QUERY_BUDGET, || {
-                    self.schedule_slot(clock, slot, begin, end, first_sample, sample_step, &mut |ev| events.push(ev))
+                    self.schedule_slot(clock, target, slot, begin, end, first_sample, sample_step, &mut |ev| {
+                        events.push(ev)
+                    })
                 })
             }));
             let why = match work {
@@ -376,6 +389,7 @@ impl Scheduler {
     fn schedule_slot(
         &mut self,
         clock: &Clock,
+        target: &str,
         slot: &Slot,
         begin: Time,
         end: Time,
@@ -385,7 +399,7 @@ impl Scheduler {
     ) {
         let haps = slot.query(begin, end);
         for hap in haps.iter().filter(|h| h.has_onset()) {
-            self.onset(clock, slot, hap, emit);
+            self.onset(clock, target, slot, hap, emit);
         }
         if let Target::Value(t) = slot.target {
             let end_frame = clock.frame_of(end);
@@ -399,7 +413,7 @@ impl Scheduler {
         }
     }
 
-    fn onset(&mut self, clock: &Clock, slot: &Slot, hap: &Hap, emit: &mut dyn FnMut(RtEvent)) {
+    fn onset(&mut self, clock: &Clock, target: &str, slot: &Slot, hap: &Hap, emit: &mut dyn FnMut(RtEvent)) {
         let Some(whole) = hap.whole else { return };
         let begin = whole.begin + slot.offset;
         let frame = clock.frame_of(begin);
@@ -413,6 +427,17 @@ impl Scheduler {
                 let Some(note) = NoteValue::of(&hap.value) else {
                     return;
                 };
+                if let Some(bad) = &note.not_a_note {
+                    // Played as some other pitch it would be a silent mistake: skipped, and
+                    // reported once per pattern.
+                    if self.warned.insert(target.to_string()) {
+                        let why = format!(
+                            "the pattern on {target} has '{bad}', which is not a note name; those events are skipped"
+                        );
+                        self.warnings.push((target.to_string(), why));
+                    }
+                    return;
+                }
                 let legato = note.legato.unwrap_or(DEFAULT_LEGATO);
                 let dur = (whole.end - whole.begin).to_f64().unwrap_or(0.0) * legato;
                 let off_frame = frame + (dur / clock.cps() * clock.sample_rate).round().max(1.0) as u64;
@@ -510,6 +535,8 @@ fn dirt_event(v: &Value) -> Option<DirtEvent> {
 /// The pitch and controls an event's value asks for.
 #[derive(Debug, Default, PartialEq)]
 pub struct NoteValue {
+    /// A string where a pitch was expected that names no note (`"H2"`).
+    pub not_a_note: Option<String>,
     pub midi: Option<f64>,
     pub freq: Option<f64>,
     pub legato: Option<f64>,
@@ -522,7 +549,10 @@ impl NoteValue {
         let mut n = NoteValue::default();
         match v {
             Value::Num(m) => n.midi = Some(*m),
-            Value::Str(s) => n.midi = note_to_midi(s),
+            Value::Str(s) => {
+                n.midi = note_to_midi(s);
+                n.not_a_note = n.midi.is_none().then(|| s.clone());
+            }
             Value::Bool(b) => {
                 if !b {
                     return None;
@@ -531,7 +561,10 @@ impl NoteValue {
             Value::Map(m) => {
                 for (k, v) in m {
                     match (k.as_str(), v) {
-                        ("note" | "midi" | "n", Value::Str(s)) => n.midi = note_to_midi(s),
+                        ("note" | "midi" | "n", Value::Str(s)) => {
+                            n.midi = note_to_midi(s);
+                            n.not_a_note = n.midi.is_none().then(|| s.clone());
+                        }
                         ("note" | "midi" | "n", v) => n.midi = number(v).map(f64::from),
                         ("freq", v) => n.freq = number(v).map(f64::from),
                         ("legato", v) => n.legato = number(v).map(f64::from),

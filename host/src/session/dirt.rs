@@ -161,7 +161,8 @@ impl Session {
                 _ => None,
             })
             .collect();
-        let note = NoteValue { midi: None, freq: Some(plan::frequency(ev, true)), legato: None, controls };
+        let note =
+            NoteValue { not_a_note: None, midi: None, freq: Some(plan::frequency(ev, true)), legato: None, controls };
         let seconds = plan::synth_sustain(ev).clamp(0.0, 3600.0);
         let off = frame.max(self.now()) + ((seconds * self.sample_rate as f64).round() as u64).max(1);
         let rt = &mut self.rt;

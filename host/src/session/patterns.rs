@@ -131,6 +131,12 @@ impl Session {
         self.scheduler.take_failed()
     }
 
+    /// What the playing patterns got wrong without being stopped (a string that is no note on a
+    /// synth), once per pattern, since the last call: (target, why).
+    pub fn take_pattern_warnings(&mut self) -> Vec<(String, String)> {
+        self.scheduler.take_warnings()
+    }
+
     /// The nodes the audio thread silenced and reset for NaN or infinity since the last call.
     pub fn take_faulted_nodes(&mut self) -> Vec<String> {
         let keys = self.rt.take_faults();
