@@ -285,6 +285,56 @@ fn list_bank(dir: &Path) -> Option<Vec<PathBuf>> {
 mod tests {
     use super::*;
 
+    fn wav(path: &Path, frames: usize) {
+        let spec = hound::WavSpec { channels: 1, sample_rate: 48000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let mut w = hound::WavWriter::create(path, spec).unwrap();
+        for _ in 0..frames {
+            w.write_sample(1000i16).unwrap();
+        }
+        w.finalize().unwrap();
+    }
+
+    fn wait_loaded(lib: &mut SampleLibrary, path: &Path) -> Shared<SampleData> {
+        for _ in 0..500 {
+            lib.poll(Duration::from_millis(10));
+            if let Lookup::Ready(s) = lib.get(path) {
+                return s;
+            }
+        }
+        panic!("{} did not load", path.display());
+    }
+
+    /// Past the cap the least recently used file is unloaded, never the one just loaded; a
+    /// voice still holding an unloaded file keeps its samples.
+    #[test]
+    fn the_memory_cap_unloads_the_least_recently_used() {
+        let root = std::env::temp_dir().join(format!("kr-lru-{}", std::process::id()));
+        let bank = root.join("b");
+        std::fs::create_dir_all(&bank).unwrap();
+        let files: Vec<PathBuf> = (0..3).map(|i| bank.join(format!("{i}.wav"))).collect();
+        for f in &files {
+            wav(f, 25_000); // 100 kB each, decoded
+        }
+        let collector = basedrop::Collector::new();
+        let settings = LibrarySettings { roots: vec![root.clone()], max_bytes: 250_000, max_file_bytes: 1 << 20 };
+        let mut lib = SampleLibrary::new(settings, 48000, collector.handle());
+        let first = wait_loaded(&mut lib, &files[0]);
+        let _ = wait_loaded(&mut lib, &files[1]);
+        // Use 0 again: 1 is now the least recently used.
+        assert!(matches!(lib.get(&files[0]), Lookup::Ready(_)));
+        let _ = wait_loaded(&mut lib, &files[2]);
+        assert_eq!(lib.loaded_bytes(), 200_000);
+        assert!(matches!(lib.get(&files[0]), Lookup::Ready(_)));
+        assert!(matches!(lib.get(&files[1]), Lookup::Loading), "1 was unloaded (and is loading again)");
+        // A held sample outlives its unloading.
+        let _ = wait_loaded(&mut lib, &files[1]);
+        let _ = wait_loaded(&mut lib, &files[2]);
+        assert!(lib.loaded.get(&files[0]).is_none());
+        assert_eq!(first.frames, 25_000);
+        assert_eq!(first.data[24_999], 1000.0 / 32768.0);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
     #[test]
     fn banks_sort_by_bytes_ignore_other_files_and_wrap_n() {
         let root = std::env::temp_dir().join(format!("kr-lib-{}", std::process::id()));
