@@ -1,0 +1,86 @@
+"""How long from `kr.node(...)` to the new node's first sound: a seed-style voice compiled cold
+(its source not seen before), then again from the compile cache, on a private dummy JACK server
+with 256-frame periods, against the krd named by KR_KRD (use the release build).
+
+    KR_KRD=target/release/krd .venv/bin/python scripts/bench_first_sound.py [--runs 7]
+
+Prints the time `kr.node` takes to return and the time to the first non-silent frame of the
+master output (measured on JACK's clock), median and range."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import time
+
+import numpy as np
+
+import kr
+from kr import engine, krs
+from record import Recorder
+
+
+def voice(detune: float) -> krs.Signal:
+    freq = krs.control("freq", 110.0 + detune, 20.0, 2000.0)
+    cutoff = krs.control("cutoff", 1200.0, 100.0, 8000.0)
+    return krs.lowpass(krs.saw(freq), cutoff) * 0.1
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def first_sound(s: kr.Session, rec: Recorder, name: str, detune: float) -> tuple[float, float]:
+    """(ms for kr.node to return, ms to the first non-silent master frame)."""
+    t0_frame = rec.client.frame_time
+    t0 = time.perf_counter()
+    s.node(name, lambda: voice(detune))
+    returned = (time.perf_counter() - t0) * 1e3
+    start = (t0_frame - rec.first_frame) & 0xFFFFFFFF
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        hits = np.flatnonzero(np.abs(rec.data[0, start : rec.pos]) > 1e-6)
+        if len(hits):
+            return returned, hits[0] / rec.rate * 1e3
+        time.sleep(0.002)
+    raise RuntimeError("no sound within 5 s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=7)
+    args = ap.parse_args()
+    jack, name = engine.start_dummy_jack(period=256)
+    os.environ["JACK_DEFAULT_SERVER"] = name
+    s = kr.Session(port=free_port(), krd_args=["--no-state", "--dirt-port", "0"])
+    try:
+        s.status()
+        rec = Recorder([f"{s.dump()['client']}:master/out_1"], 120.0, name="kr-bench-first")
+        rec.start()
+        time.sleep(0.5)
+        seed = time.time_ns() % 100000
+        results: dict[str, list[tuple[float, float]]] = {"cold": [], "cached": []}
+        for i in range(args.runs):
+            detune = (seed + i) * 1e-6  # a source krd has not compiled before
+            for kind in ("cold", "cached"):
+                results[kind].append(first_sound(s, rec, f"v{i}{kind}", detune))
+                s.remove(f"v{i}{kind}")
+                time.sleep(0.3)
+        for kind, rs in results.items():
+            ret = [r[0] for r in rs]
+            snd = [r[1] for r in rs]
+            print(
+                f"{kind:6}: kr.node returns in {statistics.median(ret):6.1f} ms ({min(ret):.1f}-{max(ret):.1f}); "
+                f"first sound {statistics.median(snd):6.1f} ms ({min(snd):.1f}-{max(snd):.1f})"
+            )
+    finally:
+        s.close()
+        jack.stop()
+
+
+if __name__ == "__main__":
+    main()
