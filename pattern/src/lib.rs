@@ -43,6 +43,7 @@ pub mod show;
 pub mod signals;
 pub mod span;
 pub mod time;
+pub mod tonal;
 pub mod value;
 
 pub use constructors::{fastcat, pure, signal, silence, slowcat, stack, steady, timecat};

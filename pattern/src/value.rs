@@ -38,6 +38,8 @@ pub enum Op {
     Mod,
     /// `b` if the right value is present (used by `set`-like operators).
     Set,
+    /// `a`, taking only keys it lacks from a right-hand map (Strudel `keep`).
+    Keep,
 }
 
 impl Op {
@@ -49,6 +51,7 @@ impl Op {
             Op::Div => a / b,
             Op::Mod => a - b * (a / b).floor(),
             Op::Set => b,
+            Op::Keep => a,
         }
     }
 }
@@ -95,6 +98,16 @@ impl Value {
                     Value::Map(m)
                 }
                 _ => other.clone(),
+            };
+        }
+        if op == Op::Keep {
+            return match (self, other) {
+                (Value::Map(a), Value::Map(b)) => {
+                    let mut m = b.clone();
+                    m.extend(a.iter().map(|(k, v)| (k.clone(), v.clone())));
+                    Value::Map(m)
+                }
+                _ => self.clone(),
             };
         }
         match (self, other) {

@@ -100,6 +100,7 @@ impl Display for Ir {
                         Op::Div => "div",
                         Op::Mod => "mod",
                         Op::Set => "set",
+                        Op::Keep => "keep",
                     };
                     write!(f, "{pat}.{name}({})", Arg(other))
                 }

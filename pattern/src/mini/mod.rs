@@ -43,3 +43,9 @@ pub fn parse(src: &str) -> Result<parser::Node, ParseError> {
 pub fn mini(src: &str) -> Result<Pattern, ParseError> {
     Ok(compile::compile(&parse(src)?))
 }
+
+/// The number of steps of a mini-notation sequence (the sum of its top-level step weights:
+/// `"a b c"` has 3, `"a b@2"` has 3), as Strudel's `polymeter` counts them.
+pub fn steps(src: &str) -> Result<crate::time::Time, ParseError> {
+    Ok(parse(src)?.weight())
+}
