@@ -34,6 +34,7 @@ pub mod budget;
 pub mod constructors;
 pub mod hap;
 pub mod ir;
+pub mod library;
 pub mod mini;
 pub mod note;
 pub mod ops;

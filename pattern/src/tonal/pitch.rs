@@ -145,7 +145,7 @@ impl Interval {
     }
 
     /// The sum of two intervals.
-    pub fn add(self, o: Interval) -> Interval {
+    pub fn plus(self, o: Interval) -> Interval {
         Interval { steps: self.steps + o.steps, semitones: self.semitones + o.semitones }
     }
 

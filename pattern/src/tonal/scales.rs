@@ -84,7 +84,7 @@ impl Scale {
     pub fn step(&self, step: i64) -> Note {
         let len = self.intervals.len() as i64;
         let octave = step.div_euclid(len);
-        let iv = self.intervals[step.rem_euclid(len) as usize].add(Interval::octaves(octave));
+        let iv = self.intervals[step.rem_euclid(len) as usize].plus(Interval::octaves(octave));
         let tonic = Note { oct: Some(self.tonic.oct.unwrap_or(3)), ..self.tonic };
         tonic.transpose(iv)
     }
