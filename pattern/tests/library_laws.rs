@@ -8,8 +8,28 @@ use kr_pattern::{mini, Hap, Pattern, Time, Value};
 use proptest::prelude::*;
 
 const WORDS: &[&str] = &[
-    "a", "b", "c4", "~", "3", "[a b]", "<a b c>", "a*2", "b?", "a(3,8)", "a!2", "a@3", "{a b c}%4", "[a, b]",
-    "a | b", "<a [b c]>/2", "a _", "0 .. 3", "bd:3", "a?0.3", "a !", "[a b . c]",
+    "a",
+    "b",
+    "c4",
+    "~",
+    "3",
+    "[a b]",
+    "<a b c>",
+    "a*2",
+    "b?",
+    "a(3,8)",
+    "a!2",
+    "a@3",
+    "{a b c}%4",
+    "[a, b]",
+    "a | b",
+    "<a [b c]>/2",
+    "a _",
+    "0 .. 3",
+    "bd:3",
+    "a?0.3",
+    "a !",
+    "[a b . c]",
 ];
 
 fn src() -> impl Strategy<Value = String> {
