@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import kr
 from kr import Pattern
@@ -113,3 +115,192 @@ def test_library_patterns_survive_the_ir(case: dict[str, Any]) -> None:
     pat = evaluate(case["expr"])
     again = Pattern.from_ir(pat.to_ir())
     assert repr(again.query(0, 3)) == repr(pat.query(0, 3))
+
+
+# --- typos are errors ----------------------------------------------------------------------
+
+
+def test_note_to_midi_rejects_a_typo() -> None:
+    with pytest.raises(ValueError, match="not a note name"):
+        kr.note_to_midi("H2")
+
+
+def test_seq_names_a_non_note_and_its_position() -> None:
+    with pytest.raises(ValueError, match=r"seq step 1: .*not a note: 'H2'"):
+        kr.seq("H2", "A2")
+    with pytest.raises(ValueError, match=r"seq step 2, item 2: .*not a note: 'X9'"):
+        kr.seq("A2", ["C3", "X9"])
+    with pytest.raises(TypeError, match="seq step 2"):
+        kr.seq("A2", {"note": 3})
+
+
+def test_note_names_the_column_of_a_non_note() -> None:
+    with pytest.raises(ValueError, match=r"column 3: not a note: 'H2'"):
+        kr.note("c H2 e")
+    with pytest.raises(ValueError, match=r"note 2 of the chord: .*not a note: 'q4'"):
+        kr.note("c4", "q4", "g4")
+    with pytest.raises(ValueError, match=r"column 5: not a note: 'hh'"):
+        kr.p("x . hh")
+
+
+def test_notes_rests_hits_and_modifiers_are_accepted() -> None:
+    pat = kr.note("c4*2 ~ [eb4 f#3]@2 60 x a(3,8) <d e>?0.3")
+    assert pat.query(0, 1)
+    assert [e.value for e in kr.seq("A2", None, 45).query(0, 1)] == [{"note": 45.0}, {"note": 45.0}]
+
+
+def test_chord_rejects_an_unknown_symbol() -> None:
+    with pytest.raises(ValueError, match=r"column 4: not a chord symbol: 'Xq'"):
+        kr.chord("<C Xq>")
+    assert len(kr.chord("<C Am7 F^7 G7>").voicing().query(0, 1)) == 5
+
+
+def test_a_string_pitch_stays_a_string_in_events() -> None:
+    """Tonal results are note names (as in Strudel): the engine reads them as pitches."""
+    values = [e.value for e in kr.n("0 1").scale("C:major").query(0, 1)]
+    assert values == [{"note": "C3"}, {"note": "D3"}]
+    assert kr.note_to_midi("C3") == 48
+
+
+# --- control builders ----------------------------------------------------------------------
+
+EXPECTED_KEYS = {
+    "s": "s",
+    "sound": "s",
+    "n": "n",
+    "speed": "speed",
+    "begin": "begin",
+    "end": "end",
+    "loop": "loop",
+    "accelerate": "accelerate",
+    "unit": "unit",
+    "cut": "cut",
+    "orbit": "orbit",
+    "pan": "pan",
+    "amp": "amp",
+    "overgain": "overgain",
+    "legato": "legato",
+    "sustain": "sustain",
+    "shape": "shape",
+    "crush": "crush",
+    "coarse": "coarse",
+    "cutoff": "cutoff",
+    "lpf": "cutoff",
+    "resonance": "resonance",
+    "lpq": "resonance",
+    "hcutoff": "hcutoff",
+    "hpf": "hcutoff",
+    "hresonance": "hresonance",
+    "hpq": "hresonance",
+    "bandf": "bandf",
+    "bandq": "bandq",
+    "vowel": "vowel",
+    "room": "room",
+    "size": "roomsize",
+    "sz": "roomsize",
+    "roomsize": "roomsize",
+    "dry": "dry",
+    "delay": "delay",
+    "delaytime": "delaytime",
+    "delayfeedback": "delayfeedback",
+    "delayfb": "delayfeedback",
+    "lock": "lock",
+    "octave": "octave",
+    "velocity": "velocity",
+    "midinote": "midinote",
+    "freq": "freq",
+    "nudge": "nudge",
+    "channel": "channel",
+    "detune": "detune",
+    "voice": "voice",
+    "attack": "attack",
+    "release": "release",
+    "hold": "hold",
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_KEYS))
+def test_control_builders_write_superdirt_keys(name: str) -> None:
+    key = EXPECTED_KEYS[name]
+    as_method = getattr(kr.s("bd"), name)("3")
+    want = {"s": "bd"} if key == "s" else {"s": "bd", key: 3.0}
+    if key == "s":
+        want = {"s": 3.0}
+    assert [e.value for e in as_method.query(0, 1)] == [want]
+    if name not in ("s", "n"):
+        top = getattr(kr, name)("1 2")
+        assert [e.value for e in top.query(0, 1)] == [{key: 1.0}, {key: 2.0}]
+
+
+def test_seed_names_keep_their_meaning() -> None:
+    assert [e.value for e in kr.note("A2").query(0, 1)] == [{"note": 45.0}]
+    assert [e.value for e in kr.note_strudel("a2").query(0, 1)] == [{"note": "a2"}]
+    assert kr.gain == kr.session.gain
+    assert [e.value for e in kr.gain_strudel("0.5").query(0, 1)] == [{"gain": 0.5}]
+    swung = kr.mini("a*8").swing_strudel(4)
+    assert repr(swung.query(0, 1)) == repr(kr.mini("a*8").swing_by(Fraction(1, 3), 4).query(0, 1))
+    assert [e.value for e in kr.sequence("a", "b").query(0, 1)] == ["a", "b"]
+
+
+def test_s_splits_name_and_index() -> None:
+    values = [e.value for e in kr.s("bd:3 sd:1:0.5").query(0, 1)]
+    assert values == [{"s": "bd", "n": 3.0}, {"s": "sd", "n": 1.0, "gain": 0.5}]
+
+
+# --- Strudel's top-level forms -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("function", "method"),
+    [
+        (lambda: kr.slow(2, "a b"), lambda: kr.mini("a b").slow(2)),
+        (lambda: kr.rev("a b c"), lambda: kr.mini("a b c").rev()),
+        (lambda: kr.fast(2, kr.s("a")), lambda: kr.s("a").fast(2)),
+        (
+            lambda: kr.chunk(4, lambda p: p.add(1), "0 1 2 3"),
+            lambda: kr.mini("0 1 2 3").chunk(4, lambda p: p.add(1)),
+        ),
+        (lambda: kr.jux(kr.rev, kr.s("a b")), lambda: kr.s("a b").jux(kr.rev)),
+        (lambda: kr.linger(0.25, "0 1 2 3"), lambda: kr.mini("0 1 2 3").linger(0.25)),
+        (lambda: kr.ply(2, "a b"), lambda: kr.mini("a b").ply(2)),
+    ],
+)
+def test_top_level_forms_equal_methods(function: Any, method: Any) -> None:
+    assert repr(function().query(0, 4)) == repr(method().query(0, 4))
+
+
+def test_top_level_needs_a_pattern() -> None:
+    with pytest.raises(TypeError, match="last argument"):
+        kr.rev()
+
+
+# --- laws, from Python ---------------------------------------------------------------------
+
+STEPS = st.lists(
+    st.sampled_from(["a", "b", "~", "c*2", "<a b>", "[a, b]", "0 .. 2", "a?"]),
+    min_size=1,
+    max_size=5,
+)
+
+
+def onsets(p: Pattern) -> list[tuple[Any, Any]]:
+    return [(e.whole, repr(e.value)) for e in p.query(0, 4) if e.has_onset]
+
+
+@settings(max_examples=60, deadline=None)
+@given(STEPS, st.integers(1, 5))
+def test_fast_chunk_with_identity_and_ply_linger_one(steps: list[str], n: int) -> None:
+    p = kr.mini(" ".join(steps))
+    assert onsets(p.fast_chunk(n, lambda x: x)) == onsets(p)
+    assert onsets(p.ply(1)) == onsets(p)
+    assert onsets(p.linger(1)) == onsets(p)
+
+
+@settings(max_examples=60, deadline=None)
+@given(STEPS)
+def test_jux_identity_doubles_events_with_pans_0_and_1(steps: list[str]) -> None:
+    p = kr.s(" ".join(steps))
+    juxed = [e for e in p.jux(lambda x: x).query(0, 2) if e.has_onset]
+    base = [e for e in p.query(0, 2) if e.has_onset]
+    assert len(juxed) == 2 * len(base)
+    assert sorted(e.value["pan"] for e in juxed) == [0.0] * len(base) + [1.0] * len(base)
