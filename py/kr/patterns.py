@@ -9,6 +9,23 @@ Seed API::
     kr.seq("A2", "D3", None, "E2").over(2)    # notes (MIDI 45, 50, rest, 40) over two cycles
     kr.note("c e g")                          # a sequence of notes; note("c", "e", "g") a chord
     kr.p("x . x x")                           # x hits, ./~/- rests, note names
+
+The Strudel library is here too, in snake_case (``kr.library``, ``kr.controls``,
+``kr.toplevel``): ``kr.s("bd sd").jux(kr.rev).room(0.3)``, ``kr.n("0 2 4").scale("C:major")``,
+``"0 2".add_squeeze("0 10")`` for Strudel's ``add.squeeze``, and Strudel's top-level forms
+(``kr.slow(2, pat)``, ``kr.rev(pat)``, ``kr.sequence(...)``).
+
+Seed names keep their seed meaning; Strudel's meaning is ``<name>_strudel``:
+
+- ``kr.note("A2")`` is ``{"note": 45}``; Strudel's raw ``note`` control is ``kr.note_strudel``.
+- ``kr.seq("A2", "D3")`` is a sequence of notes; Strudel's ``seq`` is ``kr.sequence``.
+- ``pat.swing(amount, grid)`` is the seed's swing; Strudel's ``swing(n)`` is ``pat.swing_strudel(n)``.
+- ``kr.gain`` is the session's gain; the ``gain`` control is ``kr.gain_strudel`` (and
+  ``pat.gain(x)``).
+- ``legato`` is kr's ``legato`` control (Strudel makes it an alias of ``clip``).
+
+Where a note is required (``seq``, ``note``, ``p``, ``chord``) anything else raises
+``ValueError`` naming the value and its position.
 """
 
 from __future__ import annotations
