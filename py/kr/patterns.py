@@ -19,7 +19,8 @@ Seed names keep their seed meaning; Strudel's meaning is ``<name>_strudel``:
 
 - ``kr.note("A2")`` is ``{"note": 45}``; Strudel's raw ``note`` control is ``kr.note_strudel``.
 - ``kr.seq("A2", "D3")`` is a sequence of notes; Strudel's ``seq`` is ``kr.sequence``.
-- ``pat.swing(amount, grid)`` is the seed's swing; Strudel's ``swing(n)`` is ``pat.swing_strudel(n)``.
+- ``pat.swing(amount, grid)`` is the seed's swing; Strudel's ``swing(n)`` is
+  ``pat.swing_strudel(n)``.
 - ``kr.gain`` is the session's gain; the ``gain`` control is ``kr.gain_strudel`` (and
   ``pat.gain(x)``).
 - ``legato`` is kr's ``legato`` control (Strudel makes it an alias of ``clip``).
