@@ -105,8 +105,8 @@ impl Pattern {
         if pulses < 1 || steps <= 0 || steps > 1 << 16 {
             return silence();
         }
-        // Each onset holds until the next, wrapping around the cycle: the unrotated rhythm
-        // (which starts with an onset) shifted by the rotation.
+        // Each onset holds until the next; the rhythm (which starts with an onset) and the
+        // pattern are then shifted together by the rotation, as Strudel does.
         let bools = euclid_bools(pulses, steps, 0);
         let mut parts: Vec<(Time, Pattern)> = Vec::new();
         for b in bools {
@@ -116,7 +116,7 @@ impl Pattern {
                 last.0 += int(1);
             }
         }
-        self.struct_(&timecat(parts).late(Time::new(rotation.rem_euclid(steps), steps)))
+        self.struct_(&timecat(parts)).late(Time::new(rotation, steps))
     }
 
     /// `euclid_legato` with patterned arguments.
