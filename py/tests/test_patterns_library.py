@@ -22,6 +22,10 @@ CASES = [json.loads(line) for line in DATA.read_text().splitlines() if line.stri
 # The same expressions over five other windows, as Strudel 1.2.6 answers them.
 WINDOWS = DATA.with_name("strudel-library-windows.jsonl")
 WINDOW_CASES = [json.loads(line) for line in WINDOWS.read_text().splitlines() if line.strip()]
+# Variations of the library's expressions (patterned arguments, more scales, chords and
+# mini-notation), as Strudel 1.2.6 answers them.
+EXTRA = DATA.with_name("strudel-library-extra.jsonl")
+WINDOW_CASES += [json.loads(line) for line in EXTRA.read_text().splitlines() if line.strip()]
 
 NAMESPACE: dict[str, Any] = {
     **{name: getattr(kr, name) for name in kr.__all__ if not name.startswith("_")},
@@ -30,6 +34,7 @@ NAMESPACE: dict[str, Any] = {
     "sine": kr.sine(),
     "saw": kr.saw(),
     "perlin": kr.perlin(),
+    "tri": kr.tri(),
     "rev": kr.rev,
 }
 
@@ -70,12 +75,12 @@ def deviations(case_id: str, events: list[dict[str, Any]]) -> list[dict[str, Any
     (4) a bare value combined with controls keeps its pitch under `note` (Strudel: `value`), so
     the engine can play `"a".gain(1)`; (5) kr values have no lists: `"bd:3"` is the string
     "bd:3" until a control reads it (`s("bd:3")` is `{s: "bd", n: 3}` as in Strudel)."""
-    if case_id in ("lib/echo", "lib/stut"):
+    if case_id in ("lib/echo", "lib/stut", "extra/echo"):
         return [
             {**e, "value": {("note" if k == "value" else k): v for k, v in e["value"].items()}}
             for e in events
         ]
-    if case_id == "mini/colon":
+    if case_id in ("mini/colon", "extra/colon"):
         return [{**e, "value": ":".join(str(x) for x in e["value"])} for e in events]
     return events
 
@@ -110,7 +115,7 @@ def test_strudel_library_conformance(case: dict[str, Any]) -> None:
 
 def test_all_library_cases_present() -> None:
     assert len(CASES) >= 90
-    assert len(WINDOW_CASES) >= 450
+    assert len(WINDOW_CASES) >= 450 + 146
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
