@@ -31,6 +31,7 @@ Where a note is required (``seq``, ``note``, ``p``, ``chord``) anything else rai
 
 from __future__ import annotations
 
+import builtins as _builtins
 import re
 from fractions import Fraction
 from typing import Any
@@ -268,10 +269,18 @@ def note_to_midi(name: str) -> float:
 globals().update(_controls.TOP_LEVEL)
 globals().update(_toplevel.FUNCTIONS)
 globals().update(_toplevel.CONSTRUCTORS)
+# Names that are also Python builtins (`range`, `iter`, `slice`) stay attributes (`kr.range`)
+# but are left out of `__all__`, so `from kr import *` does not hide the builtins.
 _EXTRA = sorted(
     name
     for name in {*_controls.TOP_LEVEL, *_toplevel.FUNCTIONS, *_toplevel.CONSTRUCTORS}
-    if name not in __all__
+    if name not in __all__ and not hasattr(_builtins, name)
 )
 __all__ += _EXTRA
 _ = _library  # imported for its effect: the library methods on Pattern
+
+# Strudel's top-level forms that share a builtin's name, typed for `kr.range(...)` (kept out of
+# `__all__`, see above).
+iter = _toplevel.FUNCTIONS["iter"]  # noqa: A001
+range = _toplevel.FUNCTIONS["range"]  # noqa: A001
+slice = _toplevel.FUNCTIONS["slice"]  # noqa: A001

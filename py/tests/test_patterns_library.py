@@ -313,3 +313,13 @@ def test_jux_identity_doubles_events_with_pans_0_and_1(steps: list[str]) -> None
     base = [e for e in p.query(0, 2) if e.has_onset]
     assert len(juxed) == 2 * len(base)
     assert sorted(e.value["pan"] for e in juxed) == [0.0] * len(base) + [1.0] * len(base)
+
+
+def test_star_import_keeps_python_builtins() -> None:
+    ns: dict[str, Any] = {}
+    exec("from kr import *", ns)  # noqa: S102 - what a user's script does
+    assert "range" not in ns and "iter" not in ns and "slice" not in ns
+    assert ns["pan"] is kr.pan
+    assert repr(kr.range(1, 3, kr.saw()).segment(2).query(0, 1)) == repr(
+        kr.saw().range(1, 3).segment(2).query(0, 1)
+    )
