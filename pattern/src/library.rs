@@ -67,6 +67,11 @@ const ARITY: &[(&str, usize, usize)] = &[
     ("root_notes", 2, 2),
 ];
 
+/// The names of all library operators.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    ARITY.iter().map(|(k, _, _)| *k)
+}
+
 /// Checks that `name` is a library operator taking `n` arguments.
 pub fn check(name: &str, n: usize) -> Result<(), String> {
     let Some((_, lo, hi)) = ARITY.iter().find(|(k, _, _)| *k == name) else {

@@ -183,3 +183,50 @@ fn extended_mini_notation_fuzz() {
     eprintln!("{n} strings: {ok} parsed, {errors} errors");
     assert!(ok > n / 20 && errors > n / 20, "the fuzz exercises both sides: {ok} parsed, {errors} errors");
 }
+
+/// Every library operator, given random arguments through the IR (numbers of any size and sign,
+/// strings, mini-notation, signals, silence), compiles to a pattern or an error and never panics;
+/// its queries stay within a work budget or report that they would not.
+#[test]
+fn library_operators_never_panic_on_odd_arguments() {
+    use kr_pattern::ir::Ir;
+    let pool: Vec<Ir> = vec![
+        Ir::num(0.0),
+        Ir::num(1.0),
+        Ir::num(-3.0),
+        Ir::num(0.25),
+        Ir::num(4.0),
+        Ir::num(1e6),
+        Ir::num(-1e6),
+        Ir::num(1e-6),
+        Ir::Pure { value: Value::Str("C:major".into()) },
+        Ir::Pure { value: Value::Str("add".into()) },
+        Ir::Pure { value: Value::Str("squeeze".into()) },
+        Ir::Pure { value: Value::Str("Am7".into()) },
+        Ir::Pure { value: Value::Bool(true) },
+        Ir::mini("<0 1 2>*2"),
+        Ir::mini("a b:3 ~"),
+        Ir::mini("c4 [e4, g4]"),
+        Ir::Silence,
+        Ir::Signal { kind: kr_pattern::ir::SignalKind::Sine },
+        Ir::Control { name: "s".into(), pat: Box::new(Ir::mini("bd sd")) },
+    ];
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let names: Vec<&str> = kr_pattern::library::names().collect();
+    let mut compiled = 0;
+    for name in names {
+        for _ in 0..300 {
+            let n = (rng.next() % 6) as usize;
+            if kr_pattern::library::check(name, n).is_err() {
+                continue;
+            }
+            let args: Vec<Ir> = (0..n).map(|_| pool[(rng.next() % pool.len() as u64) as usize].clone()).collect();
+            let ir = Ir::Lib { name: name.to_string(), args };
+            if let Ok(p) = ir.to_pattern() {
+                compiled += 1;
+                let _ = kr_pattern::budget::with_budget(200_000, || p.query(t(-1), t(3)));
+            }
+        }
+    }
+    assert!(compiled > 2_000, "only {compiled} argument lists compiled");
+}

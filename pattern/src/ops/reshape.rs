@@ -160,9 +160,15 @@ impl Pattern {
 /// `lcm(steps)` steps per cycle (Strudel `polymeter`).
 pub fn polymeter(layers: Vec<(Pattern, i64)>) -> Pattern {
     let layers: Vec<(Pattern, i64)> = layers.into_iter().filter(|(_, s)| *s > 0).collect();
-    let Some(steps) = crate::time::lcm_all(layers.iter().map(|(_, s)| *s)) else {
-        return silence();
-    };
+    // The common step count, or silence when it would not fit (huge, coprime step counts).
+    let mut steps: i64 = 1;
+    for (_, s) in &layers {
+        let g = num_integer::gcd(steps, *s);
+        match (steps / g).checked_mul(*s) {
+            Some(l) if l <= 1 << 20 => steps = l,
+            _ => return silence(),
+        }
+    }
     stack(layers.into_iter().map(|(p, s)| p.fast(Time::new(steps, s))).collect())
 }
 
