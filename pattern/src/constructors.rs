@@ -79,13 +79,26 @@ pub fn fastcat(pats: Vec<Pattern>) -> Pattern {
         return slowcat(pats);
     }
     let nt = int(n);
+    // A step that is a constant (`pure`, as every word of a mini-notation sequence is) gets its
+    // event built directly: step `k` is the whole `[k/n, (k+1)/n)`, the part that whole cut
+    // by the query. Same events as querying `pure` and mapping time, without the rational
+    // arithmetic of the round trip (the query hot path of every sequence).
+    let consts: Vec<Option<Value>> = pats.iter().map(|p| p.as_pure().cloned()).collect();
     Pattern::new(move |st: &State| {
         let fb = st.span.begin * nt;
         let fe = st.span.end * nt;
         let mut out = Vec::new();
         for sub in Span::new(fb, fe).cycles() {
-            let k = sub.begin.floor();
+            let k = crate::time::sam(sub.begin);
             let ki = k.to_integer();
+            if let Some(v) = &consts[ki.mod_floor(&n) as usize] {
+                crate::budget::spend(3);
+                let whole = Span::new(Time::new(ki, n), Time::new(ki + 1, n));
+                let begin = if crate::time::eq(&sub.begin, &k) { whole.begin } else { sub.begin / nt };
+                let end = if crate::time::eq(&sub.end, &(k + int(1))) { whole.end } else { sub.end / nt };
+                out.push(Hap::new(Some(whole), Span::new(begin, end), v.clone()));
+                continue;
+            }
             let offset = k - int(Integer::div_floor(&ki, &n));
             let pat = &pats[ki.mod_floor(&n) as usize];
             let q = Span::new(sub.begin - offset, sub.end - offset);

@@ -24,7 +24,7 @@ impl Hap {
     /// True when this fragment contains the start of its event (a discrete event whose whole and
     /// part begin together). Only onsets trigger sounds.
     pub fn has_onset(&self) -> bool {
-        matches!(self.whole, Some(w) if w.begin == self.part.begin)
+        matches!(self.whole, Some(w) if crate::time::eq(&w.begin, &self.part.begin))
     }
 
     /// The whole if there is one, else the part.

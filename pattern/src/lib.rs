@@ -2,13 +2,31 @@
 //!
 //! The musical core of kr: TidalCycles/Strudel patterns with exact rational time. A pattern is a
 //! function from a span of cycles to the events ("haps") active in it. Semantics follow
-//! **Strudel 1.2.6**, with three deliberate deviations, each a Strudel quirk:
+//! **Strudel 1.2.6**, with these deliberate deviations (the conformance tests name each):
 //!
 //! 1. `degrade_by(0)` keeps every event (Strudel drops an onset at t = 0); the random numbers are
 //!    otherwise Strudel's, so all other results match.
 //! 2. The mini-notation atoms `t`, `true`, `f`, `false` are booleans, so `struct("t f")` keeps
 //!    only the first step (as in Tidal).
 //! 3. `every`/`first_of`/`last_of`/`palindrome` work for negative cycles (floor modulo).
+//! 4. A bare value combined with controls keeps its pitch under `note` (Strudel files it under
+//!    `value`): `"a".gain(1)` is `{note: "a", gain: 1}`, a note the engine can play.
+//! 5. Values have no lists: the mini-notation's `"bd:3"` is the string `"bd:3"` until a control
+//!    reads it; `s("bd:3")` is `{s: "bd", n: 3}` (and `"bd:3:0.5"` adds `gain`), as in Strudel.
+//! 6. Operators taking a function take the transformed pattern instead (the IR stores no
+//!    closures): `f` is applied once, to the pattern Strudel applies it to. For `ply_with` and
+//!    `within` that is the whole pattern rather than each event, the same for any `f` that only
+//!    changes values. `scale_transpose` takes its scale as an argument (Strudel reads it from the
+//!    events of a preceding `.scale`; the Python method finds it there too).
+//!
+//! ## Seed names
+//!
+//! Where kr's seed API and Strudel use one name for two things, the seed keeps the name and
+//! Strudel's meaning is `<name>_strudel` in Python: `note("A2")` is the seed's note (MIDI 45;
+//! Strudel's raw `note` control is `note_strudel`), `seq("A2", "D3")` the seed's note sequence
+//! (Strudel's `seq` is `sequence`), `swing(amount, grid)` the seed's swing (Strudel's `swing(n)`
+//! is `swing_strudel(n)`), `kr.gain` the session's gain (the control is `gain_strudel`, and the
+//! method `.gain(x)`), and `legato` the `legato` control (Strudel makes it an alias of `clip`).
 //!
 //! ## Architecture
 //!
@@ -19,13 +37,19 @@
 //!   (`bind`, `inner_bind`, `outer_bind`, `squeeze_bind`).
 //! - [`constructors`]: `pure`, `silence`, `stack`, `slowcat`, `fastcat`, `timecat`, `signal`.
 //! - [`ops`]: operators as methods on `Pattern`, one file per concern (time, structure,
-//!   randomness, arithmetic/controls); [`ops::args`] turns patterned arguments into joins exactly
+//!   randomness, arithmetic/controls, layers (`chunk`, `when`, `echo`, ...), reshaping (`linger`,
+//!   `press`, `ribbon`, `polymeter`, ...), chance (`shuffle`, `some_cycles_by`, ...), `pick`,
+//!   `arp`, sample slicing and `jux`); [`ops::args`] turns patterned arguments into joins exactly
 //!   like Strudel's `register` (pure arguments are applied directly, others inner-joined).
+//! - [`tonal`]: scales, intervals, chord voicings (data) and the tonal operators.
+//! - [`library`]: the library operators by name, for the IR's generic `lib` node.
 //! - [`signals`], [`random`]: continuous patterns and Strudel's time-seeded xorshift.
 //! - [`mini`]: the mini-notation (lexer → AST → pattern), bounded and panic-free.
 //! - [`ir`]: the serde IR (`{"v":1,"p":...}`): what Python sends and the engine stores; it is
 //!   validated on decode and compiled to a `Pattern`.
 //! - [`note`]: note names to MIDI numbers. [`show`]: a text grid of a cycle.
+//! - [`time`]: besides `Time`, exact fast comparisons (`i128` cross multiplication) that the
+//!   query hot paths use instead of `num_rational`'s division-based ordering.
 //! - [`budget`]: bounded query work for callers that must stay responsive.
 //!
 //! Pure: no I/O, no threads, no `unsafe`.
@@ -34,6 +58,7 @@ pub mod budget;
 pub mod constructors;
 pub mod hap;
 pub mod ir;
+pub mod library;
 pub mod mini;
 pub mod note;
 pub mod ops;
@@ -43,6 +68,7 @@ pub mod show;
 pub mod signals;
 pub mod span;
 pub mod time;
+pub mod tonal;
 pub mod value;
 
 pub use constructors::{fastcat, pure, signal, silence, slowcat, stack, steady, timecat};

@@ -73,3 +73,32 @@ pub fn run(n: i64) -> Pattern {
 pub fn run_p(n: &Pattern) -> Pattern {
     with_num_arg(n, |x| run(x as i64))
 }
+
+/// Smooth noise in `[0, 1)`: Strudel's `perlin`, interpolating the random values at integer
+/// times with a smootherstep.
+pub fn perlin() -> Pattern {
+    signal(|t, _| {
+        let t = to_f64(t);
+        let ta = t.floor();
+        let x = t - ta;
+        let smoother = 6.0 * x.powi(5) - 15.0 * x.powi(4) + 10.0 * x.powi(3);
+        let (a, b) = (time_to_rand(ta), time_to_rand(ta + 1.0));
+        Value::Num(a + smoother * (b - a))
+    })
+}
+
+impl Pattern {
+    /// Scales values from `[-1, 1]` to `[lo, hi]` (Strudel `range2`).
+    pub fn range2(&self, lo: &Pattern, hi: &Pattern) -> Pattern {
+        self.fmap(|v| Value::Num((v.as_f64().unwrap_or(0.0) + 1.0) / 2.0)).range(lo, hi)
+    }
+
+    /// Scales values from `[0, 1]` to `[lo, hi]` exponentially (Strudel `rangex`).
+    pub fn rangex(&self, lo: &Pattern, hi: &Pattern) -> Pattern {
+        self.range(&lo.fmap(ln), &hi.fmap(ln)).fmap(|v| Value::Num(v.as_f64().unwrap_or(f64::NAN).exp()))
+    }
+}
+
+fn ln(v: &Value) -> Value {
+    Value::Num(v.as_f64().unwrap_or(f64::NAN).ln())
+}

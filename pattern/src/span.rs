@@ -1,6 +1,6 @@
 //! Time spans `[begin, end)` and how queries split them into cycles.
 
-use crate::time::{next_sam, sam, Time};
+use crate::time::{self, next_sam, sam, Time};
 
 /// A half-open span of time `[begin, end)`, in cycles. A zero-width span is a point query.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -25,14 +25,14 @@ impl Span {
     /// Splits the span at cycle boundaries. A zero-width span yields itself.
     pub fn cycles(&self) -> Vec<Span> {
         let mut out = Vec::new();
-        if self.begin == self.end {
+        if time::eq(&self.begin, &self.end) {
             out.push(*self);
             return out;
         }
         let mut b = self.begin;
-        while b < self.end {
+        while time::lt(&b, &self.end) {
             crate::budget::spend(1);
-            let e = next_sam(b).min(self.end);
+            let e = time::min(next_sam(b), self.end);
             out.push(Span::new(b, e));
             b = e;
         }
@@ -58,16 +58,16 @@ impl Span {
     /// Intersection, as Strudel's `intersection`: `None` when the spans do not meet, and a
     /// zero-width result is dropped when it sits at the end of a non-zero-width span.
     pub fn intersection(&self, other: &Span) -> Option<Span> {
-        let b = self.begin.max(other.begin);
-        let e = self.end.min(other.end);
-        if b > e {
+        let b = time::max(self.begin, other.begin);
+        let e = time::min(self.end, other.end);
+        if time::lt(&e, &b) {
             return None;
         }
-        if b == e {
-            if b == self.end && self.begin < self.end {
+        if time::eq(&b, &e) {
+            if time::eq(&b, &self.end) && time::lt(&self.begin, &self.end) {
                 return None;
             }
-            if b == other.end && other.begin < other.end {
+            if time::eq(&b, &other.end) && time::lt(&other.begin, &other.end) {
                 return None;
             }
         }

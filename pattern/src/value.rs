@@ -38,6 +38,8 @@ pub enum Op {
     Mod,
     /// `b` if the right value is present (used by `set`-like operators).
     Set,
+    /// `a`, taking only keys it lacks from a right-hand map (Strudel `keep`).
+    Keep,
 }
 
 impl Op {
@@ -49,6 +51,7 @@ impl Op {
             Op::Div => a / b,
             Op::Mod => a - b * (a / b).floor(),
             Op::Set => b,
+            Op::Keep => a,
         }
     }
 }
@@ -95,6 +98,22 @@ impl Value {
                     Value::Map(m)
                 }
                 _ => other.clone(),
+            };
+        }
+        if op == Op::Keep {
+            return match (self, other) {
+                (Value::Map(a), Value::Map(b)) => {
+                    let mut m = b.clone();
+                    m.extend(a.iter().map(|(k, v)| (k.clone(), v.clone())));
+                    Value::Map(m)
+                }
+                // As for `Set`: a bare note keeps its pitch under `note`, the controls join it.
+                (Value::Num(_) | Value::Str(_), Value::Map(b)) => {
+                    let mut m = b.clone();
+                    m.insert("note".to_string(), self.clone());
+                    Value::Map(m)
+                }
+                _ => self.clone(),
             };
         }
         match (self, other) {
@@ -183,6 +202,29 @@ impl From<String> for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keep_takes_only_missing_keys() {
+        let a = Value::Map(BTreeMap::from([("n".to_string(), Value::Num(1.0))]));
+        let b = Value::Map(BTreeMap::from([
+            ("n".to_string(), Value::Num(9.0)),
+            ("s".to_string(), Value::Str("bd".into())),
+        ]));
+        let kept = a.apply(Op::Keep, &b);
+        assert_eq!(
+            kept,
+            Value::Map(BTreeMap::from([
+                ("n".to_string(), Value::Num(1.0)),
+                ("s".to_string(), Value::Str("bd".into()))
+            ]))
+        );
+        assert_eq!(Value::Num(3.0).apply(Op::Keep, &Value::Num(4.0)), Value::Num(3.0));
+        let note = Value::Num(60.0).apply(Op::Keep, &Value::control("gain", Value::Num(0.5)));
+        assert_eq!(
+            note,
+            Value::Map(BTreeMap::from([("gain".to_string(), Value::Num(0.5)), ("note".to_string(), Value::Num(60.0))]))
+        );
+    }
 
     #[test]
     fn arithmetic() {

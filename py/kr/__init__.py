@@ -23,6 +23,9 @@ from .handle import Node
 from .namespace import SESSION_FUNCTIONS, KrNamespace
 from .patterns import *  # noqa: F403 - the pattern constructors are kr's own namespace
 from .patterns import __all__ as _pattern_names
+from .patterns import iter as iter  # noqa: A004 - Strudel's top-level forms (kr.range, ...)
+from .patterns import range as range  # noqa: A004
+from .patterns import slice as slice  # noqa: A004
 from .session import Session
 
 session = Session()  # only its address: it connects (and starts krd) on first use

@@ -9,15 +9,38 @@ Seed API::
     kr.seq("A2", "D3", None, "E2").over(2)    # notes (MIDI 45, 50, rest, 40) over two cycles
     kr.note("c e g")                          # a sequence of notes; note("c", "e", "g") a chord
     kr.p("x . x x")                           # x hits, ./~/- rests, note names
+
+The Strudel library is here too, in snake_case (``kr.library``, ``kr.controls``,
+``kr.toplevel``): ``kr.s("bd sd").jux(kr.rev).room(0.3)``, ``kr.n("0 2 4").scale("C:major")``,
+``"0 2".add_squeeze("0 10")`` for Strudel's ``add.squeeze``, and Strudel's top-level forms
+(``kr.slow(2, pat)``, ``kr.rev(pat)``, ``kr.sequence(...)``).
+
+Seed names keep their seed meaning; Strudel's meaning is ``<name>_strudel``:
+
+- ``kr.note("A2")`` is ``{"note": 45}``; Strudel's raw ``note`` control is ``kr.note_strudel``.
+- ``kr.seq("A2", "D3")`` is a sequence of notes; Strudel's ``seq`` is ``kr.sequence``.
+- ``pat.swing(amount, grid)`` is the seed's swing; Strudel's ``swing(n)`` is
+  ``pat.swing_strudel(n)``.
+- ``kr.gain`` is the session's gain; the ``gain`` control is ``kr.gain_strudel`` (and
+  ``pat.gain(x)``).
+- ``legato`` is kr's ``legato`` control (Strudel makes it an alias of ``clip``).
+
+Where a note is required (``seq``, ``note``, ``p``, ``chord``) anything else raises
+``ValueError`` naming the value and its position.
 """
 
 from __future__ import annotations
 
+import builtins as _builtins
 import re
 from fractions import Fraction
 from typing import Any
 
+from . import controls as _controls
+from . import library as _library
+from . import toplevel as _toplevel
 from ._kr import Event, Pattern
+from ._kr import check_notes as _check_notes
 from ._kr import note_to_midi as _note_to_midi
 
 __all__ = [
@@ -96,26 +119,31 @@ def timecat(*parts: tuple[float | Fraction | int, Arg]) -> Pattern:
     return Pattern.timecat([(float(w), pat) for w, pat in parts])
 
 
-def _note_step(x: Arg) -> Pattern:
+def _note_step(x: Arg, where: str) -> Pattern:
     if isinstance(x, Pattern):
         return x
     if x is None:
         return silence
     if isinstance(x, list | tuple):
-        return Pattern.seq([_note_step(y) for y in x])
+        return Pattern.seq([_note_step(y, f"{where}, item {i + 1}") for i, y in enumerate(x)])
     if isinstance(x, bool):
         return Pattern.pure(x)
     if isinstance(x, int | float | Fraction):
         return Pattern.notes(float(x))
     if isinstance(x, str):
+        try:
+            _check_notes(x)
+        except ValueError as e:
+            raise ValueError(f"{where}: {e} (in {x!r})") from None
         return Pattern.notes(x)
-    return Pattern.pure(x)
+    raise TypeError(f"{where}: {x!r} is not a note (a note name, a MIDI number, None or a Pattern)")
 
 
 def seq(*steps: Arg) -> Pattern:
     """A sequence of notes sharing a cycle equally: note names (``"A2"``), MIDI numbers
-    (floats allowed), ``None`` for a rest, or patterns. Values are ``{"note": midi}``."""
-    return Pattern.seq([_note_step(x) for x in steps])
+    (floats allowed), ``None`` for a rest, or patterns. Values are ``{"note": midi}``.
+    A step that is not a note raises ``ValueError`` naming it and its position."""
+    return Pattern.seq([_note_step(x, f"seq step {i + 1}") for i, x in enumerate(steps)])
 
 
 def note(*notes: Arg) -> Pattern:
@@ -123,8 +151,8 @@ def note(*notes: Arg) -> Pattern:
     several arguments are a chord: ``note("c4", "e4", "g4")``. Numbers are MIDI notes; use
     ``control("freq", ...)`` for Hz."""
     if len(notes) == 1:
-        return _note_step(notes[0])
-    return Pattern.stack([_note_step(x) for x in notes])
+        return _note_step(notes[0], "note")
+    return Pattern.stack([_note_step(x, f"note {i + 1} of the chord") for i, x in enumerate(notes)])
 
 
 def hit() -> Pattern:
@@ -139,8 +167,11 @@ def rest() -> Pattern:
 
 def p(src: str) -> Pattern:
     """A rhythm in text: ``x``/``X`` hits, ``.``/``~``/``-`` rests, note names for pitched hits,
-    and any mini-notation grouping: ``p("x . x [x x]")``."""
-    return Pattern.notes(Pattern.mini(_DOT.sub("~", src)))
+    and any mini-notation grouping: ``p("x . x [x x]")``. Another word raises ``ValueError``
+    naming it and its column."""
+    text = _DOT.sub("~", src)
+    _check_notes(text)
+    return Pattern.notes(Pattern.mini(text))
 
 
 def control(name: str, values: Arg) -> Pattern:
@@ -231,3 +262,25 @@ def note_to_midi(name: str) -> float:
     """The MIDI number of a note name: ``"c4"`` = 60, ``"A2"`` = 45, octave 3 when none is given.
     Raises ``ValueError`` for anything else."""
     return _note_to_midi(name)
+
+
+# --- the Strudel library: methods are attached to Pattern by kr.library and kr.controls ------
+
+globals().update(_controls.TOP_LEVEL)
+globals().update(_toplevel.FUNCTIONS)
+globals().update(_toplevel.CONSTRUCTORS)
+# Names that are also Python builtins (`range`, `iter`, `slice`) stay attributes (`kr.range`)
+# but are left out of `__all__`, so `from kr import *` does not hide the builtins.
+_EXTRA = sorted(
+    name
+    for name in {*_controls.TOP_LEVEL, *_toplevel.FUNCTIONS, *_toplevel.CONSTRUCTORS}
+    if name not in __all__ and not hasattr(_builtins, name)
+)
+__all__ += _EXTRA
+_ = _library  # imported for its effect: the library methods on Pattern
+
+# Strudel's top-level forms that share a builtin's name, typed for `kr.range(...)` (kept out of
+# `__all__`, see above).
+iter = _toplevel.FUNCTIONS["iter"]  # noqa: A001
+range = _toplevel.FUNCTIONS["range"]  # noqa: A001
+slice = _toplevel.FUNCTIONS["slice"]  # noqa: A001

@@ -306,6 +306,16 @@ impl PyPattern {
         arg(values)?.unary(|p| Ir::ToMidi { pat: p })
     }
 
+    /// A library operator by name over argument patterns (`kr-pattern`'s `library`): the
+    /// typed Python methods (`chunk`, `jux`, `scale`, ...) call this.
+    #[staticmethod]
+    fn lib(name: &str, args: Vec<Bound<'_, PyAny>>) -> PyResult<PyPattern> {
+        kr_pattern::library::check(name, args.len()).map_err(PyValueError::new_err)?;
+        let items = args.iter().map(arg).collect::<PyResult<Vec<_>>>()?;
+        let name = name.to_string();
+        node(items, move |args| Ir::Lib { name: name.clone(), args })
+    }
+
     /// Decodes and validates the JSON IR (as produced by `to_ir`).
     #[staticmethod]
     fn from_ir(json: &str) -> PyResult<PyPattern> {
@@ -742,10 +752,35 @@ fn note_to_midi(name: &str) -> PyResult<f64> {
     kr_pattern::note_to_midi(name).ok_or_else(|| PyValueError::new_err(format!("not a note name: {name:?}")))
 }
 
-/// Adds `Pattern`, `Event` and `note_to_midi` to the module.
+/// Raises ValueError unless every word of the mini-notation `src` is a note, a number, a rest
+/// or a hit; the message names the word and its column.
+#[pyfunction]
+fn check_notes(src: &str) -> PyResult<()> {
+    kr_pattern::mini::check_notes(src).map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// The number of top-level steps of a mini-notation sequence (`"a b@2"` has 3).
+#[pyfunction]
+fn mini_steps(src: &str) -> PyResult<f64> {
+    let w = kr_pattern::mini::steps(src).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok(kr_pattern::time::to_f64(w))
+}
+
+/// Raises ValueError unless every word of the mini-notation `src` is a chord symbol the
+/// voicing dictionary knows (or a rest); the message names the word and its column.
+#[pyfunction]
+fn check_chords(src: &str) -> PyResult<()> {
+    kr_pattern::mini::check_words(src, "chord symbol", kr_pattern::tonal::voicings::is_chord)
+        .map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// Adds `Pattern`, `Event`, `note_to_midi` and `check_notes` to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyPattern>()?;
     m.add_class::<PyEvent>()?;
     m.add_function(wrap_pyfunction!(note_to_midi, m)?)?;
+    m.add_function(wrap_pyfunction!(check_notes, m)?)?;
+    m.add_function(wrap_pyfunction!(mini_steps, m)?)?;
+    m.add_function(wrap_pyfunction!(check_chords, m)?)?;
     Ok(())
 }

@@ -79,6 +79,14 @@ impl Ir {
                 crate::ops::args::with_num_arg(&b("n", n)?, move |n| p.repeat_cycles(n as i64))
             }
             Notes { pat } => b("pat", pat)?.fmap(as_note),
+            Lib { name, args } => {
+                let a: Vec<Pattern> = args
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| x.build(&format!("{path}.args[{i}]"), ext))
+                    .collect::<Result<_, _>>()?;
+                crate::library::call(name, &a).map_err(|e| IrError::new(path, format!("{name}: {e}")))?
+            }
             Opaque { id } => ext(*id).ok_or_else(|| IrError::new(path, format!("unknown opaque pattern {id}")))?,
         })
     }

@@ -100,6 +100,7 @@ impl Display for Ir {
                         Op::Div => "div",
                         Op::Mod => "mod",
                         Op::Set => "set",
+                        Op::Keep => "keep",
                     };
                     write!(f, "{pat}.{name}({})", Arg(other))
                 }
@@ -114,6 +115,10 @@ impl Display for Ir {
                 write!(f, "{pat}.zoom({}, {})", fmt_num(*begin), fmt_num(*end))
             }
             RepeatCycles { n, pat } => write!(f, "{pat}.repeat_cycles({})", Arg(n)),
+            Lib { name, args } => match args.split_first() {
+                Some((first, rest)) => write!(f, "{first}.{name}({})", list(rest)),
+                None => write!(f, "{name}()"),
+            },
             Opaque { .. } => f.write_str("<python fmap>"),
         }
     }

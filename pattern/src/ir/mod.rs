@@ -140,6 +140,9 @@ pub enum Ir {
     /// Values as notes: numbers become `{"note": n}`, note names `{"note": midi}`, `x`/`X`
     /// hits (`true`); maps get their `note` name converted. The seed API's `note`/`p`.
     Notes { pat: Box<Ir> },
+    /// A library operator by name (see [`crate::library`]): `args[0]` is the transformed
+    /// pattern, functions arrive applied. E.g. `{"op":"lib","name":"chunk","args":[p, 4, then]}`.
+    Lib { name: String, args: Vec<Ir> },
     /// A pattern only the creating process can evaluate (a Python-function `fmap`), resolved by
     /// [`Ir::to_pattern_with`]. Never valid on the wire: [`Ir::validate`] rejects it.
     Opaque { id: u64 },
@@ -236,6 +239,7 @@ impl Ir {
         match self {
             Silence | Pure { .. } | Mini { .. } | Signal { .. } | Opaque { .. } => vec![],
             Seq { pats } | Cat { pats } | Stack { pats } => pats.iter().map(|p| ("pats", p)).collect(),
+            Lib { args, .. } => args.iter().map(|p| ("args", p)).collect(),
             Timecat { parts } => parts.iter().map(|p| ("parts", &p.p)).collect(),
             Irand { n } | Run { n } => vec![("n", n)],
             Fast { factor, pat } | Slow { factor, pat } | Ply { factor, pat } => {

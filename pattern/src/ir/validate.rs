@@ -54,6 +54,9 @@ impl Ir {
             Ir::RepeatCycles { n, .. } | Ir::FirstOf { n, .. } | Ir::LastOf { n, .. } => {
                 check_positive(&format!("{path}.n"), n)?
             }
+            Ir::Lib { name, args } => {
+                crate::library::check(name, args.len()).map_err(|e| IrError::new(path, e))?;
+            }
             Ir::Irand { n } | Ir::Run { n } => check_positive(&format!("{path}.n"), n)?,
             _ => {}
         }

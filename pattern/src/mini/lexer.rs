@@ -43,6 +43,8 @@ pub enum Tok {
     Percent,
     /// a standalone `_` (elongation)
     Underscore,
+    /// `..` (a range of whole numbers)
+    Range,
 }
 
 /// A token with its position and whether whitespace precedes it.
@@ -107,6 +109,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
             let word: String = chars[start..i].iter().collect();
             let tok = match word.as_str() {
                 "." => Tok::Dot,
+                ".." => Tok::Range,
                 "_" => Tok::Underscore,
                 _ => Tok::Word(word),
             };

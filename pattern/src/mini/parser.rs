@@ -190,6 +190,36 @@ impl<'a> Parser<'a> {
                     last.weight += Time::from_integer(1);
                     last.weighted = true;
                 }
+                Some(Tok::Range) => {
+                    // `a .. b`: the integers from a to b, one step each
+                    let col = self.col();
+                    let from = steps.pop().and_then(|s| range_end(&s));
+                    let Some(from) = from else {
+                        return self.err("'..' must follow a whole number");
+                    };
+                    self.pos += 1;
+                    let to = self.parse_step().ok().and_then(|s| range_end(&s));
+                    let Some(to) = to else {
+                        return Err(ParseError::new(col, "'..' must be followed by a whole number"));
+                    };
+                    if (to - from).abs() >= i64::from(MAX_REPLICATE) * 4 {
+                        return Err(ParseError::new(col, "range longer than 4096 steps"));
+                    }
+                    let dir = if to >= from { 1 } else { -1 };
+                    let mut x = from;
+                    loop {
+                        steps.push(Step {
+                            node: Node::Atom(Value::Num(x as f64)),
+                            weight: Time::from_integer(1),
+                            weighted: false,
+                            ops: Vec::new(),
+                        });
+                        if x == to {
+                            break;
+                        }
+                        x += dir;
+                    }
+                }
                 Some(Tok::Bang) => {
                     // bare `!`: repeat the previous step
                     let Some(last) = steps.last().cloned() else {
@@ -362,6 +392,14 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// The whole number a plain step holds (an end of a `..` range).
+fn range_end(step: &Step) -> Option<i64> {
+    match (&step.node, step.ops.is_empty() && !step.weighted) {
+        (Node::Atom(Value::Num(x)), true) if x.fract() == 0.0 && x.abs() < 1e9 => Some(*x as i64),
+        _ => None,
+    }
+}
+
 /// A JavaScript-like number (`3`, `-2`, `1.5`, `.5`, `1e3`), rejecting `inf`/`nan` words.
 pub fn parse_number(w: &str) -> Option<f64> {
     let body = w.strip_prefix(['-', '+']).unwrap_or(w);
@@ -410,5 +448,6 @@ fn describe(t: &Tok) -> String {
         Tok::Question => "'?'".into(),
         Tok::Percent => "'%'".into(),
         Tok::Underscore => "'_'".into(),
+        Tok::Range => "'..'".into(),
     }
 }

@@ -2,6 +2,12 @@
 
 pub mod args;
 pub mod arith;
+pub mod arp;
+pub mod chance;
+pub mod layers;
+pub mod pick;
 pub mod random;
+pub mod reshape;
+pub mod sample;
 pub mod structure;
 pub mod time;

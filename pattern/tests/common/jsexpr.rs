@@ -8,9 +8,27 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use kr_pattern::ir::to_midi;
+use kr_pattern::ops::arith::How;
+use kr_pattern::ops::chance::wchoose_cycles;
+use kr_pattern::ops::pick::{Lookup, PickJoin, Wrap};
 use kr_pattern::ops::random::choose_in_with;
+use kr_pattern::ops::reshape::polymeter;
 use kr_pattern::time::from_f64;
-use kr_pattern::{control, fastcat, mini, pure, signals, slowcat, stack, timecat, Pattern, Value};
+use kr_pattern::{control, fastcat, mini, pure, signals, slowcat, stack, timecat, Op, Pattern, Value};
+
+fn steps_of(src: &str) -> i64 {
+    let w = kr_pattern::mini::steps(src).expect("mini parses");
+    assert!(w.is_integer(), "whole steps");
+    w.to_integer()
+}
+
+fn lookup(v: &JsVal) -> Lookup {
+    match v {
+        JsVal::Arr(xs) => Lookup::List(xs.iter().map(reify).collect()),
+        JsVal::Obj(fields) => Lookup::Named(fields.iter().map(|(k, v)| (k.clone(), reify(v))).collect()),
+        _ => panic!("lookup wants a list or an object"),
+    }
+}
 
 #[derive(Clone, Debug, PartialEq)]
 enum Tok {
@@ -75,6 +93,7 @@ pub enum Expr {
     Method(Box<Expr>, String, Vec<Expr>),
     Lambda(String, Rc<Expr>),
     Div(Box<Expr>, Box<Expr>),
+    Object(Vec<(String, Expr)>),
 }
 
 struct P {
@@ -125,9 +144,16 @@ impl P {
     fn postfix(&mut self) -> Expr {
         let mut e = self.primary();
         while self.sym('.') {
-            let Some(Tok::Ident(name)) = self.peek().cloned() else { panic!("method name") };
+            let Some(Tok::Ident(mut name)) = self.peek().cloned() else { panic!("method name") };
             self.i += 1;
-            assert!(self.sym('('));
+            // `x.add.squeeze(y)`: an operator with its structure ("how") as a property.
+            if !self.sym('(') {
+                assert!(self.sym('.'), "expected ( or . after {name}");
+                let Some(Tok::Ident(how)) = self.peek().cloned() else { panic!("how name") };
+                self.i += 1;
+                name = format!("{name}.{how}");
+                assert!(self.sym('('));
+            }
             let a = self.args(')');
             e = Expr::Method(Box::new(e), name, a);
         }
@@ -141,6 +167,17 @@ impl P {
             Tok::Dq(s) => Expr::Mini(s),
             Tok::Sq(s) => Expr::Str(s),
             Tok::Sym('[') => Expr::Array(self.args(']')),
+            Tok::Sym('{') => {
+                let mut fields = Vec::new();
+                while !self.sym('}') {
+                    let Some(Tok::Ident(k)) = self.peek().cloned() else { panic!("object key") };
+                    self.i += 1;
+                    assert!(self.sym(':'));
+                    fields.push((k, self.expr()));
+                    self.sym(',');
+                }
+                Expr::Object(fields)
+            }
             Tok::Sym('-') => match self.primary() {
                 Expr::Num(x) => Expr::Num(-x),
                 other => panic!("unary minus on {other:?}"),
@@ -172,6 +209,7 @@ pub enum JsVal {
     Str(String),
     Pat(Pattern),
     Arr(Vec<JsVal>),
+    Obj(Vec<(String, JsVal)>),
     Func(Rc<dyn Fn(&Pattern) -> Pattern>),
 }
 
@@ -182,6 +220,7 @@ fn reify(v: &JsVal) -> Pattern {
         JsVal::Pat(p) => p.clone(),
         JsVal::Arr(xs) => fastcat(xs.iter().map(reify).collect()),
         JsVal::Func(_) => panic!("function used as pattern"),
+        JsVal::Obj(_) => panic!("object used as pattern"),
     }
 }
 
@@ -208,6 +247,7 @@ pub fn eval(e: &Expr, env: &Env) -> JsVal {
         Expr::Mini(s) => JsVal::Pat(mini(s).expect("mini parses")),
         Expr::Str(s) => JsVal::Str(s.clone()),
         Expr::Array(xs) => JsVal::Arr(xs.iter().map(|x| eval(x, env)).collect()),
+        Expr::Object(fields) => JsVal::Obj(fields.iter().map(|(k, v)| (k.clone(), eval(v, env))).collect()),
         Expr::Div(a, b) => JsVal::Num(num(&eval(a, env)) / num(&eval(b, env))),
         Expr::Lambda(x, body) => {
             let (x, body, env) = (x.clone(), body.clone(), env.clone());
@@ -229,7 +269,9 @@ pub fn eval(e: &Expr, env: &Env) -> JsVal {
                 "isaw" => signals::isaw(),
                 "tri" => signals::tri(),
                 "square" => signals::square(),
+                "perlin" => signals::perlin(),
                 "rev" => return JsVal::Func(Rc::new(|p: &Pattern| p.rev())),
+                "press" => return JsVal::Func(Rc::new(|p: &Pattern| p.press())),
                 other => panic!("unknown name {other}"),
             })
         }
@@ -253,6 +295,24 @@ pub fn eval(e: &Expr, env: &Env) -> JsVal {
                 "rev" => reify(&a[0]).rev(),
                 "midi" => reify(&a[0]).fmap(to_midi),
                 "note" | "n" | "s" => control(name, &reify(&a[0])),
+                "sound" => control("s", &reify(&a[0])),
+                "wrandcat" | "wchooseCycles" => wchoose_cycles(
+                    a.iter()
+                        .map(|p| match p {
+                            JsVal::Arr(xs) => (reify(&xs[0]), num(&xs[1])),
+                            _ => panic!("wrandcat wants pairs"),
+                        })
+                        .collect(),
+                ),
+                "polymeter" => polymeter(
+                    args.iter()
+                        .map(|x| match x {
+                            Expr::Mini(src) => (mini(src).unwrap(), steps_of(src)),
+                            _ => panic!("polymeter wants mini-notation"),
+                        })
+                        .collect(),
+                ),
+                "chord" => kr_pattern::tonal::chord(&reify(&a[0])),
                 "irand" => signals::irand(&reify(&a[0])),
                 "run" => signals::run_p(&reify(&a[0])),
                 "randcat" | "chooseCycles" => choose_in_with(&signals::rand().segment(1.into()), pats()),
@@ -306,6 +366,125 @@ pub fn eval(e: &Expr, env: &Env) -> JsVal {
                 "undegradeBy" => p.undegrade_by_p(&r(0)),
                 "degrade" => p.degrade_by(0.5),
                 "seed" => p.seed_p(&r(0)),
+                "chunk" | "chunkBack" | "fastChunk" => {
+                    let n = num(&a[0]) as i64;
+                    let fast = name == "fastChunk";
+                    let then = func(&a[1])(&p.chunk_base(n, fast));
+                    p.chunk_with(n, &then, name == "chunkBack", fast)
+                }
+                "linger" => p.linger_p(&r(0)),
+                "echo" => p.echo_p(&r(0), &r(1), &r(2)),
+                "stut" => p.echo_p(&r(0), &r(2), &r(1)),
+                "superimpose" => p.superimpose_with(&a.iter().map(|f| func(f)(&p)).collect::<Vec<_>>()),
+                "layer" => stack(a.iter().map(|f| func(f)(&p)).collect()),
+                "brak" => p.brak(),
+                "press" => p.press(),
+                "pressBy" => p.press_by_p(&r(0)),
+                "hurry" => p.hurry(&r(0)),
+                "fastGap" => {
+                    let q = p.clone();
+                    kr_pattern::ops::args::with_time_arg(&r(0), move |f| q.fast_gap(f))
+                }
+                "inv" => p.inv(),
+                "when" => {
+                    let then = func(&a[1])(&p);
+                    p.when_with(&r(0), &then)
+                }
+                "within" => {
+                    let (x, y) = (num(&a[0]), num(&a[1]));
+                    let then = func(&a[2])(&p.within_inside(x, y));
+                    p.within_with(x, y, &then)
+                }
+                "compress" => p.compress(from_f64(num(&a[0])).unwrap(), from_f64(num(&a[1])).unwrap()),
+                "zoom" => p.zoom(from_f64(num(&a[0])).unwrap(), from_f64(num(&a[1])).unwrap()),
+                "repeatCycles" => p.repeat_cycles(num(&a[0]) as i64),
+                "euclidLegato" => p.euclid_legato_p(&r(0), &r(1), &pure(0.0)),
+                "euclidLegatoRot" => p.euclid_legato_p(&r(0), &r(1), &r(2)),
+                "ribbon" => p.ribbon_p(&r(0), &r(1)),
+                "plyWith" => {
+                    let f = func(&a[1]);
+                    let mut layers = vec![p.clone()];
+                    for _ in 1..num(&a[0]) as usize {
+                        let next = f(layers.last().unwrap());
+                        layers.push(next);
+                    }
+                    Pattern::ply_with_layers(layers)
+                }
+                "someCyclesBy" => {
+                    let f = func(&a[1]);
+                    p.some_cycles_by_with(&r(0), &f(&p))
+                }
+                "often" | "rarely" | "almostNever" | "almostAlways" => {
+                    let prob = match name.as_str() {
+                        "often" => 0.75,
+                        "rarely" => 0.25,
+                        "almostNever" => 0.1,
+                        _ => 0.9,
+                    };
+                    let f = func(&a[0]);
+                    p.sometimes_by_with(&pure(prob), &f(&p))
+                }
+                "always" => func(&a[0])(&p),
+                "never" => p,
+                "shuffle" => p.shuffle_p(&r(0)),
+                "scramble" => p.scramble_p(&r(0)),
+                "pick" => p.pick(lookup(&a[0]), Wrap::Clamp, PickJoin::Inner),
+                "inhabit" => p.pick(lookup(&a[0]), Wrap::Clamp, PickJoin::Squeeze),
+                "squeeze" => p.op_how(Op::Set, How::Squeeze, &reify(&a[0])),
+                "bite" => p.bite(&r(0), &r(1)),
+                "range2" => p.range2(&r(0), &r(1)),
+                "rangex" => p.rangex(&r(0), &r(1)),
+                "arp" => p.arp(&r(0)),
+                "jux" => {
+                    let then = func(&a[0])(&p.pan_shift(0.5));
+                    p.jux_by_with(1.0, &then)
+                }
+                "juxBy" => {
+                    let by = num(&a[0]);
+                    let then = func(&a[1])(&p.pan_shift(by / 2.0));
+                    p.jux_by_with(by, &then)
+                }
+                "chop" => p.chop_p(&r(0)),
+                "striate" => p.striate_p(&r(0)),
+                "slice" => p.slice(&r(0), &r(1)),
+                "splice" => p.splice(&r(0), &r(1)),
+                "loopAt" => p.loop_at_p(&r(0)),
+                "fit" => p.fit(),
+                "set" => p.op(Op::Set, &r(0)),
+                "keep" => p.op(Op::Keep, &r(0)),
+                "scale" => kr_pattern::tonal::scale(&p, &r(0)),
+                "transpose" => kr_pattern::tonal::transpose(&p, &r(0)),
+                "scaleTranspose" => {
+                    // kr takes the scale as an argument: it is the preceding `.scale(...)`'s.
+                    let Expr::Method(_, prev, prev_args) = target.as_ref() else {
+                        panic!("scaleTranspose after scale")
+                    };
+                    assert_eq!(prev, "scale");
+                    let sc = reify(&eval(&prev_args[0], env));
+                    kr_pattern::tonal::scale_transpose(&p, &sc, &r(0))
+                }
+                "voicing" => kr_pattern::tonal::voicing(&p),
+                "rootNotes" => kr_pattern::tonal::root_notes(&p, &r(0)),
+                op_how if op_how.contains('.') => {
+                    let (op, how) = op_how.split_once('.').unwrap();
+                    let op = match op {
+                        "add" => Op::Add,
+                        "sub" => Op::Sub,
+                        "mul" => Op::Mul,
+                        "div" => Op::Div,
+                        "set" => Op::Set,
+                        "keep" => Op::Keep,
+                        other => panic!("unknown operator {other}"),
+                    };
+                    let how = match how {
+                        "in" => How::In,
+                        "out" => How::Out,
+                        "mix" => How::Mix,
+                        "squeeze" => How::Squeeze,
+                        other => panic!("unknown structure {other}"),
+                    };
+                    p.op_how(op, how, &r(0))
+                }
                 "sometimesBy" => {
                     let f = func(&a[1]);
                     p.sometimes_by_with(&r(0), &f(&p))
@@ -319,7 +498,10 @@ pub fn eval(e: &Expr, env: &Env) -> JsVal {
                 "mul" => p.mul(&r(0)),
                 "div" => p.div(&r(0)),
                 "range" => p.range(&r(0), &r(1)),
-                "note" | "n" | "s" => p.set_control(name, &r(0)),
+                "note" | "n" | "s" | "pan" | "begin" | "end" | "speed" | "cut" | "orbit" | "room" | "bank" => {
+                    p.set_control(name, &r(0))
+                }
+                "size" => p.set_control("roomsize", &r(0)),
                 other => panic!("unknown method {other}"),
             })
         }
