@@ -530,3 +530,20 @@ def test_an_exported_session_keeps_its_orbit_patterns(dirt: Any, tmp_path: Path)
     assert wait_until(lambda: dirt.status()["dirt"]["counters"]["played"] >= played + 3, 10)
     dirt.hush()
     dirt.remove("orbit3")
+
+
+def test_control_builders_reach_the_sample_player(dirt: Any) -> None:
+    """`kr.s(...).n(...).pan(...).gain(...)`: Strudel's control builders write SuperDirt's keys,
+    and the orbit plays them as `/dirt/play` would."""
+    dirt.tempo = 120
+    sock = dirt_socket(dirt)
+    warm_orbit(dirt, sock, "steps", orbit=5)
+    port = f"{dirt.dump()['client']}:orbit5/out_1"
+    pat = kr.s("steps").n(2).pan(0).gain(1.2).legato(0.5)
+    data, _ = record_after(dirt, [port], 2.5, lambda: dirt.play("orbit5", pat), "kr-t-builders")
+    dirt.hush("orbit5")
+    x = data[0]
+    held = x[x > 0.01]
+    assert len(held) > 0.05 * RATE
+    # c.wav (0.75) at amp 0.4 × gain 1.2⁴, all on the left.
+    assert abs(float(np.median(held)) - 0.75 * 0.4 * 1.2**4) < 0.01
