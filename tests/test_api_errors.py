@@ -173,9 +173,9 @@ def test_a_stopped_engine_is_unavailable_and_a_restarted_one_is_reconnected(
 
 
 def test_a_string_that_is_no_note_is_reported_once_and_not_played(kr_clean: None) -> None:
-    """`kr.seq("H2", "A2")` keeps the string; when it reaches a synth where a pitch is expected,
-    krd reports it (once for the pattern) and skips those events instead of playing them as some
-    other pitch."""
+    """Mini-notation keeps any word (`kr.mini("H2 A2")`: `kr.seq` refuses it in Python); when
+    a word that names no note reaches a synth where a pitch is expected, krd reports it (once
+    for the pattern) and skips those events instead of playing them as some other pitch."""
     import os
     import time
 
@@ -189,7 +189,7 @@ def test_a_string_that_is_no_note_is_reported_once_and_not_played(kr_clean: None
     assert sub.recv()[0] == "/kr/done"
     kr.tempo = 240
     rec = record(3.0, (f"{kr.dump()['client']}:probe/out_1",))
-    kr.play("probe", kr.seq("H2", "A2"))
+    kr.play("probe", kr.mini("H2 A2"))
     rec.wait(10)
     kr.hush()
     x = rec.data[0, : rec.pos]

@@ -186,6 +186,9 @@ ERROR_HELP: dict[str, str] = {
     "the sound lasts … s, shorter than 8 samples (SuperDirt drops such events too)": (
         "`sustain`, `legato` or `begin`/`end` leave too little to hear. Lengthen it."
     ),
+    "speed 0 never moves through the sound, so nothing plays": (
+        "A sample at `speed 0` would hold one sample value forever; use a small speed instead."
+    ),
     "unit '…' is not one of r, c, s": (
         "`unit` is `r` (rate, the default), `c` (fit the sample to a cycle) or `s` (seconds)."
     ),

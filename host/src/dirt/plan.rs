@@ -48,7 +48,12 @@ pub enum PlanError {
     TooShort(f64),
     #[error("unit '{0}' is not one of r, c, s")]
     BadUnit(String),
+    #[error("speed 0 never moves through the sound, so nothing plays")]
+    Still,
 }
+
+/// The longest a sample event may last (a guard against `sustain 1e9`).
+const MAX_SECONDS: f64 = 3600.0;
 
 /// SuperDirt's level curve: `amp`·(min(`gain`, 2) + `overgain`)⁴, `amp` 0.4 by default.
 pub fn level(ev: &DirtEvent) -> f64 {
@@ -114,6 +119,9 @@ pub fn plan_sample(ev: &DirtEvent, frames: usize, sample_rate: f64) -> Result<Vo
         None => speed.abs(),
         Some(_) => (speed.abs() + end_speed.abs()) * 0.5,
     };
+    if avg_speed == 0.0 || !avg_speed.is_finite() {
+        return Err(PlanError::Still);
+    }
     unit_duration = match unit {
         "r" | "rate" | "c" => unit_duration * length / avg_speed,
         "s" => length,
@@ -128,7 +136,7 @@ pub fn plan_sample(ev: &DirtEvent, frames: usize, sample_rate: f64) -> Result<Vo
             unit_duration
         }
     };
-    let sustain = sustain.min(unit_duration);
+    let sustain = sustain.min(unit_duration).min(MAX_SECONDS);
     let fade = FADE_SECONDS.min(sustain * 0.19098);
     // As SuperDirt: after the swap for negative speeds, so a reversed sound fades in too.
     let fade_in = if begin != 0.0 { fade } else { 0.0 };
@@ -216,6 +224,10 @@ mod tests {
         assert_eq!(plan_sample(&ev(&[("legato", 1.0), ("delta", 5.0)]), 48000, sr).unwrap().length, 48000);
         assert_eq!(plan_sample(&ev(&[("sustain", 0.1)]), 48000, sr).unwrap().length, 4800);
         assert!(matches!(plan_sample(&ev(&[("sustain", 0.0001)]), 48000, sr), Err(PlanError::TooShort(_))));
+        assert_eq!(plan_sample(&ev(&[("speed", 0.0)]), 48000, sr), Err(PlanError::Still));
+        // A portion looped a billion times still ends within the hour.
+        let p = plan_sample(&ev(&[("loop", 1e9)]), 48000, sr).unwrap();
+        assert_eq!(p.length, 3600 * 48000);
     }
 
     #[test]
