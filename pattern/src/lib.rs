@@ -14,8 +14,9 @@
 //! 5. Values have no lists: the mini-notation's `"bd:3"` is the string `"bd:3"` until a control
 //!    reads it; `s("bd:3")` is `{s: "bd", n: 3}` (and `"bd:3:0.5"` adds `gain`), as in Strudel.
 //! 6. Operators taking a function take the transformed pattern instead (the IR stores no
-//!    closures): `f` is applied once, to the pattern Strudel applies it to. For `ply_with` and
-//!    `within` that is the whole pattern rather than each event, the same for any `f` that only
+//!    closures): `f` is applied once, to the pattern Strudel applies it to. For `ply_with`,
+//!    `within`, and `sometimes_by`/`some_cycles_by` with a *patterned* probability, that is the
+//!    whole pattern rather than each event (or each kept event), the same for any `f` that only
 //!    changes values. `scale_transpose` takes its scale as an argument (Strudel reads it from the
 //!    events of a preceding `.scale`; the Python method finds it there too).
 //!

@@ -230,3 +230,17 @@ fn library_operators_never_panic_on_odd_arguments() {
     }
     assert!(compiled > 2_000, "only {compiled} argument lists compiled");
 }
+
+/// An IR error inside a library operator's arguments names the argument's place.
+#[test]
+fn ir_errors_name_the_library_argument() {
+    let bad = r#"{"v":1,"p":{"op":"lib","name":"shuffle","args":[{"op":"pure","value":1},{"op":"lib","name":"nope","args":[]}]}}"#;
+    let e = kr_pattern::ir::Ir::from_json(bad).unwrap_err();
+    assert_eq!(e.path, "p.args[1]");
+    assert!(e.msg.contains("unknown library operator \"nope\""), "{e}");
+    let arity = r#"{"v":1,"p":{"op":"lib","name":"chunk","args":[{"op":"pure","value":1}]}}"#;
+    assert!(kr_pattern::ir::Ir::from_json(arity).unwrap_err().msg.contains("chunk takes 3..3 arguments, got 1"));
+    let not_constant = r#"{"v":1,"p":{"op":"lib","name":"within","args":[{"op":"mini","src":"a"},{"op":"mini","src":"0 1"},{"op":"pure","value":1},{"op":"mini","src":"a"}]}}"#;
+    let e = kr_pattern::ir::Ir::from_json(not_constant).and_then(|ir| ir.to_pattern().map(|_| ())).unwrap_err();
+    assert!(e.msg.contains("argument 2 (begin) must be a constant"), "{e}");
+}

@@ -164,9 +164,43 @@ def ply_with(self: Pattern, n: int, f: Fn) -> Pattern:
 # --- randomness ----------------------------------------------------------------------------
 
 
+def _constant(x: Arg) -> float | None:
+    if isinstance(x, bool) or not isinstance(x, int | float | Fraction):
+        return None
+    return float(x)
+
+
+_rust_sometimes_by = Pattern.sometimes_by
+
+
+def sometimes_by(self: Pattern, prob: Arg, f: Fn) -> Pattern:
+    """``f`` applied to each event with probability ``prob``. With a constant ``prob``, ``f`` is
+    given the events it will keep, as Strudel does (this matters when ``f`` moves events in
+    time); a patterned ``prob`` applies ``f`` to the whole pattern."""
+    x = _constant(prob)
+    if x is None:
+        return _rust_sometimes_by(self, prob, f)
+    return _lib("sometimes_applied", self, x, _call(f, self.undegrade_by(1 - x)))
+
+
+def sometimes(self: Pattern, prob_or_f: Arg | Fn, f: Fn | None = None) -> Pattern:
+    """``sometimes(f)`` (probability 0.5, Strudel) or ``sometimes(prob, f)`` (seed API)."""
+    if f is None:
+        if not callable(prob_or_f):
+            raise TypeError("sometimes(f) needs a function of a pattern")
+        return sometimes_by(self, 0.5, prob_or_f)
+    if callable(prob_or_f):
+        raise TypeError("sometimes(prob, f): the probability comes first")
+    return sometimes_by(self, prob_or_f, f)
+
+
 def some_cycles_by(self: Pattern, prob: Arg, f: Fn) -> Pattern:
-    """``f`` applied to whole cycles chosen with probability ``prob``."""
-    return _lib("some_cycles_by", self, prob, _call(f, self))
+    """``f`` applied to whole cycles chosen with probability ``prob`` (with a constant
+    ``prob``, to the cycles it will keep, as Strudel does)."""
+    x = _constant(prob)
+    if x is None:
+        return _lib("some_cycles_by", self, prob, _call(f, self))
+    return _lib("some_cycles_applied", self, x, _call(f, _lib("some_cycles_base", self, x)))
 
 
 def some_cycles(self: Pattern, f: Fn) -> Pattern:
@@ -403,6 +437,8 @@ METHODS: dict[str, Callable[..., Pattern]] = {
     "euclid_legato_rot": euclid_legato_rot,
     "ribbon": ribbon,
     "ply_with": ply_with,
+    "sometimes_by": sometimes_by,
+    "sometimes": sometimes,
     "some_cycles_by": some_cycles_by,
     "some_cycles": some_cycles,
     "often": often,

@@ -115,7 +115,7 @@ def test_strudel_library_conformance(case: dict[str, Any]) -> None:
 
 def test_all_library_cases_present() -> None:
     assert len(CASES) >= 90
-    assert len(WINDOW_CASES) >= 450 + 146
+    assert len(WINDOW_CASES) >= 450 + 160
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])

@@ -61,7 +61,7 @@ impl Ir {
             _ => {}
         }
         for (i, (name, child)) in self.children().into_iter().enumerate() {
-            let p = if name == "pats" || name == "parts" {
+            let p = if name == "pats" || name == "parts" || name == "args" {
                 format!("{path}.{name}[{i}]")
             } else {
                 format!("{path}.{name}")

@@ -21,6 +21,19 @@ impl Pattern {
         })
     }
 
+    /// The cycles `some_cycles_by(x, f)` gives to `f` (Strudel applies `f` to these).
+    pub fn some_cycles_base(&self, x: f64) -> Pattern {
+        let inverse = rand().fmap(|v| Value::Num(1.0 - v.as_f64().unwrap_or(0.0))).segment(int(1));
+        self.degrade_by_with(&inverse, 1.0 - x)
+    }
+
+    /// Strudel's `someCyclesBy(x, f)` exactly: `then` is `f(self.some_cycles_base(x))`.
+    pub fn some_cycles_by_applied(&self, x: f64, then: &Pattern) -> Pattern {
+        // Strudel joins over `pure(x)`, which cuts events at cycle boundaries: so does kr.
+        let both = stack(vec![self.degrade_by_with(&rand().segment(int(1)), x), then.clone()]);
+        crate::constructors::pure(x).inner_bind(move |_| both.clone())
+    }
+
     /// Plays the `n` slices of each cycle in the order given by `indices` (slice numbers),
     /// each slice at its own cycle (Strudel `_rearrangeWith`).
     fn rearrange_with(&self, indices: &Pattern, n: i64) -> Pattern {

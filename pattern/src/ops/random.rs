@@ -48,6 +48,14 @@ impl Pattern {
         })
     }
 
+    /// Strudel's `sometimesBy(x, f)` exactly: `then` is `f(self.undegrade_by(1 - x))`, so `f`
+    /// sees the events it will keep (what matters when `f` moves events in time).
+    pub fn sometimes_by_applied(&self, x: f64, then: &Pattern) -> Pattern {
+        // Strudel joins over `pure(x)`, which cuts events at cycle boundaries: so does kr.
+        let both = stack(vec![self.degrade_by(x), then.clone()]);
+        crate::constructors::pure(x).inner_bind(move |_| both.clone())
+    }
+
     /// Sets the random seed for everything in this pattern (Strudel `seed`).
     pub fn seed(&self, n: f64) -> Pattern {
         self.with_seed(n)

@@ -412,7 +412,10 @@ pub fn eval(e: &Expr, env: &Env) -> JsVal {
                 }
                 "someCyclesBy" => {
                     let f = func(&a[1]);
-                    p.some_cycles_by_with(&r(0), &f(&p))
+                    match &a[0] {
+                        JsVal::Num(x) => p.some_cycles_by_applied(*x, &f(&p.some_cycles_base(*x))),
+                        _ => p.some_cycles_by_with(&r(0), &f(&p)),
+                    }
                 }
                 "often" | "rarely" | "almostNever" | "almostAlways" => {
                     let prob = match name.as_str() {
@@ -422,7 +425,7 @@ pub fn eval(e: &Expr, env: &Env) -> JsVal {
                         _ => 0.9,
                     };
                     let f = func(&a[0]);
-                    p.sometimes_by_with(&pure(prob), &f(&p))
+                    p.sometimes_by_applied(prob, &f(&p.undegrade_by(1.0 - prob)))
                 }
                 "always" => func(&a[0])(&p),
                 "never" => p,
@@ -487,11 +490,14 @@ pub fn eval(e: &Expr, env: &Env) -> JsVal {
                 }
                 "sometimesBy" => {
                     let f = func(&a[1]);
-                    p.sometimes_by_with(&r(0), &f(&p))
+                    match &a[0] {
+                        JsVal::Num(x) => p.sometimes_by_applied(*x, &f(&p.undegrade_by(1.0 - x))),
+                        _ => p.sometimes_by_with(&r(0), &f(&p)),
+                    }
                 }
                 "sometimes" => {
                     let f = func(&a[0]);
-                    p.sometimes_by_with(&pure(0.5), &f(&p))
+                    p.sometimes_by_applied(0.5, &f(&p.undegrade_by(0.5)))
                 }
                 "add" => p.add(&r(0)),
                 "sub" => p.sub(&r(0)),
