@@ -16,10 +16,10 @@ import statistics
 import time
 
 import numpy as np
+from record import Recorder
 
 import kr
 from kr import engine, krs
-from record import Recorder
 
 
 def voice(detune: float) -> krs.Signal:
@@ -74,8 +74,9 @@ def main() -> None:
             ret = [r[0] for r in rs]
             snd = [r[1] for r in rs]
             print(
-                f"{kind:6}: kr.node returns in {statistics.median(ret):6.1f} ms ({min(ret):.1f}-{max(ret):.1f}); "
-                f"first sound {statistics.median(snd):6.1f} ms ({min(snd):.1f}-{max(snd):.1f})"
+                f"{kind:6}: kr.node returns in {statistics.median(ret):6.1f} ms "
+                f"({min(ret):.1f}-{max(ret):.1f}); first sound {statistics.median(snd):6.1f} ms "
+                f"({min(snd):.1f}-{max(snd):.1f})"
             )
     finally:
         s.close()

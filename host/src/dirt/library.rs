@@ -286,7 +286,12 @@ mod tests {
     use super::*;
 
     fn wav(path: &Path, frames: usize) {
-        let spec = hound::WavSpec { channels: 1, sample_rate: 48000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 48000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
         let mut w = hound::WavWriter::create(path, spec).unwrap();
         for _ in 0..frames {
             w.write_sample(1000i16).unwrap();
@@ -329,7 +334,7 @@ mod tests {
         // A held sample outlives its unloading.
         let _ = wait_loaded(&mut lib, &files[1]);
         let _ = wait_loaded(&mut lib, &files[2]);
-        assert!(lib.loaded.get(&files[0]).is_none());
+        assert!(!lib.loaded.contains_key(&files[0]));
         assert_eq!(first.frames, 25_000);
         assert_eq!(first.data[24_999], 1000.0 / 32768.0);
         std::fs::remove_dir_all(&root).unwrap();
