@@ -547,3 +547,60 @@ def test_control_builders_reach_the_sample_player(dirt: Any) -> None:
     assert len(held) > 0.05 * RATE
     # c.wav (0.75) at amp 0.4 × gain 1.2⁴, all on the left.
     assert abs(float(np.median(held)) - 0.75 * 0.4 * 1.2**4) < 0.01
+
+
+def test_orbit_reverb_and_delay_follow_the_orbits_latest_event(dirt: Any) -> None:
+    """`room` and `delay` are the orbit's, set by its latest event; an event without them
+    turns them off again (SuperDirt's rule)."""
+    sock = dirt_socket(dirt)
+    warm_orbit(dirt, sock, "click", orbit=6)
+    port = f"{dirt.dump()['client']}:orbit6/out_1"
+
+    def after_click(**params: Any) -> np.ndarray:
+        data, _ = record_after(
+            dirt, [port], 1.0, lambda: sock.send(play(s="click", orbit=6, **params)), "kr-t-fx"
+        )
+        x = data[0]
+        onset = int(np.flatnonzero(np.abs(x) > 0.05)[0])
+        return x[onset:]
+
+    dry = after_click()
+    assert rms(dry[100:20000]) < 1e-6, "a click alone ends at once"
+    echo = after_click(delay=0.5, delaytime=0.1, delayfeedback=0.0)
+    assert abs(abs(echo[4800]) - 0.5 * abs(echo[0])) < 0.02, "one echo, 0.1 s later, at half level"
+    assert rms(echo[100:4700]) < 1e-4
+    wet = after_click(room=0.6, size=0.1)
+    assert rms(wet[2000:20000]) > 1e-3, "the reverb's tail"
+    time.sleep(1.5)  # that tail dies away
+    # The next event has no room or delay: the orbit's effects go back to 0.
+    again = after_click()
+    assert rms(again[2000:20000]) < 1e-4 and abs(again[4800]) < 1e-3
+
+
+def test_aiff_files_and_a_file_gone_missing(dirt: Any, banks: Path) -> None:
+    import aifc  # noqa: PLC0415 - the standard library's AIFF writer (deprecated, still in 3.11)
+
+    folder = banks / "aiff"
+    folder.mkdir(exist_ok=True)
+    with aifc.open(str(folder / "a.aiff"), "wb") as f:
+        f.setnchannels(1)
+        f.setsampwidth(2)
+        f.setframerate(RATE)
+        f.writeframes((np.full(4800, 0.5) * 32767).astype(">i2").tobytes())
+    (folder / "b.aiff").write_bytes((folder / "a.aiff").read_bytes())
+    sock = dirt_socket(dirt)
+    warm_orbit(dirt, sock, "aiff", orbit=7)
+    port = f"{dirt.dump()['client']}:orbit7/out_1"
+    data, _ = record_after(
+        dirt, [port], 0.5, lambda: sock.send(play(s="aiff", orbit=7, pan=0.0)), "kr-t-aiff"
+    )
+    assert abs(float(np.median(data[0][data[0] > 0.01])) / 0.4 - 0.5) < 0.01
+    # b.aiff is listed, then deleted before it is first played: reported, nothing else changes.
+    os.remove(folder / "b.aiff")
+    before = dirt.status()["dirt"]["counters"]["failed"]
+    sock.send(play(s="aiff", n=1, orbit=7))
+    wait_status(dirt, lambda d: d["counters"]["failed"] > before)
+    data, _ = record_after(
+        dirt, [port], 0.5, lambda: sock.send(play(s="aiff", orbit=7)), "kr-t-aiff2"
+    )
+    assert rms(data[0]) > 0.01, "the bank's other file still plays"

@@ -289,6 +289,20 @@ mod tests {
     }
 
     #[test]
+    fn vowels_lift_their_formants() {
+        let mut e = DirtEvent::default();
+        e.insert("vowel", DirtValue::Str("a".into()));
+        let a = EffectsPlan::of(&e, 48000.0);
+        // 'a' has formants at 660 and 1120 Hz; 1800 Hz lies between two of them.
+        assert!(gain_at(&a, 660.0) > 5.0 * gain_at(&a, 1800.0));
+        e.insert("vowel", DirtValue::Str("i".into()));
+        let i = EffectsPlan::of(&e, 48000.0);
+        assert!(gain_at(&i, 270.0) > 5.0 * gain_at(&i, 660.0));
+        e.insert("vowel", DirtValue::Str("x".into()));
+        assert!(EffectsPlan::of(&e, 48000.0).is_empty(), "other strings are ignored, as in SuperDirt");
+    }
+
+    #[test]
     fn crush_and_shape() {
         let mut st = EffectsState::default();
         let crush = plan(&[("crush", 1.0)]);
