@@ -30,51 +30,51 @@ def sine_osc(freq: SignalLike) -> Signal:
 # The residuals are the kernel's integral (and double integral) written as truncated powers,
 # even/odd about the edge, so each costs a dozen multiplies and no table or branch.
 # `near(e)`: signed distance from `t` to the nearest instance of the edge at phase `e`, in samples.
-_EDGES = (
-    "t = os.lf_sawpos(F); dt = max(abs(F), 0.001) / ma.SR; "
-    "near(e) = (t - e - floor(t - e + 0.5)) / dt; "
-    "b(u) = 3.0 - min(abs(u), 3.0); "
-    "blep(u) = select2(u < 0.0, 0.0 - i, i) with { x = b(u); "
-    "p(y) = y * y * y * y * y * y; "
-    "i = (p(x) - 6.0 * p(max(x - 1.0, 0.0)) + 15.0 * p(max(x - 2.0, 0.0))) / 720.0; }; "
-    "blamp(u) = (p(x) - 6.0 * p(max(x - 1.0, 0.0)) + 15.0 * p(max(x - 2.0, 0.0))) / 5040.0 "
-    "with { x = b(u); p(y) = y * y * y * y * y * y * y; };"
-)
+LIBRARY = "kr_osc"
+"""Name of the FAUST environment below; a program that uses it gets it at its end."""
 
-
-def _edged(label: str, body: str, freq: Signal, width: Signal | None = None) -> Signal:
-    """`body` (FAUST in terms of `F`, `W` and the definitions above), `F` = freq, `W` = width."""
-    pieces: list[str | Signal] = ["(", body, " with { F = ", freq, "; "]
-    if width is not None:
-        pieces += ["W = ", width, "; "]
-    return call(label, *pieces, _EDGES, " })")
+LIBRARY_SOURCE = """kr_osc = environment {
+  edges(F) = environment {
+    t = os.lf_sawpos(F);
+    dt = max(abs(F), 0.001) / ma.SR;
+    near(e) = (t - e - floor(t - e + 0.5)) / dt;
+    b(u) = 3.0 - min(abs(u), 3.0);
+    blep(u) = select2(u < 0.0, 0.0 - i, i) with {
+      x = b(u); p(y) = y * y * y * y * y * y;
+      i = (p(x) - 6.0 * p(max(x - 1.0, 0.0)) + 15.0 * p(max(x - 2.0, 0.0))) / 720.0;
+    };
+    blamp(u) = (p(x) - 6.0 * p(max(x - 1.0, 0.0)) + 15.0 * p(max(x - 2.0, 0.0))) / 5040.0 with {
+      x = b(u); p(y) = y * y * y * y * y * y * y;
+    };
+  };
+  saw(F) = 2.0 * e.t - 1.0 - 2.0 * e.blep(e.near(0.0)) with { e = edges(F); };
+  pulse(F, W) = select2(e.t < w, -1.0, 1.0) + 2.0 * e.blep(e.near(0.0)) - 2.0 * e.blep(e.near(w))
+    with { e = edges(F); w = max(0.0, min(W, 1.0)); };
+  triangle(F) = 4.0 * abs(e.t - 0.5) - 1.0 - k * e.blamp(e.near(0.0)) + k * e.blamp(e.near(0.5))
+    with { e = edges(F); k = 8.0 * e.dt; };
+};"""
 
 
 def saw(freq: SignalLike) -> Signal:
     """Band-limited sawtooth (PolyBLEP, order-5 B-spline), rising from -1 to 1."""
-    return _edged("saw", "2.0 * t - 1.0 - 2.0 * blep(near(0.0))", as_signal(freq, "krs.saw(freq)"))
+    return call("saw", f"{LIBRARY}.saw(", as_signal(freq, "krs.saw(freq)"), ")")
 
 
 def square(freq: SignalLike) -> Signal:
     """Band-limited square wave (PolyBLEP, order-5 B-spline), in [-1, 1]."""
-    return pulse(freq, 0.5)
+    return call("square", f"{LIBRARY}.pulse(", as_signal(freq, "krs.square(freq)"), ", 0.5)")
 
 
 def triangle(freq: SignalLike) -> Signal:
     """Band-limited triangle wave (PolyBLAMP, order-5 B-spline), in [-1, 1]."""
-    body = "4.0 * abs(t - 0.5) - 1.0 - 8.0 * dt * blamp(near(0.0)) + 8.0 * dt * blamp(near(0.5))"
-    return _edged("triangle", body, as_signal(freq, "krs.triangle(freq)"))
+    return call("triangle", f"{LIBRARY}.triangle(", as_signal(freq, "krs.triangle(freq)"), ")")
 
 
 def pulse(freq: SignalLike, width: SignalLike = 0.5) -> Signal:
     """Band-limited pulse wave (PolyBLEP, order-5 B-spline) with duty cycle `width` in 0..1."""
     f = as_signal(freq, "krs.pulse(freq)")
     w = as_signal(width, "krs.pulse(width)")
-    body = (
-        "select2(t < max(0.0, min(W, 1.0)), -1.0, 1.0) + 2.0 * blep(near(0.0)) "
-        "- 2.0 * blep(near(max(0.0, min(W, 1.0))))"
-    )
-    return _edged("pulse", body, f, w)
+    return call("pulse", f"{LIBRARY}.pulse(", f, ", ", w, ")")
 
 
 def phasor(freq: SignalLike) -> Signal:
