@@ -3,6 +3,7 @@
 
 use super::block::{EVENT_CAPACITY, MAX_BLOCK};
 use super::cell::{NodeState, Ramp, VoiceState};
+use super::denormals::FlushDenormals;
 use super::event::{RtEvent, RtEventKind, ALL_VOICES};
 use super::graph::{RtGraph, RtNode};
 use super::tap::TapSource;
@@ -196,6 +197,8 @@ impl AudioEngine {
     /// Process one callback of `frames` frames. Real-time safe.
     pub fn process(&mut self, frames: usize, io: BlockIo<'_>) {
         let started = std::time::Instant::now();
+        // Denormal floats (decaying tails) cost ~100× a normal float; flushed while we compute.
+        let _flush = FlushDenormals::on();
         self.swap_graph();
         let BlockIo { master, mut ports } = io;
         let [left, right] = master;
