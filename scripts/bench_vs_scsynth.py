@@ -22,6 +22,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 RATE = 48000
@@ -198,7 +199,14 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--krd", default=os.environ.get("KR_KRD", "target/release/krd"))
     ap.add_argument("--scsynth", default="scsynth")
-    ap.add_argument("--only", help="comma-separated variant names to run (scsynth is always run)")
+    ap.add_argument("--only", help="comma-separated variant numbers to run (scsynth always runs)")
+    ap.add_argument(
+        "--dsp",
+        action="append",
+        default=[],
+        metavar="NAME=FILE",
+        help="one more variant: the voice in a FAUST file (a `freq` control), as one node",
+    )
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="kr-bench-"))
@@ -223,10 +231,15 @@ def main() -> None:
             krs_voice_source(), args.voices, args.seconds
         ),
     }
+    for extra in args.dsp:
+        name, _, file = extra.rpartition("=")  # names may hold "=", paths do not
+        text = Path(file).read_text()
+        scores[name] = partial(poly_score, text, args.voices, args.seconds)
     wanted = set(args.only.split(",")) if args.only else None
     variants = [Variant("scsynth", sc)]
     for i, (name, make) in enumerate(scores.items()):
-        if wanted is not None and name not in wanted and str(i + 1) not in wanted:
+        builtin = i < 3  # --only picks among these; --dsp variants always run
+        if builtin and wanted is not None and str(i + 1) not in wanted:
             continue
         path = work / f"score{i}.yaml"
         path.write_text(make())  # JSON is YAML

@@ -285,7 +285,7 @@ def test_seed_examples(tmp_path: Path) -> None:
         acid_bass: (
             0,
             [
-                spec("freq", 55.0, 20.0, 800.0, 0.001, True),
+                spec("freq", 55.0, 20.0, 800.0, 0.001, False),  # raw: the pitch notes set
                 spec("gate", 0.0, 0.0, 1.0, 0.001, False),
                 spec("cutoff", 800.0, 100.0, 4000.0, 0.001, True),
             ],
@@ -308,10 +308,10 @@ def test_acid_bass_source_is_readable() -> None:
     lines = src.splitlines()
     assert lines[0] == 'import("stdfaust.lib");'
     # controls first, each on its own line with its name
-    assert lines[2].startswith('c_freq = (hslider("freq", 55.0, 20.0, 800.0, 0.001)')
+    assert lines[2] == 'c_freq = hslider("freq", 55.0, 20.0, 800.0, 0.001);'  # raw: the pitch
     assert lines[3] == 'c_gate = hslider("gate", 0.0, 0.0, 1.0, 0.001);'  # raw: a gate
     assert lines[4].startswith('c_cutoff = (hslider("cutoff"')
-    assert "si.smooth(ba.tau2pole(0.005)" in lines[2]
+    assert "si.smooth(ba.tau2pole(0.005)" in lines[4]
     assert "kr_osc.saw(c_freq)" in src and "fi.lowpass(2, " in src
     assert "en.adsr(0.005, 0.15, 0.3, 0.08, c_gate)" in src
     assert all(len(line) < 120 for line in lines)
@@ -368,7 +368,7 @@ REFERENCES: dict[str, tuple[Callable[..., Any], str, list[str]]] = {
     "acid": (
         acid_bass,
         f"""
-        freq = hslider("freq", 55, 20, 800, 0.001) : {SMOOTH};
+        freq = hslider("freq", 55, 20, 800, 0.001);
         gate = hslider("gate", 0, 0, 1, 0.001);
         cutoff = hslider("cutoff", 800, 100, 4000, 0.001) : {SMOOTH};
         fc = max(10, min(cutoff, 0.45 * ma.SR));
@@ -418,7 +418,7 @@ REFERENCES: dict[str, tuple[Callable[..., Any], str, list[str]]] = {
     "misc": (
         ref_misc,
         f"""
-        note = hslider("note", 60, 0, 127, 0.001) : {SMOOTH};
+        note = hslider("note", 60, 0, 127, 0.001);
         sq = ba.if(os.lf_sawpos(30) < 0.5, 1, -1) * 0.1;
         n = max(-0.5, min(0.5, ma.tanh(os.osc(220) * 3)));
         fm = os.osc(440 * pow(2, (note - 69) / 12) + sq * 100);

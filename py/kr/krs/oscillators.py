@@ -37,7 +37,8 @@ LIBRARY_SOURCE = """kr_osc = environment {
   edges(F) = environment {
     t = os.lf_sawpos(F);
     dt = max(abs(F), 0.001) / ma.SR;
-    near(e) = (t - e - floor(t - e + 0.5)) / dt;
+    idt = 1.0 / dt;  // per block when F is a control: a multiply per sample, not a divide
+    near(e) = (t - e - floor(t - e + 0.5)) * idt;
     b(u) = 3.0 - min(abs(u), 3.0);
     blep(u) = select2(u < 0.0, 0.0 - i, i) with {
       x = b(u); p(y) = y * y * y * y * y * y;
