@@ -417,7 +417,7 @@ REFERENCES: dict[str, tuple[Callable[..., Any], str, list[str]]] = {
     ),
     "misc": (
         ref_misc,
-        f"""
+        """
         note = hslider("note", 60, 0, 127, 0.001);
         sq = ba.if(os.lf_sawpos(30) < 0.5, 1, -1) * 0.1;
         n = max(-0.5, min(0.5, ma.tanh(os.osc(220) * 3)));

@@ -88,8 +88,9 @@ def control(
     """A named parameter, settable from patterns and `node[name] = value`.
 
     Smoothed (so that jumps do not click) over `krs.set_smoothing` seconds, except controls
-    named `gate`, `trig` or `trigger` and the pitch controls notes set, `freq`, `note`, `midi`. `smooth=False` keeps a control raw, `smooth=True`
-    forces smoothing, a number sets this control's own smoothing time in seconds.
+    named `gate`, `trig` or `trigger` and the pitch controls notes set, `freq`, `note` and
+    `midi`. `smooth=False` keeps a control raw, `smooth=True` forces smoothing, a number sets
+    this control's own smoothing time in seconds.
     Declaring the same name twice in one DSP function returns the same control when the
     specs agree and raises `ValueError` when they differ.
     """
