@@ -4,6 +4,9 @@
 # FAUST as one node of 256 voices and as 256 nodes; the voice written in krs), interleaved,
 # CPU seconds (user + sys), minimum and median of N runs, with the ratio to scsynth.
 #   make build-release && scripts/bench_vs_scsynth.sh [--runs N] [--voices V] [--seconds S]
+# With --realtime first: both servers play 0..1024 voices live on a private dummy JACK server
+# instead, and the CPU load of the krd and scsynth processes gives the slope per voice
+# (scripts/bench_rt_vs_scsynth.py; --voices 0,256,512,1024 --seconds 5).
 # Installs the Debian package `supercollider-server` when scsynth is missing (for this
 # benchmark only: no test needs it). Run it on a quiet machine: the ratios are what counts.
 set -euo pipefail
@@ -17,4 +20,8 @@ fi
 KRD=${KR_KRD:-target/release/krd}
 [ -x "$KRD" ] || { echo "no $KRD: run 'make build-release' first (or set KR_KRD)" >&2; exit 1; }
 [ -x .venv/bin/python ] || { echo "no .venv: run 'make build-release' first" >&2; exit 1; }
+if [ "${1:-}" = "--realtime" ]; then
+  shift
+  exec .venv/bin/python scripts/bench_rt_vs_scsynth.py --krd "$KRD" "$@"
+fi
 exec .venv/bin/python scripts/bench_vs_scsynth.py --krd "$KRD" "$@"
