@@ -88,6 +88,12 @@ pub struct NodeState {
     /// Crossfade from a previous definition: frames done of `fade_len` (equal-power).
     pub fade_pos: u32,
     pub fade_len: u32,
+    /// Generation of the latest graph found holding this cell (the audio thread marks them when
+    /// it takes a graph up, to notice the nodes the new graph left out).
+    pub seen: u64,
+    /// How much of the node goes to master, 0..1: follows the graph's `to_master` (solo) over
+    /// a few ms instead of switching at once; NaN until the node's first block.
+    pub master_level: f32,
 }
 
 // SAFETY: the raw pointers in `in_ptrs`/`out_ptrs` are scratch space: the audio thread writes
@@ -115,6 +121,8 @@ impl NodeState {
             muted: false,
             fade_pos: 0,
             fade_len: 0,
+            seen: 0,
+            master_level: f32::NAN,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! events applied at their exact frame, mix to master.
 
 use super::block::{EVENT_CAPACITY, MAX_BLOCK};
-use super::cell::{NodeState, Ramp, VoiceState};
+use super::cell::{NodeCell, NodeState, Ramp, VoiceState};
 use super::denormals::FlushDenormals;
 use super::event::{RtEvent, RtEventKind, ALL_VOICES};
 use super::graph::{RtGraph, RtNode};
@@ -19,6 +19,17 @@ const SAFETY_CLIP: f32 = 4.0;
 const FAULT_CAPACITY: usize = 256;
 /// Frames between two updates of a ramping control (6 kHz at 48 kHz).
 const RAMP_PIECE: usize = 8;
+/// A node a new graph leaves out (freed) fades out over this long instead of stopping dead.
+const DEPARTURE_SECONDS: f32 = 0.005;
+/// Nodes fading out at once, at most (more are cut off at once, as before).
+const DEPARTURE_CAPACITY: usize = 64;
+
+/// A node the graph no longer holds, still heard while it fades out.
+struct Departing {
+    cell: Shared<NodeCell>,
+    /// Frames of the fade still to go.
+    left: u32,
+}
 
 /// Counters the audio thread publishes (atomics: read from any thread).
 #[derive(Debug, Default)]
@@ -139,6 +150,10 @@ pub struct AudioEngine {
     master: MasterBus,
     faults: rtrb::Producer<u32>,
     telemetry: Arc<EngineTelemetry>,
+    /// Freed nodes fading out (capacity reserved up front; dropping one's cell hands it to the
+    /// collector, no free here).
+    departing: Vec<Departing>,
+    departure_frames: u32,
 }
 
 impl AudioEngine {
@@ -165,6 +180,8 @@ impl AudioEngine {
                 buf: [vec![0.0; MAX_BLOCK], vec![0.0; MAX_BLOCK]],
             },
             telemetry: Arc::clone(&telemetry),
+            departing: Vec::with_capacity(DEPARTURE_CAPACITY),
+            departure_frames: (DEPARTURE_SECONDS * sr).max(1.0) as u32,
         };
         let link = AudioLink { graph: latest, events: ep, telemetry, handle: collector.handle(), faults: fc };
         (engine, link)
@@ -230,9 +247,32 @@ impl AudioEngine {
         }
         let latest = self.latest.get();
         if latest.generation != self.graph.generation {
+            self.keep_departing(&latest);
             // The graph let go of is freed by the collector (control thread): no free here.
             self.graph = latest;
             self.telemetry.generation.store(self.graph.generation, Relaxed);
+        }
+    }
+
+    /// Nodes heard in the graph in use that `next` leaves out (freed) fade out, instead of
+    /// stopping dead (a click). Cells are marked with the generation of the graph that holds
+    /// them, so this is linear in the nodes of both graphs.
+    fn keep_departing(&mut self, next: &RtGraph) {
+        for node in &next.nodes {
+            // SAFETY: audio thread; no other reference to these cells is live during the swap.
+            unsafe { node.cell.get() }.seen = next.generation;
+            if let Some(prev) = &node.prev {
+                // SAFETY: as above.
+                unsafe { prev.get() }.seen = next.generation;
+            }
+        }
+        for node in &self.graph.nodes {
+            // SAFETY: as above.
+            let st = unsafe { node.cell.get() };
+            let heard = node.to_master && !st.muted && st.gain > 0.0;
+            if st.seen != next.generation && heard && self.departing.len() < self.departing.capacity() {
+                self.departing.push(Departing { cell: Shared::clone(&node.cell), left: self.departure_frames });
+            }
         }
     }
 
@@ -292,8 +332,21 @@ impl AudioEngine {
                 // SAFETY: audio thread; tap cells are referenced only from this graph.
                 unsafe { tap.cell.write(&st.post, start, n) };
             }
-            if node.to_master {
-                mix_to_master(&mut self.master.buf, st, n);
+            let target = if node.to_master { 1.0 } else { 0.0 };
+            if st.master_level.is_nan() {
+                st.master_level = target; // a new node starts from its own silence: no fade in
+            }
+            if st.master_level == target {
+                if node.to_master {
+                    mix_to_master(&mut self.master.buf, st, n);
+                }
+            } else {
+                // Soloed out or back in: fade over the departure time rather than click.
+                let from = st.master_level;
+                let step = n as f32 / self.departure_frames as f32;
+                let to = if target > from { (from + step).min(target) } else { (from - step).max(target) };
+                mix_to_master_faded(&mut self.master.buf, st, n, from, to);
+                st.master_level = to;
             }
             for &(target, level) in node.sends.iter() {
                 let Some(t) = graph.nodes.get(target) else {
@@ -304,6 +357,10 @@ impl AudioEngine {
                 send(st, ts, level, n);
             }
         }
+        if !self.departing.is_empty() {
+            let frames = self.departure_frames;
+            fade_departing(&mut self.departing, &mut self.master.buf, frames, self.gain_coef, start, n);
+        }
         self.master.fader(events, start, n, self.gain_coef);
         for tap in graph.taps.iter().filter(|t| t.source == TapSource::Master) {
             // SAFETY: audio thread; tap cells are referenced only from this graph.
@@ -311,6 +368,39 @@ impl AudioEngine {
         }
         self.pending.drain(..due);
     }
+}
+
+/// Compute the departing nodes' next `n` frames into the master bus, faded out linearly;
+/// a node whose fade is over is let go (its cell goes to the collector).
+fn fade_departing(
+    departing: &mut Vec<Departing>,
+    master: &mut [Vec<f32>; 2],
+    frames: u32,
+    coef: f32,
+    start: u64,
+    n: usize,
+) {
+    let total = frames as f32;
+    for d in departing.iter_mut() {
+        // SAFETY: audio thread; the graph in use no longer holds this cell, so this is the
+        // only reference to it.
+        let st = unsafe { d.cell.get() };
+        for b in &mut st.input {
+            b[..n].fill(0.0);
+        }
+        compute_node(st, u32::MAX, &[], start, n);
+        if !apply_fader(st, u32::MAX, &[], start, n, coef) {
+            silence_and_reset(st, n);
+        }
+        for b in st.post.iter_mut() {
+            for (i, x) in b[..n].iter_mut().enumerate() {
+                *x *= (d.left as f32 - i as f32).max(0.0) / total;
+            }
+        }
+        mix_to_master(master, st, n);
+        d.left = d.left.saturating_sub(n as u32);
+    }
+    departing.retain(|d| d.left > 0);
 }
 
 /// The master bus: the sum of the nodes heard, and its fader.
@@ -613,6 +703,19 @@ fn mix_to_master(master: &mut [Vec<f32>; 2], st: &NodeState, n: usize) {
                 for (d, s) in master[ch % 2][..n].iter_mut().zip(&b[..n]) {
                     *d += *s;
                 }
+            }
+        }
+    }
+}
+
+/// Add a node's post-fader output to master at a level moving linearly from `from` to `to`.
+fn mix_to_master_faded(master: &mut [Vec<f32>; 2], st: &NodeState, n: usize, from: f32, to: f32) {
+    let level = |i: usize| from + (to - from) * (i + 1) as f32 / n as f32;
+    for (ch, b) in st.post.iter().enumerate().take(st.outputs) {
+        let (targets, gain): (&[usize], f32) = if st.outputs == 1 { (&[0, 1], CENTRE) } else { (&[ch % 2], 1.0) };
+        for &t in targets {
+            for (i, (d, s)) in master[t][..n].iter_mut().zip(&b[..n]).enumerate() {
+                *d += *s * gain * level(i);
             }
         }
     }
