@@ -1,7 +1,7 @@
 """Changes that alter what is heard fade instead of clicking: rendered, the largest
 sample-to-sample step right after the change is no larger than the steady signal's own.
 
-(So far: freeing a playing node, solo and unsolo. Route and unroute still switch at once.)"""
+(Freeing a playing node, solo and unsolo, route and unroute.)"""
 
 from __future__ import annotations
 
@@ -63,3 +63,24 @@ def test_unsolo_fades_the_others_back_in() -> None:
     assert soloing <= 1.1 * steady, f"a click: step {soloing:.4f} at the solo, {steady:.4f} steady"
     assert after <= 1.1 * steady, f"a click: step {after:.4f} at the unsolo, {steady:.4f} steady"
     assert np.abs(left[at + RATE // 10 :]).max() > 0.5, "both tones are heard again"
+
+
+def test_route_and_unroute_fade_the_send() -> None:
+    # Both land on a block start where the 330 Hz tone is near its peak (sin(2π · 0.32) = 0.9).
+    route_at, unroute_at = 48192 / RATE, 72192 / RATE
+    score = {
+        "duration": 2.0,
+        "commands": [
+            {"at": 0, "cmd": "node_new", "name": "a", "source": TONE},
+            {"at": 0, "cmd": "node_new", "name": "fx", "source": "process = _;"},
+            {"at": route_at, "cmd": "route", "from": "a", "to": "fx", "level": 1.0},
+            {"at": unroute_at, "cmd": "unroute", "from": "a", "to": "fx"},
+        ],
+    }
+    left = render(json.dumps(score))[:, 0]
+    routed = largest_step(left[int(route_at * RATE) + 1024 : int(unroute_at * RATE) - 256])
+    assert routed > 1.8 * largest_step(left[RATE // 2 : int(route_at * RATE) - 256]), "the send is heard"
+    for name, t in (("route", route_at), ("unroute", unroute_at)):
+        at = int(t * RATE)
+        step = largest_step(left[at - 64 : at + RATE // 50])
+        assert step <= 1.1 * routed, f"a click: step {step:.4f} at the {name}, {routed:.4f} steady"

@@ -2,7 +2,7 @@
 //! events applied at their exact frame, mix to master.
 
 use super::block::{EVENT_CAPACITY, MAX_BLOCK};
-use super::cell::{NodeCell, NodeState, Ramp, VoiceState};
+use super::cell::{NodeCell, NodeState, Ramp, SendFade, VoiceState, MAX_SEND_FADES};
 use super::denormals::FlushDenormals;
 use super::event::{RtEvent, RtEventKind, ALL_VOICES};
 use super::graph::{RtGraph, RtNode};
@@ -348,13 +348,47 @@ impl AudioEngine {
                 mix_to_master_faded(&mut self.master.buf, st, n, from, to);
                 st.master_level = to;
             }
+            let mut kept = [false; MAX_SEND_FADES];
             for &(target, level) in node.sends.iter() {
                 let Some(t) = graph.nodes.get(target) else {
                     continue;
                 };
+                let id = cell_id(&t.cell);
+                // A new send starts from 0 (route fades in); a full table sends as before.
+                let slot = st.sends.iter().position(|f| f.target == id).or_else(|| {
+                    let free = st.sends.iter().position(|f| f.target == 0)?;
+                    st.sends[free] = SendFade { target: id, level: 0.0 };
+                    Some(free)
+                });
+                let (from, to) = match slot {
+                    Some(k) => {
+                        kept[k] = true;
+                        let from = st.sends[k].level;
+                        let to = approach(from, level, n, self.departure_frames);
+                        st.sends[k].level = to;
+                        (from, to)
+                    }
+                    None => (level, level),
+                };
                 // SAFETY: targets come later in topological order and are never this node.
                 let ts = unsafe { t.cell.get() };
-                send(st, ts, level, n);
+                send(st, ts, from, to, n);
+            }
+            // Sends the graph dropped fade out, into targets still processed after this node.
+            for (k, &heard) in kept.iter().enumerate() {
+                let fade = st.sends[k];
+                if fade.target == 0 || heard {
+                    continue;
+                }
+                let later = graph.nodes[pos + 1..].iter().find(|t| cell_id(&t.cell) == fade.target);
+                let to = approach(fade.level, 0.0, n, self.departure_frames);
+                st.sends[k] =
+                    if to > 0.0 && later.is_some() { SendFade { level: to, ..fade } } else { SendFade::default() };
+                if let Some(t) = later {
+                    // SAFETY: a later node in topological order, never this node.
+                    let ts = unsafe { t.cell.get() };
+                    send(st, ts, fade.level, to, n);
+                }
             }
         }
         if !self.departing.is_empty() {
@@ -723,22 +757,40 @@ fn mix_to_master_faded(master: &mut [Vec<f32>; 2], st: &NodeState, n: usize, fro
 
 /// Add a node's post-fader output to a target's input: source channel j goes to target channel
 /// j mod k; a mono source feeds every target channel.
-fn send(src: &NodeState, dst: &mut NodeState, level: f32, n: usize) {
+fn send(src: &NodeState, dst: &mut NodeState, from: f32, to: f32, n: usize) {
     if src.outputs == 0 || dst.inputs == 0 {
         return;
     }
+    // The level moves linearly from `from` to `to` over the block (constant when equal).
+    let slope = (to - from) / n as f32;
+    let add = |d: &mut [f32], s: &[f32]| {
+        for (i, (x, v)) in d[..n].iter_mut().zip(&s[..n]).enumerate() {
+            *x += *v * (from + slope * (i + 1) as f32);
+        }
+    };
     if src.outputs < dst.inputs {
         for (i, d) in dst.input.iter_mut().enumerate() {
-            for (x, s) in d[..n].iter_mut().zip(&src.post[i % src.outputs][..n]) {
-                *x += *s * level;
-            }
+            add(d, &src.post[i % src.outputs]);
         }
     } else {
         for (j, s) in src.post.iter().enumerate() {
-            let d = &mut dst.input[j % dst.inputs];
-            for (x, v) in d[..n].iter_mut().zip(&s[..n]) {
-                *x += *v * level;
-            }
+            add(&mut dst.input[j % dst.inputs], s);
         }
     }
+}
+
+/// `from` moved toward `goal` by the share of a `frames`-long fade that `n` frames make (a
+/// full-scale change takes `frames`; smaller ones take proportionally less).
+fn approach(from: f32, goal: f32, n: usize, frames: u32) -> f32 {
+    let step = n as f32 / frames as f32 * from.abs().max(goal.abs()).max(1.0);
+    if goal > from {
+        (from + step).min(goal)
+    } else {
+        (from - step).max(goal)
+    }
+}
+
+/// A cell's identity across graphs: its address.
+fn cell_id(cell: &Shared<NodeCell>) -> usize {
+    &**cell as *const NodeCell as usize
 }
