@@ -79,7 +79,9 @@ def test_route_and_unroute_fade_the_send() -> None:
     }
     left = render(json.dumps(score))[:, 0]
     routed = largest_step(left[int(route_at * RATE) + 1024 : int(unroute_at * RATE) - 256])
-    assert routed > 1.8 * largest_step(left[RATE // 2 : int(route_at * RATE) - 256]), "the send is heard"
+    assert routed > 1.8 * largest_step(left[RATE // 2 : int(route_at * RATE) - 256]), (
+        "the send is heard"
+    )
     for name, t in (("route", route_at), ("unroute", unroute_at)):
         at = int(t * RATE)
         step = largest_step(left[at - 64 : at + RATE // 50])
