@@ -86,3 +86,26 @@ def test_route_and_unroute_fade_the_send() -> None:
         at = int(t * RATE)
         step = largest_step(left[at - 64 : at + RATE // 50])
         assert step <= 1.1 * routed, f"a click: step {step:.4f} at the {name}, {routed:.4f} steady"
+
+
+def test_redefining_a_routed_node_keeps_its_send() -> None:
+    # The new definition crossfades in; its send to the effect must carry on, not restart.
+    redefine_at = 48192 / RATE
+    score = {
+        "duration": 1.5,
+        "commands": [
+            {"at": 0, "cmd": "node_new", "name": "a", "source": TONE},
+            {"at": 0, "cmd": "node_new", "name": "fx", "source": "process = _;"},
+            {"at": 0, "cmd": "route", "from": "a", "to": "fx", "level": 1.0},
+            {"at": redefine_at, "cmd": "node_new", "name": "a", "source": TONE + " // again"},
+        ],
+    }
+    left = render(json.dumps(score))[:, 0]
+    at = int(redefine_at * RATE)
+    steady = largest_step(left[RATE // 2 : at - 256])
+    # An equal-power crossfade of two sines out of phase may swell by up to √2; a send that
+    # restarted from 0 would step by the whole tone.
+    step = largest_step(left[at - 64 : at + RATE // 50])
+    assert step <= 1.5 * steady, (
+        f"a click: step {step:.4f} at the redefinition, {steady:.4f} steady"
+    )

@@ -333,8 +333,12 @@ impl AudioEngine {
                 unsafe { tap.cell.write(&st.post, start, n) };
             }
             let target = if node.to_master { 1.0 } else { 0.0 };
-            if st.master_level.is_nan() {
-                st.master_level = target; // a new node starts from its own silence: no fade in
+            // A node's first block: its master path and sends start where the graph puts them,
+            // no fade in (a new node starts from its own silence; a redefined one carries on
+            // from its previous definition, which it crossfades into its own output).
+            let first = st.master_level.is_nan();
+            if first {
+                st.master_level = target;
             }
             if st.master_level == target {
                 if node.to_master {
@@ -357,7 +361,7 @@ impl AudioEngine {
                 // A new send starts from 0 (route fades in); a full table sends as before.
                 let slot = st.sends.iter().position(|f| f.target == id).or_else(|| {
                     let free = st.sends.iter().position(|f| f.target == 0)?;
-                    st.sends[free] = SendFade { target: id, level: 0.0 };
+                    st.sends[free] = SendFade { target: id, level: if first { level } else { 0.0 } };
                     Some(free)
                 });
                 let (from, to) = match slot {
