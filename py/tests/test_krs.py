@@ -46,6 +46,7 @@ def _import_krs() -> types.ModuleType:
 
 krs: Any = _import_krs()
 Signal = krs.Signal
+oscillators: Any = importlib.import_module("kr.krs.oscillators")
 
 # --- helpers ------------------------------------------------------------------------------
 
@@ -284,7 +285,7 @@ def test_seed_examples(tmp_path: Path) -> None:
         acid_bass: (
             0,
             [
-                spec("freq", 55.0, 20.0, 800.0, 0.001, True),
+                spec("freq", 55.0, 20.0, 800.0, 0.001, False),  # raw: the pitch notes set
                 spec("gate", 0.0, 0.0, 1.0, 0.001, False),
                 spec("cutoff", 800.0, 100.0, 4000.0, 0.001, True),
             ],
@@ -307,11 +308,11 @@ def test_acid_bass_source_is_readable() -> None:
     lines = src.splitlines()
     assert lines[0] == 'import("stdfaust.lib");'
     # controls first, each on its own line with its name
-    assert lines[2].startswith('c_freq = (hslider("freq", 55.0, 20.0, 800.0, 0.001)')
+    assert lines[2] == 'c_freq = hslider("freq", 55.0, 20.0, 800.0, 0.001);'  # raw: the pitch
     assert lines[3] == 'c_gate = hslider("gate", 0.0, 0.0, 1.0, 0.001);'  # raw: a gate
     assert lines[4].startswith('c_cutoff = (hslider("cutoff"')
-    assert "si.smooth(ba.tau2pole(0.005)" in lines[2]
-    assert "os.sawtooth(c_freq)" in src and "fi.lowpass(2, " in src
+    assert "si.smooth(ba.tau2pole(0.005)" in lines[4]
+    assert "kr_osc.saw(c_freq)" in src and "fi.lowpass(2, " in src
     assert "en.adsr(0.005, 0.15, 0.3, 0.08, c_gate)" in src
     assert all(len(line) < 120 for line in lines)
 
@@ -361,17 +362,17 @@ REFERENCES: dict[str, tuple[Callable[..., Any], str, list[str]]] = {
     # name: (krs function, hand-written FAUST, render arguments)
     "precedence": (
         ref_precedence,
-        "process = os.osc(330) + (os.sawtooth(220) : fi.lowpass(2, 1000));",
+        "process = os.osc(330) + (kr_osc.saw(220) : fi.lowpass(2, 1000));",
         [],
     ),
     "acid": (
         acid_bass,
         f"""
-        freq = hslider("freq", 55, 20, 800, 0.001) : {SMOOTH};
+        freq = hslider("freq", 55, 20, 800, 0.001);
         gate = hslider("gate", 0, 0, 1, 0.001);
         cutoff = hslider("cutoff", 800, 100, 4000, 0.001) : {SMOOTH};
         fc = max(10, min(cutoff, 0.45 * ma.SR));
-        process = (os.sawtooth(freq) : fi.lowpass(2, fc)) * en.adsr(0.005, 0.15, 0.3, 0.08, gate)
+        process = (kr_osc.saw(freq) : fi.lowpass(2, fc)) * en.adsr(0.005, 0.15, 0.3, 0.08, gate)
                   * 0.55;
         """,
         ["gate=1@0", "freq=110@0", "cutoff=1500@0", "cutoff=400@900", "gate=0@1500"],
@@ -379,7 +380,7 @@ REFERENCES: dict[str, tuple[Callable[..., Any], str, list[str]]] = {
     "cse": (
         ref_cse,
         """
-        f = case { (0) => os.sawtooth(110);
+        f = case { (0) => kr_osc.saw(110);
                    (n) => f(n-1) * 0.6 + (f(n-1) : fi.lowpass(2, 800 + 300 * (n-1))) * 0.4
                           + ma.tanh(f(n-1)) * 0.1; };
         x = f(6);
@@ -416,14 +417,14 @@ REFERENCES: dict[str, tuple[Callable[..., Any], str, list[str]]] = {
     ),
     "misc": (
         ref_misc,
-        f"""
-        note = hslider("note", 60, 0, 127, 0.001) : {SMOOTH};
+        """
+        note = hslider("note", 60, 0, 127, 0.001);
         sq = ba.if(os.lf_sawpos(30) < 0.5, 1, -1) * 0.1;
         n = max(-0.5, min(0.5, ma.tanh(os.osc(220) * 3)));
         fm = os.osc(440 * pow(2, (note - 69) / 12) + sq * 100);
         env = en.ar(0.002, 0.01, hslider("trig", 0, 0, 1, 0.001));
-        process = n + sq + pow(ma.modulo(os.square(100), 0.3), 2),
-                  fm * (os.triangle(50) : si.smooth(ba.tau2pole(0.002))) * env;
+        process = n + sq + pow(ma.modulo(kr_osc.pulse(100, 0.5), 0.3), 2),
+                  fm * (kr_osc.triangle(50) : si.smooth(ba.tau2pole(0.002))) * env;
         """,
         ["note=72@0", "note=48@700", "trig=1@0", "trig=0@300", "trig=1@1200"],
     ),
@@ -437,6 +438,8 @@ REFERENCES: dict[str, tuple[Callable[..., Any], str, list[str]]] = {
     ),
 }
 RENDER_FRAMES = 2000
+# krs's band-limited oscillators, which hand-written references call by the same names.
+KR_OSC = "\n" + oscillators.LIBRARY_SOURCE + "\n"
 
 
 @pytest.fixture(scope="module")
@@ -447,11 +450,11 @@ def renderer(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, list[st
     jobs: list[tuple[str, str]] = []
     for name, (fn, ref, _) in REFERENCES.items():
         jobs.append((f"krs_{name}", krs.faust_source(fn)))
-        ref_src = 'import("stdfaust.lib");\n' + textwrap.dedent(ref)
+        ref_src = 'import("stdfaust.lib");\n' + textwrap.dedent(ref) + KR_OSC
         jobs.append((f"ref_{name}", ref_src))
     # the krach bug, kept to prove the comparison can tell the difference
-    bug = "process = (os.osc(330) + os.sawtooth(220)) : fi.lowpass(2, 1000);"
-    jobs.append(("bug_precedence", 'import("stdfaust.lib");\n' + bug))
+    bug = "process = (os.osc(330) + kr_osc.saw(220)) : fi.lowpass(2, 1000);"
+    jobs.append(("bug_precedence", 'import("stdfaust.lib");\n' + bug + KR_OSC))
 
     def gen(job: tuple[str, str]) -> str:
         cls, src = job
@@ -545,7 +548,7 @@ def test_shared_nodes_are_defined_once() -> None:
         return krs.lowpass(s, 500.0) + krs.highpass(s, 500.0) + s
 
     src = krs.faust_source(fn)
-    assert src.count("os.sawtooth(110.0)") == 1
+    assert src.count("kr_osc.saw(110.0)") == 1
     assert src.count("(saw_1 * 0.5)") == 1  # bound to a name, used three times
 
 
@@ -554,7 +557,7 @@ def test_structurally_equal_nodes_merge_but_noises_do_not() -> None:
         return krs.saw(110.0) + krs.saw(110.0), krs.white_noise() - krs.white_noise()
 
     src = krs.faust_source(fn)
-    assert src.count("os.sawtooth") == 1
+    assert src.count("kr_osc.saw(") == 1
     assert "no.noises(2, 0)" in src and "no.noises(2, 1)" in src
 
 
@@ -772,4 +775,4 @@ def test_constants_fold() -> None:
         return krs.saw(100.0 * 2 + krs.midi_to_freq(69) - 440.0) * (1 + 1)
 
     src = krs.faust_source(fn)
-    assert "os.sawtooth(200.0)" in src and "* 2.0)" in src
+    assert "kr_osc.saw(200.0)" in src and "* 2.0)" in src

@@ -88,6 +88,25 @@ pub struct NodeState {
     /// Crossfade from a previous definition: frames done of `fade_len` (equal-power).
     pub fade_pos: u32,
     pub fade_len: u32,
+    /// Generation of the latest graph found holding this cell (the audio thread marks them when
+    /// it takes a graph up, to notice the nodes the new graph left out).
+    pub seen: u64,
+    /// How much of the node goes to master, 0..1: follows the graph's `to_master` (solo) over
+    /// a few ms instead of switching at once; NaN until the node's first block.
+    pub master_level: f32,
+    /// The node's sends as heard, by target cell: their levels move to the graph's over a few
+    /// ms, and a send the graph drops (unroute, solo) fades out while its target still follows.
+    pub sends: [SendFade; MAX_SEND_FADES],
+}
+
+/// Sends of one node whose level fades, at most (more switch at once, as before).
+pub const MAX_SEND_FADES: usize = 16;
+
+/// One send's level as heard; `target` is the address of the target's cell (0: a free slot).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SendFade {
+    pub target: usize,
+    pub level: f32,
 }
 
 // SAFETY: the raw pointers in `in_ptrs`/`out_ptrs` are scratch space: the audio thread writes
@@ -115,6 +134,9 @@ impl NodeState {
             muted: false,
             fade_pos: 0,
             fade_len: 0,
+            seen: 0,
+            master_level: f32::NAN,
+            sends: [SendFade::default(); MAX_SEND_FADES],
         }
     }
 }

@@ -12,12 +12,14 @@
 //! - `graph`: the graph itself; `event`: frame-stamped events; `tap`: recording taps.
 //! - `process`: the [`AudioEngine`] a backend calls once per block.
 //! - `block`: the fixed sizes ([`MAX_BLOCK`]).
+//! - [`denormals`]: denormal floats flushed to zero while a block is computed.
 //!
 //! The real-time side knows no audio backend: node ports are [`crate::backend::PortRef`]s, and
 //! the backend lends their buffers for one block through [`crate::backend::PortBuffers`].
 
 mod block;
 mod cell;
+pub mod denormals;
 mod event;
 mod graph;
 mod process;

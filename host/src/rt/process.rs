@@ -2,7 +2,8 @@
 //! events applied at their exact frame, mix to master.
 
 use super::block::{EVENT_CAPACITY, MAX_BLOCK};
-use super::cell::{NodeState, Ramp, VoiceState};
+use super::cell::{NodeCell, NodeState, Ramp, SendFade, VoiceState, MAX_SEND_FADES};
+use super::denormals::FlushDenormals;
 use super::event::{RtEvent, RtEventKind, ALL_VOICES};
 use super::graph::{RtGraph, RtNode};
 use super::tap::TapSource;
@@ -18,6 +19,17 @@ const SAFETY_CLIP: f32 = 4.0;
 const FAULT_CAPACITY: usize = 256;
 /// Frames between two updates of a ramping control (6 kHz at 48 kHz).
 const RAMP_PIECE: usize = 8;
+/// A node a new graph leaves out (freed) fades out over this long instead of stopping dead.
+const DEPARTURE_SECONDS: f32 = 0.005;
+/// Nodes fading out at once, at most (more are cut off at once, as before).
+const DEPARTURE_CAPACITY: usize = 64;
+
+/// A node the graph no longer holds, still heard while it fades out.
+struct Departing {
+    cell: Shared<NodeCell>,
+    /// Frames of the fade still to go.
+    left: u32,
+}
 
 /// Counters the audio thread publishes (atomics: read from any thread).
 #[derive(Debug, Default)]
@@ -138,6 +150,10 @@ pub struct AudioEngine {
     master: MasterBus,
     faults: rtrb::Producer<u32>,
     telemetry: Arc<EngineTelemetry>,
+    /// Freed nodes fading out (capacity reserved up front; dropping one's cell hands it to the
+    /// collector, no free here).
+    departing: Vec<Departing>,
+    departure_frames: u32,
 }
 
 impl AudioEngine {
@@ -164,6 +180,8 @@ impl AudioEngine {
                 buf: [vec![0.0; MAX_BLOCK], vec![0.0; MAX_BLOCK]],
             },
             telemetry: Arc::clone(&telemetry),
+            departing: Vec::with_capacity(DEPARTURE_CAPACITY),
+            departure_frames: (DEPARTURE_SECONDS * sr).max(1.0) as u32,
         };
         let link = AudioLink { graph: latest, events: ep, telemetry, handle: collector.handle(), faults: fc };
         (engine, link)
@@ -196,6 +214,8 @@ impl AudioEngine {
     /// Process one callback of `frames` frames. Real-time safe.
     pub fn process(&mut self, frames: usize, io: BlockIo<'_>) {
         let started = std::time::Instant::now();
+        // Denormal floats (decaying tails) cost ~100× a normal float; flushed while we compute.
+        let _flush = FlushDenormals::on();
         self.swap_graph();
         let BlockIo { master, mut ports } = io;
         let [left, right] = master;
@@ -227,9 +247,32 @@ impl AudioEngine {
         }
         let latest = self.latest.get();
         if latest.generation != self.graph.generation {
+            self.keep_departing(&latest);
             // The graph let go of is freed by the collector (control thread): no free here.
             self.graph = latest;
             self.telemetry.generation.store(self.graph.generation, Relaxed);
+        }
+    }
+
+    /// Nodes heard in the graph in use that `next` leaves out (freed) fade out, instead of
+    /// stopping dead (a click). Cells are marked with the generation of the graph that holds
+    /// them, so this is linear in the nodes of both graphs.
+    fn keep_departing(&mut self, next: &RtGraph) {
+        for node in &next.nodes {
+            // SAFETY: audio thread; no other reference to these cells is live during the swap.
+            unsafe { node.cell.get() }.seen = next.generation;
+            if let Some(prev) = &node.prev {
+                // SAFETY: as above.
+                unsafe { prev.get() }.seen = next.generation;
+            }
+        }
+        for node in &self.graph.nodes {
+            // SAFETY: as above.
+            let st = unsafe { node.cell.get() };
+            let heard = node.to_master && !st.muted && st.gain > 0.0;
+            if st.seen != next.generation && heard && self.departing.len() < self.departing.capacity() {
+                self.departing.push(Departing { cell: Shared::clone(&node.cell), left: self.departure_frames });
+            }
         }
     }
 
@@ -293,17 +336,72 @@ impl AudioEngine {
                 // SAFETY: audio thread; tap cells are referenced only from this graph.
                 unsafe { tap.cell.write(&st.post, start, n) };
             }
-            if node.to_master {
-                mix_to_master(&mut self.master.buf, st, n);
+            let target = if node.to_master { 1.0 } else { 0.0 };
+            // A node's first block: its master path and sends start where the graph puts them,
+            // no fade in (a new node starts from its own silence; a redefined one carries on
+            // from its previous definition, which it crossfades into its own output).
+            let first = st.master_level.is_nan();
+            if first {
+                st.master_level = target;
             }
+            if st.master_level == target {
+                if node.to_master {
+                    mix_to_master(&mut self.master.buf, st, n);
+                }
+            } else {
+                // Soloed out or back in: fade over the departure time rather than click.
+                let from = st.master_level;
+                let step = n as f32 / self.departure_frames as f32;
+                let to = if target > from { (from + step).min(target) } else { (from - step).max(target) };
+                mix_to_master_faded(&mut self.master.buf, st, n, from, to);
+                st.master_level = to;
+            }
+            let mut kept = [false; MAX_SEND_FADES];
             for &(target, level) in node.sends.iter() {
                 let Some(t) = graph.nodes.get(target) else {
                     continue;
                 };
+                let id = cell_id(&t.cell);
+                // A new send starts from 0 (route fades in); a full table sends as before.
+                let slot = st.sends.iter().position(|f| f.target == id).or_else(|| {
+                    let free = st.sends.iter().position(|f| f.target == 0)?;
+                    st.sends[free] = SendFade { target: id, level: if first { level } else { 0.0 } };
+                    Some(free)
+                });
+                let (from, to) = match slot {
+                    Some(k) => {
+                        kept[k] = true;
+                        let from = st.sends[k].level;
+                        let to = approach(from, level, n, self.departure_frames);
+                        st.sends[k].level = to;
+                        (from, to)
+                    }
+                    None => (level, level),
+                };
                 // SAFETY: targets come later in topological order and are never this node.
                 let ts = unsafe { t.cell.get() };
-                send(st, ts, level, n);
+                send(st, ts, from, to, n);
             }
+            // Sends the graph dropped fade out, into targets still processed after this node.
+            for (k, &heard) in kept.iter().enumerate() {
+                let fade = st.sends[k];
+                if fade.target == 0 || heard {
+                    continue;
+                }
+                let later = graph.nodes[pos + 1..].iter().find(|t| cell_id(&t.cell) == fade.target);
+                let to = approach(fade.level, 0.0, n, self.departure_frames);
+                st.sends[k] =
+                    if to > 0.0 && later.is_some() { SendFade { level: to, ..fade } } else { SendFade::default() };
+                if let Some(t) = later {
+                    // SAFETY: a later node in topological order, never this node.
+                    let ts = unsafe { t.cell.get() };
+                    send(st, ts, fade.level, to, n);
+                }
+            }
+        }
+        if !self.departing.is_empty() {
+            let frames = self.departure_frames;
+            fade_departing(&mut self.departing, &mut self.master.buf, frames, self.gain_coef, start, n);
         }
         self.master.fader(events, start, n, self.gain_coef);
         for tap in graph.taps.iter().filter(|t| t.source == TapSource::Master) {
@@ -312,6 +410,39 @@ impl AudioEngine {
         }
         self.pending.drain(..due);
     }
+}
+
+/// Compute the departing nodes' next `n` frames into the master bus, faded out linearly;
+/// a node whose fade is over is let go (its cell goes to the collector).
+fn fade_departing(
+    departing: &mut Vec<Departing>,
+    master: &mut [Vec<f32>; 2],
+    frames: u32,
+    coef: f32,
+    start: u64,
+    n: usize,
+) {
+    let total = frames as f32;
+    for d in departing.iter_mut() {
+        // SAFETY: audio thread; the graph in use no longer holds this cell, so this is the
+        // only reference to it.
+        let st = unsafe { d.cell.get() };
+        for b in &mut st.input {
+            b[..n].fill(0.0);
+        }
+        compute_node(st, u32::MAX, &[], start, n);
+        if !apply_fader(st, u32::MAX, &[], start, n, coef) {
+            silence_and_reset(st, n);
+        }
+        for b in st.post.iter_mut() {
+            for (i, x) in b[..n].iter_mut().enumerate() {
+                *x *= (d.left as f32 - i as f32).max(0.0) / total;
+            }
+        }
+        mix_to_master(master, st, n);
+        d.left = d.left.saturating_sub(n as u32);
+    }
+    departing.retain(|d| d.left > 0);
 }
 
 /// The master bus: the sum of the nodes heard, and its fader.
@@ -619,24 +750,55 @@ fn mix_to_master(master: &mut [Vec<f32>; 2], st: &NodeState, n: usize) {
     }
 }
 
+/// Add a node's post-fader output to master at a level moving linearly from `from` to `to`.
+fn mix_to_master_faded(master: &mut [Vec<f32>; 2], st: &NodeState, n: usize, from: f32, to: f32) {
+    let level = |i: usize| from + (to - from) * (i + 1) as f32 / n as f32;
+    for (ch, b) in st.post.iter().enumerate().take(st.outputs) {
+        let (targets, gain): (&[usize], f32) = if st.outputs == 1 { (&[0, 1], CENTRE) } else { (&[ch % 2], 1.0) };
+        for &t in targets {
+            for (i, (d, s)) in master[t][..n].iter_mut().zip(&b[..n]).enumerate() {
+                *d += *s * gain * level(i);
+            }
+        }
+    }
+}
+
 /// Add a node's post-fader output to a target's input: source channel j goes to target channel
 /// j mod k; a mono source feeds every target channel.
-fn send(src: &NodeState, dst: &mut NodeState, level: f32, n: usize) {
+fn send(src: &NodeState, dst: &mut NodeState, from: f32, to: f32, n: usize) {
     if src.outputs == 0 || dst.inputs == 0 {
         return;
     }
+    // The level moves linearly from `from` to `to` over the block (constant when equal).
+    let slope = (to - from) / n as f32;
+    let add = |d: &mut [f32], s: &[f32]| {
+        for (i, (x, v)) in d[..n].iter_mut().zip(&s[..n]).enumerate() {
+            *x += *v * (from + slope * (i + 1) as f32);
+        }
+    };
     if src.outputs < dst.inputs {
         for (i, d) in dst.input.iter_mut().enumerate() {
-            for (x, s) in d[..n].iter_mut().zip(&src.post[i % src.outputs][..n]) {
-                *x += *s * level;
-            }
+            add(d, &src.post[i % src.outputs]);
         }
     } else {
         for (j, s) in src.post.iter().enumerate() {
-            let d = &mut dst.input[j % dst.inputs];
-            for (x, v) in d[..n].iter_mut().zip(&s[..n]) {
-                *x += *v * level;
-            }
+            add(&mut dst.input[j % dst.inputs], s);
         }
     }
+}
+
+/// `from` moved toward `goal` by the share of a `frames`-long fade that `n` frames make (a
+/// full-scale change takes `frames`; smaller ones take proportionally less).
+fn approach(from: f32, goal: f32, n: usize, frames: u32) -> f32 {
+    let step = n as f32 / frames as f32 * from.abs().max(goal.abs()).max(1.0);
+    if goal > from {
+        (from + step).min(goal)
+    } else {
+        (from - step).max(goal)
+    }
+}
+
+/// A cell's identity across graphs: its address.
+fn cell_id(cell: &Shared<NodeCell>) -> usize {
+    &**cell as *const NodeCell as usize
 }

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from kr.krs import oscillators
 from kr.krs.errors import DspError
 from kr.krs.signal import (
     Const,
@@ -285,6 +286,8 @@ def emit(
         lines.append(f"process = \\({params}).({inner});")
     else:
         lines.append(f"process = {body};")
+    if any(f"{oscillators.LIBRARY}." in line for line in lines):
+        lines += ["", oscillators.LIBRARY_SOURCE]  # FAUST definitions may follow their use
     return "\n".join(lines) + "\n", list(controls.values())
 
 
