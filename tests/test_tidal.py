@@ -150,12 +150,17 @@ def test_tidal_samples_land_on_their_time_tags(tidal_krd: Any, driver: Path) -> 
     assert all(p["orbit"] == 0 and abs(p["cps"] - 1.0) < 1e-6 for _, p in events)
     x = rec.data[0, : rec.pos]
     onsets = [i for i in range(1, len(x)) if abs(x[i]) > 0.05 and abs(x[i - 1]) < 0.05]
-    expected = [round(f0 + (t - t0) * RATE) - rec.first_frame for t, _ in events]
-    expected = [e for e in expected if 0 < e < len(x) - 100]
-    assert len(onsets) == len(expected), (onsets, expected)
-    errors = [o - e for o, e in zip(onsets, expected, strict=True)]
+    all_expected = [round(f0 + (t - t0) * RATE) - rec.first_frame for t, _ in events]
+    # Each event well inside the recording is heard within 1 ms of its time tag, and every
+    # click heard there belongs to an event (the edges may cut either off).
+    expected = [e for e in all_expected if 200 <= e < len(x) - 200]
+    assert len(expected) >= 6, (onsets, all_expected)
+    errors = [min(onsets, key=lambda o, e=e: abs(o - e)) - e for e in expected]
     print(f"onset errors (frames): {errors}")
     assert max(abs(e) for e in errors) <= RATE // 1000, f"onset errors (frames): {errors}"
+    inside = [o for o in onsets if 248 <= o < len(x) - 248]
+    stray = [o for o in inside if min(abs(o - e) for e in all_expected) > 48]
+    assert not stray, stray
     assert tidal_krd.status()["dirt"]["counters"]["late"] == 0
 
 
