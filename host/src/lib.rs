@@ -40,6 +40,7 @@ pub mod rt;
 pub mod rt_guard;
 pub mod scheduler;
 pub mod server;
+pub mod service;
 pub mod session;
 pub mod state;
 pub mod status;

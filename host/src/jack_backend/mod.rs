@@ -1,0 +1,523 @@
+//! The JACK backend: the process callback that runs the [`AudioEngine`], notification handling,
+//! and the [`AudioBackend`] that registers node ports off the audio thread. The only module that
+//! names JACK's types.
+//!
+//! JACK comes and goes, krd stays: when the server dies, the backend takes the engine back from
+//! the dead client's callback and waits for a server (backing off), then opens a new client,
+//! registers every port again under the same [`PortRef`]s (the session's graphs never notice),
+//! and makes the connections of the patchbay snapshot again, as their ports appear.
+
+mod cells;
+mod patch;
+
+use crate::backend::{AudioBackend, Direction, PortBuffers, PortRef};
+use crate::control::HostCounters;
+use crate::rt::{AudioEngine, BlockIo, CycleTimes};
+use crate::service::patchbay::{Connection, Patchbay};
+use cells::{Backoff, EngineCell, PortTable, MAX_PORTS};
+use jack::{AudioIn, AudioOut, Client, ClientOptions, Control, Port, ProcessScope, Unowned};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+/// A registered port.
+enum OwnedPort {
+    In(Port<AudioIn>),
+    Out(Port<AudioOut>),
+}
+
+impl OwnedPort {
+    fn address(&self) -> usize {
+        match self {
+            OwnedPort::In(p) => p.raw() as usize,
+            OwnedPort::Out(p) => p.raw() as usize,
+        }
+    }
+}
+
+/// Node port buffers of one JACK cycle: a [`PortRef`] is a slot of the port table.
+struct JackBuffers<'a> {
+    frames: u32,
+    table: &'a PortTable,
+}
+
+impl JackBuffers<'_> {
+    fn buffer(&self, port: PortRef) -> *mut f32 {
+        let address = self.table.get(port);
+        if address == 0 {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: `Port::from_raw` builds a plain handle (pointers and a dangling `Weak`, neither
+        // allocating nor freeing); `buffer` only calls `jack_port_get_buffer` on the port's
+        // address, which is a port of the client running this callback: the control thread
+        // unregisters a port only after the audio thread has stopped using every graph that
+        // holds it, and refills the table only while no client is active.
+        unsafe {
+            let p = Port::from_raw(Unowned, std::ptr::null_mut(), address as *mut _, Weak::new());
+            p.buffer(self.frames) as *mut f32
+        }
+    }
+}
+
+impl PortBuffers for JackBuffers<'_> {
+    fn input(&self, port: PortRef) -> &[f32] {
+        let buf = self.buffer(port);
+        if buf.is_null() {
+            return &[];
+        }
+        // SAFETY: JACK's buffer for this cycle holds `frames` samples and stays valid for the
+        // callback, which outlives this borrow.
+        unsafe { std::slice::from_raw_parts(buf, self.frames as usize) }
+    }
+
+    fn output(&mut self, port: PortRef) -> &mut [f32] {
+        let buf = self.buffer(port);
+        if buf.is_null() {
+            return &mut [];
+        }
+        // SAFETY: as for `input`; each output port has a buffer of its own, and the engine holds
+        // one port's slice at a time.
+        unsafe { std::slice::from_raw_parts_mut(buf, self.frames as usize) }
+    }
+}
+
+/// Runs the engine in JACK's process callback.
+pub struct Processor {
+    cell: Arc<EngineCell>,
+    table: Arc<PortTable>,
+    counters: Arc<HostCounters>,
+    master: [Port<AudioOut>; 2],
+    /// Added to JACK's frame time so the engine's clock goes on where it stopped when a new
+    /// server starts counting from zero (set at this client's first callback).
+    frame_offset: Option<u32>,
+    faulted: bool,
+}
+
+impl jack::ProcessHandler for Processor {
+    fn process(&mut self, _: &Client, ps: &ProcessScope) -> Control {
+        let n = ps.n_frames() as usize;
+        let [l, r] = &mut self.master;
+        let (left, right) = (l.as_mut_slice(ps), r.as_mut_slice(ps));
+        crate::service::test_hooks::stall_audio_while_asked();
+        let (table, faulted, offset) = (&*self.table, &mut self.faulted, &mut self.frame_offset);
+        let ran = self.cell.with(|engine| {
+            if *faulted {
+                return;
+            }
+            // A panic here would be a bug; it must not take the process down with it: the
+            // engine goes silent and the rest of krd keeps answering.
+            let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                crate::rt_guard::no_alloc(|| {
+                    let jack_frame = ps.last_frame_time();
+                    // The first client counts with JACK's frames; a later one (a new server)
+                    // carries on from the engine's clock.
+                    let offset = *offset.get_or_insert_with(|| match engine.frame() {
+                        0 => 0,
+                        f => (f as u32).wrapping_sub(jack_frame),
+                    });
+                    engine.sync_clock(jack_frame.wrapping_add(offset));
+                    if let Ok(ct) = ps.cycle_times() {
+                        let t = CycleTimes {
+                            frame: engine.frame(),
+                            usecs: ct.current_usecs,
+                            period_usecs: ct.period_usecs,
+                            frames: n as u32,
+                        };
+                        engine.telemetry().publish_cycle(t);
+                    }
+                    let mut ports = JackBuffers { frames: n as u32, table };
+                    engine.process(n, BlockIo { master: [&mut *left, &mut *right], ports: Some(&mut ports) });
+                })
+            }));
+            *faulted = ok.is_err();
+        });
+        match ran {
+            Some(()) if !self.faulted => {
+                self.counters.beats.audio_cycles.fetch_add(1, Relaxed);
+            }
+            _ => {
+                left.fill(0.0);
+                right.fill(0.0);
+            }
+        }
+        Control::Continue
+    }
+
+    fn buffer_size(&mut self, _: &Client, size: jack::Frames) -> Control {
+        // Any size works: the engine processes long callbacks in chunks, so only report it.
+        self.counters.block_size.store(size, Relaxed);
+        Control::Continue
+    }
+}
+
+/// What one client's notifications tell the control thread.
+#[derive(Default)]
+struct ClientEvents {
+    /// The server shut down or threw the client out.
+    dead: AtomicBool,
+    /// Ports or connections changed somewhere in the graph (the patchbay looks again).
+    graph_changed: AtomicBool,
+}
+
+/// Counts xruns, follows the sample rate and notices shutdown and graph changes.
+pub struct Notifications {
+    counters: Arc<HostCounters>,
+    events: Arc<ClientEvents>,
+}
+
+impl jack::NotificationHandler for Notifications {
+    unsafe fn shutdown(&mut self, _: jack::ClientStatus, _: &str) {
+        self.events.dead.store(true, Relaxed);
+    }
+
+    fn sample_rate(&mut self, _: &Client, srate: jack::Frames) -> Control {
+        // The control thread re-creates the nodes at the new rate (DSPs are initialised per rate).
+        self.counters.sample_rate.store(srate, Relaxed);
+        Control::Continue
+    }
+
+    fn xrun(&mut self, _: &Client) -> Control {
+        self.counters.xruns.fetch_add(1, Relaxed);
+        Control::Continue
+    }
+
+    fn port_registration(&mut self, _: &Client, _: jack::PortId, _: bool) {
+        self.events.graph_changed.store(true, Relaxed);
+    }
+
+    fn ports_connected(&mut self, _: &Client, _: jack::PortId, _: jack::PortId, _: bool) {
+        self.events.graph_changed.store(true, Relaxed);
+    }
+}
+
+/// Why JACK could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum JackError {
+    #[error("cannot connect to a JACK server ({0}); start one (e.g. `jackd -d dummy`) or use PipeWire's pw-jack")]
+    Connect(jack::Error),
+    #[error("JACK: {0}")]
+    Other(jack::Error),
+}
+
+/// The backend's settings.
+#[derive(Debug, Clone)]
+pub struct JackSettings {
+    /// The client name asked for (JACK picks `krd-01` when it is taken).
+    pub client_name: String,
+    /// Connect master to the first two physical playback ports, when there are any.
+    pub autoconnect: bool,
+}
+
+/// A node port: its name, and its JACK port while a client is active.
+struct NodePort {
+    name: String,
+    direction: Direction,
+    port: Option<OwnedPort>,
+}
+
+/// The active client.
+struct Live {
+    client: jack::AsyncClient<Notifications, Processor>,
+    cell: Arc<EngineCell>,
+    events: Arc<ClientEvents>,
+    name: String,
+}
+
+/// Tells subscribers what happened to the JACK server.
+pub type Notice = Box<dyn Fn(String) + Send>;
+
+/// The JACK backend: the active client (or none, while krd waits for a server), the engine it
+/// runs, and the node ports it registers.
+pub struct JackBackend {
+    settings: JackSettings,
+    counters: Arc<HostCounters>,
+    notice: Notice,
+    live: Option<Live>,
+    /// The engine while no client runs it.
+    idle_engine: Option<AudioEngine>,
+    table: Arc<PortTable>,
+    /// Node ports by slot (the [`PortRef`] value).
+    ports: Vec<Option<NodePort>>,
+    free_slots: Vec<usize>,
+    patchbay: Patchbay,
+    retry: Backoff,
+    /// When the patchbay last looked at the graph.
+    looked: Instant,
+}
+
+/// How often the patchbay looks at the graph when no notification said it changed.
+const LOOK_EVERY: Duration = Duration::from_secs(1);
+
+impl JackBackend {
+    /// Open the client (never starting a server) and run `engine` in it. When the name is
+    /// taken, JACK picks a unique one (`krd-01`); [`JackBackend::client_name`] tells.
+    pub fn start(
+        settings: JackSettings,
+        engine: AudioEngine,
+        counters: Arc<HostCounters>,
+        notice: Notice,
+    ) -> Result<JackBackend, JackError> {
+        let mut backend = JackBackend {
+            settings,
+            counters,
+            notice,
+            live: None,
+            idle_engine: Some(engine),
+            table: Arc::new(PortTable::default()),
+            ports: Vec::new(),
+            free_slots: Vec::new(),
+            patchbay: Patchbay::default(),
+            retry: Backoff::new(Instant::now()),
+            looked: Instant::now(),
+        };
+        backend.connect()?;
+        Ok(backend)
+    }
+
+    /// The client name in use (the last one, while no client is active).
+    pub fn client_name(&self) -> Option<&str> {
+        self.live.as_ref().map(|l| l.name.as_str())
+    }
+
+    pub fn sample_rate(&self) -> Option<u32> {
+        self.live.as_ref().map(|l| l.client.as_client().sample_rate())
+    }
+
+    /// Open a client, register every port, run the engine in it, and make the connections.
+    fn connect(&mut self) -> Result<(), JackError> {
+        let (client, _) =
+            Client::new(&self.settings.client_name, ClientOptions::NO_START_SERVER).map_err(JackError::Connect)?;
+        let l = client.register_port("master/out_1", AudioOut::default()).map_err(JackError::Other)?;
+        let r = client.register_port("master/out_2", AudioOut::default()).map_err(JackError::Other)?;
+        for (slot, entry) in self.ports.iter_mut().enumerate() {
+            let Some(entry) = entry else { continue };
+            match register(&client, &entry.name, entry.direction) {
+                Ok(port) => {
+                    self.table.set(slot, port.address());
+                    entry.port = Some(port);
+                }
+                Err(e) => tracing::error!("{e}"),
+            }
+        }
+        self.counters.sample_rate.store(client.sample_rate(), Relaxed);
+        self.counters.block_size.store(client.buffer_size(), Relaxed);
+        let Some(engine) = self.idle_engine.take() else {
+            return Err(JackError::Other(jack::Error::ClientIsNoLongerAlive));
+        };
+        let cell = Arc::new(EngineCell::new(engine));
+        let events = Arc::new(ClientEvents::default());
+        let processor = Processor {
+            cell: Arc::clone(&cell),
+            table: Arc::clone(&self.table),
+            counters: Arc::clone(&self.counters),
+            master: [l, r],
+            frame_offset: None,
+            faulted: false,
+        };
+        let notifications = Notifications { counters: Arc::clone(&self.counters), events: Arc::clone(&events) };
+        let client = match client.activate_async(notifications, processor) {
+            Ok(c) => c,
+            Err(e) => {
+                self.idle_engine = cell.take(Duration::from_secs(1));
+                self.forget_ports();
+                return Err(JackError::Other(e));
+            }
+        };
+        let name = client.as_client().name().to_string();
+        self.live = Some(Live { client, cell, events, name });
+        self.counters.beats.audio_active.store(true, Relaxed);
+        if self.settings.autoconnect {
+            self.autoconnect();
+        }
+        self.patchbay.new_client();
+        self.follow_patchbay(true);
+        Ok(())
+    }
+
+    /// The server is gone: take the engine back and close the dead client. False when the
+    /// engine cannot be taken back yet (the dead client's callback is still running it).
+    fn lose(&mut self) -> bool {
+        let Some(live) = self.live.take() else { return true };
+        let Some(engine) = live.cell.take(Duration::from_millis(50)) else {
+            // Tried again on the next turn; while the callback is stuck, the watchdog is not fed
+            // (the client still counts as active), and systemd restarts krd.
+            self.live = Some(live);
+            return false;
+        };
+        self.idle_engine = Some(engine);
+        self.counters.beats.audio_active.store(false, Relaxed);
+        self.forget_ports();
+        // Closing the dead client frees libjack's per-process state, so a new client can reach
+        // the next server.
+        drop(live);
+        true
+    }
+
+    /// Drop the JACK ports (their client is gone) but keep the slots and names.
+    fn forget_ports(&mut self) {
+        for (slot, entry) in self.ports.iter_mut().enumerate() {
+            if let Some(entry) = entry {
+                entry.port = None;
+                self.table.set(slot, 0);
+            }
+        }
+    }
+
+    /// Connect master to the first two physical playback ports, if there are any (found by
+    /// their flags, not their names: PipeWire has no `system:` client).
+    fn autoconnect(&self) {
+        let Some(live) = &self.live else { return };
+        let c = live.client.as_client();
+        let playback =
+            c.ports(None, Some("32 bit float mono audio"), jack::PortFlags::IS_INPUT | jack::PortFlags::IS_PHYSICAL);
+        if playback.is_empty() {
+            tracing::info!("no physical playback ports; master is not connected (connect krd:master/out_* yourself)");
+        }
+        for (i, dest) in playback.iter().take(2).enumerate() {
+            let src = format!("{}:master/out_{}", live.name, i + 1);
+            if let Err(e) = c.connect_ports_by_name(&src, dest) {
+                tracing::warn!(%src, %dest, error = %e, "could not connect");
+            }
+        }
+    }
+
+    /// Look at the connections of krd's ports when they changed (or `now`): note them, and make
+    /// those of the snapshot whose ports exist.
+    fn follow_patchbay(&mut self, now: bool) {
+        let Some(live) = &self.live else { return };
+        let changed = live.events.graph_changed.swap(false, Relaxed);
+        if !(now || changed || self.looked.elapsed() >= LOOK_EVERY) {
+            return;
+        }
+        self.looked = Instant::now();
+        let names = std::iter::once("master/out_1".to_string())
+            .chain(std::iter::once("master/out_2".to_string()))
+            .chain(self.ports.iter().flatten().filter(|p| p.port.is_some()).map(|p| p.name.clone()));
+        let graph = patch::Graph::new(live.client.as_client(), &live.name);
+        let seen = graph.connections_of(names);
+        self.patchbay.observe(seen, |name| graph.exists(name));
+        for c in self.patchbay.missing(|name| graph.exists(name)) {
+            match graph.connect(&c) {
+                Ok(()) => tracing::info!(from = %c.from, to = %c.to, "connection restored"),
+                Err(e) => tracing::debug!(from = %c.from, to = %c.to, error = %e, "cannot restore a connection yet"),
+            }
+        }
+    }
+}
+
+/// Register `name` (`node/out_1`) on `client`.
+fn register(client: &Client, name: &str, direction: Direction) -> Result<OwnedPort, String> {
+    match direction {
+        Direction::In => client.register_port(name, AudioIn::default()).map(OwnedPort::In),
+        Direction::Out => client.register_port(name, AudioOut::default()).map(OwnedPort::Out),
+    }
+    .map_err(|e| format!("cannot register JACK port {name}: {e}"))
+}
+
+impl AudioBackend for JackBackend {
+    fn register(&mut self, node: &str, direction: Direction, index: usize) -> Result<PortRef, String> {
+        let name = format!("{node}/{}_{index}", direction.prefix());
+        let slot = match self.free_slots.pop() {
+            Some(s) => s,
+            None if self.ports.len() < MAX_PORTS => {
+                self.ports.push(None);
+                self.ports.len() - 1
+            }
+            None => return Err(format!("cannot register {name}: krd holds {MAX_PORTS} ports already")),
+        };
+        let port = match &self.live {
+            Some(live) => match register(live.client.as_client(), &name, direction) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    self.free_slots.push(slot);
+                    return Err(e);
+                }
+            },
+            // No server now: the port is registered when one comes.
+            None => None,
+        };
+        self.table.set(slot, port.as_ref().map_or(0, OwnedPort::address));
+        self.ports[slot] = Some(NodePort { name, direction, port });
+        Ok(PortRef::from_raw(slot))
+    }
+
+    fn unregister(&mut self, ports: Vec<PortRef>) {
+        for p in ports {
+            let Some(entry) = self.ports.get_mut(p.raw()).and_then(Option::take) else { continue };
+            self.table.set(p.raw(), 0);
+            self.free_slots.push(p.raw());
+            let (Some(live), Some(port)) = (&self.live, entry.port) else { continue };
+            let c = live.client.as_client();
+            let r = match port {
+                OwnedPort::In(p) => c.unregister_port(p),
+                OwnedPort::Out(p) => c.unregister_port(p),
+            };
+            if let Err(e) = r {
+                tracing::warn!(error = %e, "could not unregister a port");
+            }
+        }
+    }
+
+    fn has_ports(&self) -> bool {
+        true
+    }
+
+    fn clock_usecs(&self) -> Option<u64> {
+        self.live.as_ref().map(|l| l.client.as_client().time())
+    }
+
+    fn port_name_limit(&self) -> Option<usize> {
+        // jackd2 1.9.21 keeps 256 bytes of a full port name (client name included) and cuts the
+        // rest, though it reports room for 320 (`jack_port_name_size`): measured with jack_lsp.
+        Some(jack::PORT_NAME_SIZE.saturating_sub(*jack::CLIENT_NAME_SIZE))
+    }
+
+    fn maintain(&mut self) {
+        if self.live.as_ref().is_some_and(|l| l.events.dead.load(Relaxed)) {
+            let name = self.live.as_ref().map(|l| l.name.clone()).unwrap_or_default();
+            if !self.lose() {
+                return;
+            }
+            let message = format!(
+                "the JACK server went away: krd keeps the session and waits for a server \
+                 (its client '{name}', ports and connections come back with it)"
+            );
+            tracing::warn!("{message}");
+            (self.notice)(message);
+            self.retry = Backoff::new(Instant::now());
+        }
+        if self.live.is_none() && self.idle_engine.is_some() {
+            let now = Instant::now();
+            if !self.retry.due(now) {
+                return;
+            }
+            match self.connect() {
+                Ok(()) => {
+                    let name = self.client_name().unwrap_or_default().to_string();
+                    let message = format!("a JACK server is back: krd runs as '{name}' again");
+                    tracing::info!("{message}");
+                    (self.notice)(message);
+                }
+                Err(e) => {
+                    tracing::debug!("{e}");
+                    self.retry.failed(now);
+                }
+            }
+            return;
+        }
+        self.follow_patchbay(false);
+    }
+
+    fn patchbay(&self) -> Option<Vec<Connection>> {
+        Some(self.patchbay.connections().cloned().collect())
+    }
+
+    fn set_patchbay(&mut self, connections: Vec<Connection>) {
+        self.patchbay = Patchbay::from_saved(connections);
+        self.follow_patchbay(true);
+    }
+
+    fn take_changed(&mut self) -> bool {
+        self.patchbay.take_changed()
+    }
+}

@@ -1,0 +1,249 @@
+"""krd as a studio service: systemd readiness and watchdog (over a fake NOTIFY_SOCKET), a JACK
+server that dies and comes back under a running krd, and the patchbay connections that come back
+with it (also after kill -9 of krd)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import free_port
+
+import kr
+import kr.client
+from kr import engine
+
+TONE = 'import("stdfaust.lib"); process = os.osc(330) * 0.2;'
+LEVEL = 'level = hslider("level", 0, 0, 1, 0.0001); process = level;'
+
+
+class NotifySocket:
+    """A Unix datagram socket standing in for systemd's notify socket."""
+
+    def __init__(self) -> None:
+        self.path = Path(tempfile.mkdtemp()) / "notify"
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(self.path))
+
+    def messages(self, seconds: float) -> list[str]:
+        """Every line received within `seconds`."""
+        lines: list[str] = []
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            self.sock.settimeout(left)
+            try:
+                data = self.sock.recv(4096)
+            except TimeoutError:
+                break
+            lines.extend(data.decode().splitlines())
+        return lines
+
+    def wait_for(self, line: str, seconds: float) -> list[str]:
+        """Lines received until `line` (included); fails after `seconds`."""
+        seen: list[str] = []
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            got = self.messages(0.1)
+            seen.extend(got)
+            if line in got:
+                return seen
+        raise AssertionError(f"no {line!r} within {seconds} s; got {seen}")
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def notify() -> Iterator[NotifySocket]:
+    s = NotifySocket()
+    yield s
+    s.close()
+
+
+def start_krd(port: int, jack: str, extra: list[str], env: dict[str, str]) -> engine.Process:
+    full = dict(os.environ, JACK_DEFAULT_SERVER=jack, **env)
+    log = Path(tempfile.mkdtemp()) / "krd.log"
+    return engine.Process([engine.find_krd(), "--port", str(port), *extra], log, full)
+
+
+def test_ready_then_watchdog_pings_which_stop_while_the_audio_thread_is_stuck(
+    jack_server: str, notify: NotifySocket
+) -> None:
+    stall = Path(tempfile.mkdtemp()) / "stall"
+    env = {
+        "NOTIFY_SOCKET": str(notify.path),
+        "WATCHDOG_USEC": "400000",  # a ping every 200 ms
+        "KR_TEST_STALL_AUDIO_FILE": str(stall),
+    }
+    proc = start_krd(free_port(), jack_server, ["--no-state", "--name", "krd-notify"], env)
+    try:
+        seen = notify.wait_for("READY=1", 30)
+        status = [line for line in notify.messages(0.5) + seen if line.startswith("STATUS=")]
+        assert status and "nodes=0" in status[0] and "jack=active" in status[0], status
+        pings = notify.messages(2.0).count("WATCHDOG=1")
+        assert pings >= 3, f"{pings} watchdog pings in 2 s"
+
+        stall.touch()
+        notify.messages(1.0)  # a ping judged before the stall may still arrive
+        stuck = notify.messages(2.0)
+        assert "WATCHDOG=1" not in stuck, stuck
+        assert proc.alive(), "the stall is a test hook: krd itself runs on"
+
+        stall.unlink()
+        notify.wait_for("WATCHDOG=1", 10)
+    finally:
+        if stall.exists():
+            stall.unlink()
+        proc.stop()
+    assert proc.proc.returncode == 0, proc.log_tail()
+
+
+def test_stopping_is_announced(jack_server: str, notify: NotifySocket) -> None:
+    proc = start_krd(free_port(), jack_server, ["--no-state"], {"NOTIFY_SOCKET": str(notify.path)})
+    try:
+        notify.wait_for("READY=1", 30)
+        proc.proc.send_signal(signal.SIGTERM)
+        notify.wait_for("STOPPING=1", 15)
+        assert proc.proc.wait(15) == 0
+    finally:
+        proc.stop()
+
+
+# An external JACK client with one input, printing the loudest sample it heard every 0.2 s.
+LISTENER = """
+import sys, time, jack, numpy as np
+c = jack.Client("kr-ext", no_start_server=True)
+p = c.inports.register("in_1")
+peak = [0.0]
+@c.set_process_callback
+def process(frames):
+    peak[0] = max(peak[0], float(np.abs(p.get_array()).max()))
+c.activate()
+while True:
+    time.sleep(0.2)
+    print(f"{peak[0]:.4f}", flush=True)
+    peak[0] = 0.0
+"""
+
+
+class Listener:
+    def __init__(self, jack: str) -> None:
+        env = dict(os.environ, JACK_DEFAULT_SERVER=jack)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", LISTENER], env=env, stdout=subprocess.PIPE, text=True
+        )
+
+    def hears_sound(self, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        assert self.proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                return False
+            if float(line) > 0.05:
+                return True
+        return False
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+def connections(jack: str) -> dict[str, set[str]]:
+    """`jack_lsp -c`: each port and the ports it is connected to."""
+    out = subprocess.run(
+        ["jack_lsp", "-c"],
+        env=dict(os.environ, JACK_DEFAULT_SERVER=jack),
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    ports: dict[str, set[str]] = {}
+    current = ""
+    for line in out.splitlines():
+        if line.startswith((" ", "\t")):
+            ports[current].add(line.strip())
+        else:
+            current = line.strip()
+            ports[current] = set()
+    return ports
+
+
+def wait_until(what: str, check: object, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if callable(check) and check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"not within {seconds} s: {what}")
+
+
+def test_jack_restarts_and_krd_kill_9_keep_nodes_patterns_and_connections() -> None:
+    jack, name = engine.start_dummy_jack(f"kr-restart-{os.getpid()}")
+    state = Path(tempfile.mkdtemp()) / "session.json"
+    port = free_port()
+    args = ["--state", str(state), "--name", "krd-svc"]
+    proc = start_krd(port, name, args, {})
+    listener = Listener(name)
+    s = kr.Session(port=port)
+    try:
+        s.node("tone", TONE)
+        s.node("lvl", LEVEL)
+        s.node("fx", "process = _ * 0.5;", count=1)
+        s.play("lvl/level", kr.mini("0.1 0.2"))
+        # A patchbay connects krd's node to another client, and two of krd's ports together.
+        for src, dst in (("krd-svc:tone/out_1", "kr-ext:in_1"), ("krd-svc:lvl/out_1", "krd-svc:fx/in_1")):
+            wait_until(f"{dst} exists", lambda d=dst: d in connections(name), 15)
+            subprocess.run(
+                ["jack_connect", src, dst], env=dict(os.environ, JACK_DEFAULT_SERVER=name), check=True
+            )
+        assert listener.hears_sound(10)
+        before = s.dump()
+        time.sleep(1.5)  # the patchbay is saved within a second or so
+
+        def restored() -> bool:
+            ports = connections(name)
+            return "kr-ext:in_1" in ports.get("krd-svc:tone/out_1", set()) and "krd-svc:fx/in_1" in ports.get(
+                "krd-svc:lvl/out_1", set()
+            )
+
+        # The JACK server dies (every client with it) and comes back.
+        jack.proc.kill()
+        jack.proc.wait()
+        listener.stop()
+        time.sleep(1.0)
+        assert proc.alive(), proc.log_tail()
+        jack, _ = engine.start_dummy_jack(name)
+        listener = Listener(name)
+        wait_until("the connections are made again", restored, 20)
+        assert listener.hears_sound(10), "the tone plays again"
+        after = s.dump()
+        for key in ("nodes", "routes", "patterns", "tempo"):
+            assert after[key] == before[key], key
+        assert proc.alive(), "krd never exited"
+
+        # kill -9 of krd: a new krd restores the session and the connections from the state.
+        os.kill(proc.proc.pid, signal.SIGKILL)
+        proc.proc.wait()
+        s.close()
+        wait_until("krd's ports are gone", lambda: "krd-svc:tone/out_1" not in connections(name), 10)
+        proc = start_krd(port, name, args, {})
+        s = kr.Session(port=port)
+        wait_until("the connections are back after kill -9", restored, 30)
+        assert listener.hears_sound(10)
+        after = s.dump()
+        for key in ("nodes", "routes", "patterns", "tempo"):
+            assert after[key] == before[key], key
+    finally:
+        s.close()
+        listener.stop()
+        proc.stop()
+        jack.stop()
