@@ -2,7 +2,8 @@
 # Install what kr needs from Debian/Ubuntu packages, only what is missing.
 # Uses sudo when not root; never asks questions (jackd2's real-time prompt included).
 set -euo pipefail
-PACKAGES=(faust libfaust2 faust-common jackd2 libjack-jackd2-dev pkg-config python3-venv liblo-tools)
+# systemd: systemd-analyze, which the tests use to check the units.
+PACKAGES=(faust libfaust2 faust-common jackd2 libjack-jackd2-dev pkg-config python3-venv liblo-tools systemd)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

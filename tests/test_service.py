@@ -5,6 +5,7 @@ with it (also after kill -9 of krd)."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,6 +22,7 @@ import kr
 import kr.client
 from kr import engine
 
+ROOT = Path(__file__).resolve().parent.parent
 TONE = 'import("stdfaust.lib"); process = os.osc(330) * 0.2;'
 LEVEL = 'level = hslider("level", 0, 0, 1, 0.0001); process = level;'
 
@@ -186,6 +188,10 @@ def wait_until(what: str, check: object, seconds: float) -> None:
     raise AssertionError(f"not within {seconds} s: {what}")
 
 
+# What a patchbay connects: krd's node to another client, and two of krd's ports together.
+PATCHES = (("krd-svc:tone/out_1", "kr-ext:in_1"), ("krd-svc:lvl/out_1", "krd-svc:fx/in_1"))
+
+
 def test_jack_restarts_and_krd_kill_9_keep_nodes_patterns_and_connections() -> None:
     jack, name = engine.start_dummy_jack(f"kr-restart-{os.getpid()}")
     state = Path(tempfile.mkdtemp()) / "session.json"
@@ -199,21 +205,17 @@ def test_jack_restarts_and_krd_kill_9_keep_nodes_patterns_and_connections() -> N
         s.node("lvl", LEVEL)
         s.node("fx", "process = _ * 0.5;", count=1)
         s.play("lvl/level", kr.mini("0.1 0.2"))
-        # A patchbay connects krd's node to another client, and two of krd's ports together.
-        for src, dst in (("krd-svc:tone/out_1", "kr-ext:in_1"), ("krd-svc:lvl/out_1", "krd-svc:fx/in_1")):
+        env = dict(os.environ, JACK_DEFAULT_SERVER=name)
+        for src, dst in PATCHES:
             wait_until(f"{dst} exists", lambda d=dst: d in connections(name), 15)
-            subprocess.run(
-                ["jack_connect", src, dst], env=dict(os.environ, JACK_DEFAULT_SERVER=name), check=True
-            )
+            subprocess.run(["jack_connect", src, dst], env=env, check=True)
         assert listener.hears_sound(10)
         before = s.dump()
         time.sleep(1.5)  # the patchbay is saved within a second or so
 
         def restored() -> bool:
             ports = connections(name)
-            return "kr-ext:in_1" in ports.get("krd-svc:tone/out_1", set()) and "krd-svc:fx/in_1" in ports.get(
-                "krd-svc:lvl/out_1", set()
-            )
+            return all(dst in ports.get(src, set()) for src, dst in PATCHES)
 
         # The JACK server dies (every client with it) and comes back.
         jack.proc.kill()
@@ -234,7 +236,8 @@ def test_jack_restarts_and_krd_kill_9_keep_nodes_patterns_and_connections() -> N
         os.kill(proc.proc.pid, signal.SIGKILL)
         proc.proc.wait()
         s.close()
-        wait_until("krd's ports are gone", lambda: "krd-svc:tone/out_1" not in connections(name), 10)
+        gone = "krd-svc:tone/out_1"
+        wait_until("krd's ports are gone", lambda: gone not in connections(name), 10)
         proc = start_krd(port, name, args, {})
         s = kr.Session(port=port)
         wait_until("the connections are back after kill -9", restored, 30)
@@ -247,3 +250,47 @@ def test_jack_restarts_and_krd_kill_9_keep_nodes_patterns_and_connections() -> N
         listener.stop()
         proc.stop()
         jack.stop()
+
+
+def unit_keys(path: Path) -> dict[str, list[str]]:
+    """Every `Key=value` of a unit file, by key."""
+    keys: dict[str, list[str]] = {}
+    for line in path.read_text().splitlines():
+        if "=" in line and not line.startswith(("#", "[")):
+            key, value = line.split("=", 1)
+            keys.setdefault(key.strip(), []).append(value.strip())
+    return keys
+
+
+def verify(units: list[Path]) -> subprocess.CompletedProcess[str]:
+    tool = shutil.which("systemd-analyze")
+    assert tool, "systemd-analyze is missing: scripts/install-deps.sh installs it (package systemd)"
+    runtime = tempfile.mkdtemp()  # --user needs a runtime directory, even offline
+    return subprocess.run(
+        [tool, "--user", "verify", *map(str, units)],
+        env=dict(os.environ, XDG_RUNTIME_DIR=runtime),
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=units[0].parent,
+    )
+
+
+def test_the_units_verify_clean_and_name_each_other() -> None:
+    folder = Path(tempfile.mkdtemp())
+    krd_unit = (ROOT / "systemd" / "krd.service").read_text()
+    keys = unit_keys(ROOT / "systemd" / "krd.service")
+    assert keys["Type"] == ["notify"] and keys["WatchdogSec"], keys
+    assert keys["ExecStart"] == ["/usr/bin/krd"], "where the krd package installs it"
+    for unit in keys["After"][0].split():
+        assert unit == "pipewire.service" or (ROOT / "systemd" / unit).exists(), unit
+    # verify needs ExecStart to exist: the krd under test stands in for /usr/bin/krd.
+    tested = krd_unit.replace("/usr/bin/krd", engine.find_krd())
+    (folder / "krd.service").write_text(tested)
+    shutil.copy(ROOT / "systemd" / "jack.service", folder / "jack.service")
+    units = [folder / "krd.service", folder / "jack.service"]
+    done = verify(units)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    # systemd-analyze only warns about a misspelt setting: the empty stderr is what catches it.
+    (folder / "krd.service").write_text(tested.replace("Type=notify", "Type=notifyy"))
+    assert "notifyy" in verify(units).stderr
