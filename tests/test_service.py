@@ -294,3 +294,22 @@ def test_the_units_verify_clean_and_name_each_other() -> None:
     # systemd-analyze only warns about a misspelt setting: the empty stderr is what catches it.
     (folder / "krd.service").write_text(tested.replace("Type=notify", "Type=notifyy"))
     assert "notifyy" in verify(units).stderr
+
+
+def test_check_config_prints_the_configuration_in_effect_or_where_it_is_wrong() -> None:
+    krd = engine.find_krd()
+    shipped = ROOT / "configs" / "krd.yaml"
+    done = subprocess.run(
+        [krd, "--check-config", str(shipped), "--port", "5000"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"from {shipped}" in done.stdout
+    assert "  port: 5000\n" in done.stdout, "the command line's settings count"
+    assert "#   dsp_dir: " in done.stdout and "/kr/dsp" in done.stdout, done.stdout
+
+    bad = Path(tempfile.mkdtemp()) / "krd.yaml"
+    bad.write_text("osc:\n  port: 1\n  prot: 2\n")
+    done = subprocess.run([krd, "--check-config", str(bad)], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert f"{bad}:3:3: osc: unknown field `prot`" in done.stderr, done.stderr
+    assert done.stdout == ""

@@ -41,6 +41,10 @@ struct Cli {
     /// state file as `<file>.previous` (the session is saved as usual from then on).
     #[arg(long, conflicts_with = "no_state")]
     fresh: bool,
+    /// Print the configuration in effect (FILE, else --config, else the default file) and exit;
+    /// or what is wrong with it (file:line:column: key: message), exiting with 1.
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    check_config: Option<Option<PathBuf>>,
     #[command(subcommand)]
     command: Option<Sub>,
 }
@@ -73,6 +77,9 @@ fn main() {
         // Colour only on a terminal: journald and log files get plain text.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    if let Some(file) = &cli.check_config {
+        std::process::exit(check_config(&cli, file.as_deref()));
+    }
     let result = match cli.command {
         Some(Sub::Render { ref score, ref output, sample_rate, block }) => {
             render(&cli, score, output, sample_rate, block)
@@ -83,6 +90,41 @@ fn main() {
         tracing::error!("{e}");
         eprintln!("krd: {e}");
         std::process::exit(1);
+    }
+}
+
+/// `krd --check-config [FILE]`: print the configuration in effect (with the command line's
+/// overrides) or the error; the exit status.
+fn check_config(cli: &Cli, file: Option<&std::path::Path>) -> i32 {
+    let path = file.map(PathBuf::from).or_else(|| cli.config.clone()).or_else(Config::default_path);
+    let loaded = match &path {
+        Some(p) => Config::load(p),
+        None => Ok(Config::default()),
+    };
+    match loaded {
+        Ok(mut config) => {
+            apply_overrides(cli, &mut config);
+            let from = path.map_or("the built-in defaults (no file)".into(), |p| p.display().to_string());
+            print!("# krd configuration in effect, from {from}\n{}", config.effective());
+            0
+        }
+        Err(e) => {
+            eprintln!("krd: {e}");
+            1
+        }
+    }
+}
+
+/// The command line's settings over the file's.
+fn apply_overrides(cli: &Cli, config: &mut Config) {
+    if let Some(p) = cli.port {
+        config.osc.port = p;
+    }
+    if let Some(n) = &cli.name {
+        config.jack.client_name = n.clone();
+    }
+    if let Some(s) = &cli.state {
+        config.state_file = Some(s.clone());
     }
 }
 
@@ -115,12 +157,7 @@ fn render(
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let mut config = load_config(&cli)?;
-    if let Some(p) = cli.port {
-        config.osc.port = p;
-    }
-    if let Some(n) = &cli.name {
-        config.jack.client_name = n.clone();
-    }
+    apply_overrides(&cli, &mut config);
     // Signals are handled by the main thread alone: block them before any thread starts.
     let signals = block_signals();
     raise_fd_limit();
