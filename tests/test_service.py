@@ -108,6 +108,29 @@ def test_ready_then_watchdog_pings_which_stop_while_the_audio_thread_is_stuck(
     assert proc.proc.returncode == 0, proc.log_tail()
 
 
+def test_while_waiting_for_a_jack_server_the_control_loop_feeds_the_watchdog(
+    notify: NotifySocket,
+) -> None:
+    jack, name = engine.start_dummy_jack(f"kr-wait-{os.getpid()}")
+    env = {"NOTIFY_SOCKET": str(notify.path), "WATCHDOG_USEC": "400000"}
+    proc = start_krd(free_port(), name, ["--no-state", "--name", "krd-wait"], env)
+    try:
+        notify.wait_for("READY=1", 30)
+        jack.proc.kill()
+        jack.proc.wait()
+        notify.wait_for("STATUS=nodes=0 load=0% jack=waiting for a server", 10)
+        assert notify.messages(2.0).count("WATCHDOG=1") >= 3, "fed while no server runs"
+        assert proc.alive()
+        jack, _ = engine.start_dummy_jack(name)
+        seen = notify.wait_for("WATCHDOG=1", 10)
+        seen += notify.messages(3.0)
+        assert any(line.startswith("STATUS=") and "jack=active" in line for line in seen), seen
+    finally:
+        proc.stop()
+        jack.stop()
+    assert proc.proc.returncode == 0, proc.log_tail()
+
+
 def test_stopping_is_announced(jack_server: str, notify: NotifySocket) -> None:
     proc = start_krd(free_port(), jack_server, ["--no-state"], {"NOTIFY_SOCKET": str(notify.path)})
     try:
@@ -223,9 +246,11 @@ def test_jack_restarts_and_krd_kill_9_keep_nodes_patterns_and_connections() -> N
         listener.stop()
         time.sleep(1.0)
         assert proc.alive(), proc.log_tail()
-        jack, _ = engine.start_dummy_jack(name)
+        # The new server runs at another rate: krd follows it.
+        jack, _ = engine.start_dummy_jack(name, rate=44100)
         listener = Listener(name)
         wait_until("the connections are made again", restored, 20)
+        wait_until("krd runs at 44100 Hz", lambda: s.status()["sample_rate"] == 44100, 10)
         assert listener.hears_sound(10), "the tone plays again"
         after = s.dump()
         for key in ("nodes", "routes", "patterns", "tempo"):

@@ -271,17 +271,19 @@ fn start_engine(
 ) -> Result<Engine, Box<dyn std::error::Error>> {
     let counters = Arc::new(HostCounters::default());
     let collector = basedrop::Collector::new();
-    // The engine starts at the default rate; the backend reports the server's at once and the
-    // session follows it before any node exists.
-    let (engine, link) = AudioEngine::new(&collector, DEFAULT_RATE, config.engine.master);
-    let telemetry = Arc::clone(&link.telemetry);
     let settings = JackSettings { client_name: config.jack.client_name.clone(), autoconnect: config.jack.autoconnect };
     let notice: jack_backend::Notice = Box::new(move |message| {
         let _ = tx.send(ControlMsg::Notify(message));
     });
-    let backend = JackBackend::start(settings, engine, Arc::clone(&counters), notice)?;
+    let mut made = None;
+    let backend = JackBackend::start(settings, Arc::clone(&counters), notice, |rate| {
+        let (engine, link) = AudioEngine::new(&collector, rate, config.engine.master);
+        made = Some((link, rate));
+        engine
+    })?;
+    let (link, sample_rate) = made.ok_or("the JACK backend made no engine")?;
+    let telemetry = Arc::clone(&link.telemetry);
     let own_name = backend.client_name().unwrap_or_default().to_string();
-    let sample_rate = backend.sample_rate().unwrap_or(DEFAULT_RATE);
     let boot = Instant::now();
     while telemetry.callbacks.load(Relaxed) == 0 && boot.elapsed() < Duration::from_secs(5) {
         std::thread::sleep(Duration::from_millis(1));
@@ -292,9 +294,6 @@ fn start_engine(
     tracing::info!(jack = %own_name, sample_rate, "JACK client active");
     Ok(Engine { session, counters, own_name })
 }
-
-/// The rate the engine is made at, before the JACK server tells its own.
-const DEFAULT_RATE: u32 = 48_000;
 
 /// Start the control thread, restoring the saved session first (unless `--no-state`).
 fn start_control(

@@ -215,6 +215,12 @@ struct NodePort {
     port: Option<OwnedPort>,
 }
 
+/// A client opened, its ports registered, not yet running the engine.
+struct Opened {
+    client: Client,
+    master: [Port<AudioOut>; 2],
+}
+
 /// The active client.
 struct Live {
     client: jack::AsyncClient<Notifications, Processor>,
@@ -249,20 +255,21 @@ pub struct JackBackend {
 const LOOK_EVERY: Duration = Duration::from_secs(1);
 
 impl JackBackend {
-    /// Open the client (never starting a server) and run `engine` in it. When the name is
-    /// taken, JACK picks a unique one (`krd-01`); [`JackBackend::client_name`] tells.
+    /// Open the client (never starting a server) and run the engine `make` makes for the
+    /// server's sample rate in it. When the name is taken, JACK picks a unique one (`krd-01`);
+    /// [`JackBackend::client_name`] tells.
     pub fn start(
         settings: JackSettings,
-        engine: AudioEngine,
         counters: Arc<HostCounters>,
         notice: Notice,
+        make: impl FnOnce(u32) -> AudioEngine,
     ) -> Result<JackBackend, JackError> {
         let mut backend = JackBackend {
             settings,
             counters,
             notice,
             live: None,
-            idle_engine: Some(engine),
+            idle_engine: None,
             table: Arc::new(PortTable::default()),
             ports: Vec::new(),
             free_slots: Vec::new(),
@@ -270,7 +277,9 @@ impl JackBackend {
             retry: Backoff::new(Instant::now()),
             looked: Instant::now(),
         };
-        backend.connect()?;
+        let opened = backend.open()?;
+        backend.idle_engine = Some(make(opened.client.sample_rate()));
+        backend.activate(opened)?;
         Ok(backend)
     }
 
@@ -279,12 +288,8 @@ impl JackBackend {
         self.live.as_ref().map(|l| l.name.as_str())
     }
 
-    pub fn sample_rate(&self) -> Option<u32> {
-        self.live.as_ref().map(|l| l.client.as_client().sample_rate())
-    }
-
-    /// Open a client, register every port, run the engine in it, and make the connections.
-    fn connect(&mut self) -> Result<(), JackError> {
+    /// Open a client and register every port on it.
+    fn open(&mut self) -> Result<Opened, JackError> {
         let (client, _) =
             Client::new(&self.settings.client_name, ClientOptions::NO_START_SERVER).map_err(JackError::Connect)?;
         let l = client.register_port("master/out_1", AudioOut::default()).map_err(JackError::Other)?;
@@ -299,6 +304,12 @@ impl JackBackend {
                 Err(e) => tracing::error!("{e}"),
             }
         }
+        Ok(Opened { client, master: [l, r] })
+    }
+
+    /// Run the idle engine in an opened client, and make the connections.
+    fn activate(&mut self, opened: Opened) -> Result<(), JackError> {
+        let Opened { client, master } = opened;
         self.counters.sample_rate.store(client.sample_rate(), Relaxed);
         self.counters.block_size.store(client.buffer_size(), Relaxed);
         let Some(engine) = self.idle_engine.take() else {
@@ -310,7 +321,7 @@ impl JackBackend {
             cell: Arc::clone(&cell),
             table: Arc::clone(&self.table),
             counters: Arc::clone(&self.counters),
-            master: [l, r],
+            master,
             frame_offset: None,
             faulted: false,
         };
@@ -318,6 +329,7 @@ impl JackBackend {
         let client = match client.activate_async(notifications, processor) {
             Ok(c) => c,
             Err(e) => {
+                // The callback never ran: the engine is free to take back at once.
                 self.idle_engine = cell.take(Duration::from_secs(1));
                 self.forget_ports();
                 return Err(JackError::Other(e));
@@ -331,6 +343,9 @@ impl JackBackend {
         }
         self.patchbay.new_client();
         self.follow_patchbay(true);
+        // What a start makes (master's autoconnection, saved connections made again) is made at
+        // every start: no news for the state file.
+        self.patchbay.take_changed();
         Ok(())
     }
 
@@ -491,7 +506,7 @@ impl AudioBackend for JackBackend {
             if !self.retry.due(now) {
                 return;
             }
-            match self.connect() {
+            match self.open().and_then(|opened| self.activate(opened)) {
                 Ok(()) => {
                     let name = self.client_name().unwrap_or_default().to_string();
                     let message = format!("a JACK server is back: krd runs as '{name}' again");
@@ -513,8 +528,9 @@ impl AudioBackend for JackBackend {
     }
 
     fn set_patchbay(&mut self, connections: Vec<Connection>) {
-        self.patchbay = Patchbay::from_saved(connections);
+        self.patchbay.add_saved(connections);
         self.follow_patchbay(true);
+        self.patchbay.take_changed();
     }
 
     fn take_changed(&mut self) -> bool {

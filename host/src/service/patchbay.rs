@@ -40,9 +40,10 @@ pub struct Patchbay {
 }
 
 impl Patchbay {
-    /// The saved connections, to be made once their ports exist.
-    pub fn from_saved(saved: impl IntoIterator<Item = Connection>) -> Patchbay {
-        Patchbay { known: saved.into_iter().collect(), ..Patchbay::default() }
+    /// Add saved connections, to be made once their ports exist (not a change: they came from
+    /// the state file).
+    pub fn add_saved(&mut self, saved: impl IntoIterator<Item = Connection>) {
+        self.known.extend(saved);
     }
 
     /// A new client: nothing of it was seen yet.
@@ -117,8 +118,10 @@ mod tests {
 
     #[test]
     fn saved_connections_are_made_on_a_new_client_and_not_forgotten_before_they_are() {
-        let mut p = Patchbay::from_saved([Connection::new("tone/out_1", "tone2/in_1")]);
+        let mut p = Patchbay::default();
         p.new_client();
+        p.add_saved([Connection::new("tone/out_1", "tone2/in_1")]);
+        assert!(!p.take_changed(), "what was saved is no change");
         p.observe(set(&[]), |_| true);
         assert_eq!(p.missing(|_| true).len(), 1, "never seen on this client, so still wanted");
         p.observe(set(&[("tone/out_1", "tone2/in_1")]), |_| true);
