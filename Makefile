@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PY_DEPS := pytest numpy ruff mypy python-osc JACK-Client maturin hypothesis 'mcp>=2.3,<3'
 
-.PHONY: demo test deps venv build build-release lint test-rust test-python clean soak
+.PHONY: demo test deps venv build build-release lint test-rust test-python clean soak deb wheel
 
 deps:
 	@scripts/install-deps.sh
@@ -43,6 +43,16 @@ test-python: build
 	KR_KRD=$(CURDIR)/target/debug/krd scripts/with-jack.sh $(PY) -m pytest -q py/tests tests
 
 test: lint test-rust test-python
+
+# The Debian package krd (target/debian/krd_<version>_<arch>.deb): krd built for release, its
+# systemd user unit, /etc/kr/krd.yaml and the docs (metadata: host/Cargo.toml). cargo-deb comes
+# from `make deps`.
+deb: deps
+	cargo deb -p kr-host
+
+# The Python package as a wheel (target/wheels/), for installing beside the krd package.
+wheel: venv
+	cd py && VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH maturin build -q --release -o ../target/wheels
 
 clean:
 	cargo clean

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Install what kr needs from Debian/Ubuntu packages, only what is missing.
+# Install what kr needs from Debian/Ubuntu packages (and cargo-deb from crates.io), only what is
+# missing.
 # Uses sudo when not root; never asks questions (jackd2's real-time prompt included).
 set -euo pipefail
-# systemd: systemd-analyze, which the tests use to check the units.
-PACKAGES=(faust libfaust2 faust-common jackd2 libjack-jackd2-dev pkg-config python3-venv liblo-tools systemd)
+# systemd: systemd-analyze, which the tests use to check the units; dpkg-dev: dpkg-shlibdeps, which
+# cargo-deb uses to find the package's library dependencies.
+PACKAGES=(faust libfaust2 faust-common jackd2 libjack-jackd2-dev pkg-config python3-venv liblo-tools systemd dpkg-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# cargo-deb builds the Debian package (`make deb`; the tests check what it holds).
+if ! cargo deb --version >/dev/null 2>&1; then
+  echo "kr: installing cargo-deb"
+  cargo install -q --locked cargo-deb
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "kr: installing ${missing[*]}"
 SUDO=""

@@ -338,3 +338,77 @@ def test_check_config_prints_the_configuration_in_effect_or_where_it_is_wrong() 
     assert done.returncode == 1
     assert f"{bad}:3:3: osc: unknown field `prot`" in done.stderr, done.stderr
     assert done.stdout == ""
+
+
+def test_the_debian_package_holds_krd_its_unit_config_and_docs() -> None:
+    ok = subprocess.run(["cargo", "deb", "--version"], capture_output=True, check=False)
+    assert ok.returncode == 0, "cargo-deb is missing: scripts/install-deps.sh installs it"
+    # The krd under test stands in for the release build `make deb` makes (the same assets and
+    # metadata; only the binary's build differs).
+    target = Path(tempfile.mkdtemp())
+    (target / "release").mkdir()
+    shutil.copy(engine.find_krd(), target / "release" / "krd")
+    out = Path(tempfile.mkdtemp())
+    done = subprocess.run(
+        ["cargo", "deb", "-p", "kr-host", "--no-build", "--fast", "-o", str(out)],
+        cwd=ROOT,
+        env=dict(os.environ, CARGO_TARGET_DIR=str(target)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    [deb] = out.glob("krd_*.deb")
+
+    def field(name: str) -> str:
+        return subprocess.run(
+            ["dpkg-deb", "-f", str(deb), name], capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    assert field("Package") == "krd"
+    assert field("Section") == "sound"
+    depends = [d.strip() for d in field("Depends").split(",")]
+    assert "jackd2 | pipewire-jack" in depends, depends
+    assert any(d.startswith("libfaust2") for d in depends), depends
+    assert "faust-common" in depends, depends
+
+    listing = subprocess.run(
+        ["dpkg-deb", "-c", str(deb)], capture_output=True, text=True, check=True
+    ).stdout
+    files = {line.split()[-1] for line in listing.splitlines()}
+    for path in (
+        "./usr/bin/krd",
+        "./usr/lib/systemd/user/krd.service",
+        "./etc/kr/krd.yaml",
+        "./usr/share/doc/krd/README.md",
+        "./usr/share/doc/krd/copyright",
+        "./usr/share/doc/krd/examples/jack.service",
+    ):
+        assert path in files, (path, sorted(files))
+    conffiles = subprocess.run(
+        ["dpkg-deb", "-I", str(deb), "conffiles"], capture_output=True, text=True, check=True
+    ).stdout
+    assert conffiles.split() == ["/etc/kr/krd.yaml"], "an edited config survives upgrades"
+    # The packaged unit is the one verified above, starting the packaged krd.
+    root = Path(tempfile.mkdtemp())
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
+    unit = root / "usr/lib/systemd/user/krd.service"
+    assert unit.read_text() == (ROOT / "systemd" / "krd.service").read_text()
+    assert "ExecStart=/usr/bin/krd" in unit.read_text()
+    assert (root / "usr/bin/krd").stat().st_mode & 0o111
+
+
+def test_an_installed_krd_is_found_when_there_is_no_other(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    installed = Path(tempfile.mkdtemp()) / "usr-bin-krd"
+    installed.write_text("#!/bin/sh\n")
+    installed.chmod(0o755)
+    monkeypatch.delenv("KR_KRD", raising=False)
+    monkeypatch.setenv("PATH", tempfile.mkdtemp())  # no krd on PATH
+    monkeypatch.setattr(engine, "_REPO", Path(tempfile.mkdtemp()))  # no checkout build
+    monkeypatch.setattr(engine, "_INSTALLED", installed)
+    assert engine.find_krd() == str(installed)
+    installed.unlink()
+    with pytest.raises(kr.EngineUnavailable):
+        engine.find_krd()

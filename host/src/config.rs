@@ -3,6 +3,9 @@
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+/// The configuration for every user of the machine, read when a user has none of their own.
+pub const SYSTEM_CONFIG: &str = "/etc/kr/krd.yaml";
+
 /// All of krd's settings. Missing keys take their defaults.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -205,9 +208,11 @@ impl Config {
         self.dsp_dir.clone().or_else(kr_faust::dspdir::default_dir)
     }
 
-    /// `$XDG_CONFIG_HOME/kr/krd.yaml` (or `~/.config/kr/krd.yaml`) when it exists.
+    /// `$XDG_CONFIG_HOME/kr/krd.yaml` (or `~/.config/kr/krd.yaml`) when it exists, else the
+    /// system-wide [`SYSTEM_CONFIG`] (the krd package installs it) when it exists.
     pub fn default_path() -> Option<PathBuf> {
-        kr_faust::paths::config_dir().map(|d| d.join("krd.yaml")).filter(|p| p.exists())
+        let user = kr_faust::paths::config_dir().map(|d| d.join("krd.yaml"));
+        user.into_iter().chain(std::iter::once(PathBuf::from(SYSTEM_CONFIG))).find(|p| p.exists())
     }
 
     pub fn session_settings(&self) -> crate::session::SessionSettings {
