@@ -4,8 +4,10 @@
 # Uses sudo when not root; never asks questions (jackd2's real-time prompt included).
 set -euo pipefail
 # systemd: systemd-analyze, which the tests use to check the units; dpkg-dev: dpkg-shlibdeps, which
-# cargo-deb uses to find the package's library dependencies.
-PACKAGES=(faust libfaust2 faust-common jackd2 libjack-jackd2-dev pkg-config python3-venv liblo-tools systemd dpkg-dev)
+# cargo-deb uses to find the package's library dependencies; pipewire*: the tests run krd under
+# pw-jack with a headless PipeWire of their own (pipewire-jack leaves jackd2's libjack the default).
+PACKAGES=(faust libfaust2 faust-common jackd2 libjack-jackd2-dev pkg-config python3-venv liblo-tools systemd dpkg-dev
+  pipewire pipewire-bin pipewire-jack libspa-0.2-modules)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

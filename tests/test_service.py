@@ -160,10 +160,15 @@ while True:
 
 
 class Listener:
-    def __init__(self, jack: str) -> None:
-        env = dict(os.environ, JACK_DEFAULT_SERVER=jack)
+    def __init__(
+        self, jack: str = "", env: dict[str, str] | None = None, wrapper: list[str] | None = None
+    ) -> None:
+        env = env or dict(os.environ, JACK_DEFAULT_SERVER=jack)
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", LISTENER], env=env, stdout=subprocess.PIPE, text=True
+            [*(wrapper or []), sys.executable, "-c", LISTENER],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
         )
 
     def hears_sound(self, seconds: float) -> bool:
@@ -191,6 +196,11 @@ def connections(jack: str) -> dict[str, set[str]]:
         text=True,
         check=False,
     ).stdout
+    return parse_lsp(out)
+
+
+def parse_lsp(out: str) -> dict[str, set[str]]:
+    """Each port `jack_lsp -c` lists, with the ports it is connected to."""
     ports: dict[str, set[str]] = {}
     current = ""
     for line in out.splitlines():
@@ -412,3 +422,112 @@ def test_an_installed_krd_is_found_when_there_is_no_other(
     installed.unlink()
     with pytest.raises(kr.EngineUnavailable):
         engine.find_krd()
+
+
+class PipeWire:
+    """A headless PipeWire of the test's own (tests/pipewire.conf), and the environment for its
+    JACK clients (run through pw-jack)."""
+
+    def __init__(self) -> None:
+        for tool in ("pipewire", "pw-jack"):
+            assert shutil.which(tool), f"{tool} is missing: scripts/install-deps.sh installs it"
+        base = Path(tempfile.mkdtemp())
+        (base / "run").mkdir()
+        conf = base / "conf"
+        conf.mkdir()
+        shutil.copy(ROOT / "tests" / "pipewire.conf", conf / "pipewire.conf")
+        for name in ("client.conf", "jack.conf"):
+            shutil.copy(Path("/usr/share/pipewire") / name, conf / name)
+        self.env = {k: v for k, v in os.environ.items() if k != "JACK_DEFAULT_SERVER"}
+        self.env.update(
+            XDG_RUNTIME_DIR=str(base / "run"),
+            PIPEWIRE_RUNTIME_DIR=str(base / "run"),
+            PIPEWIRE_CONFIG_DIR=str(conf),
+        )
+        self.log = base / "pipewire.log"
+        self.start()
+
+    def start(self) -> None:
+        self.proc = engine.Process(["pipewire"], self.log, self.env)
+        wait_until(
+            "PipeWire answers JACK clients", lambda: self.jack(["jack_lsp"]).returncode == 0, 15
+        )
+
+    def jack(self, args: list[str]) -> subprocess.CompletedProcess[str]:
+        """Run a JACK tool under pw-jack."""
+        return subprocess.run(
+            ["pw-jack", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+
+    def connections(self) -> dict[str, set[str]]:
+        return parse_lsp(self.jack(["jack_lsp", "-c"]).stdout)
+
+    def stop(self) -> None:
+        self.proc.stop()
+
+
+def test_under_pipewire_jack_krd_plays_and_keeps_its_connections(notify: NotifySocket) -> None:
+    pw = PipeWire()
+    state = Path(tempfile.mkdtemp()) / "session.json"
+    port = free_port()
+    env = dict(pw.env, NOTIFY_SOCKET=str(notify.path))
+    args = [
+        "pw-jack",
+        engine.find_krd(),
+        "--port",
+        str(port),
+        "--state",
+        str(state),
+        "--name",
+        "krd-pw",
+    ]
+    log = Path(tempfile.mkdtemp()) / "krd.log"
+    proc = engine.Process(args, log, env)
+    listener = Listener(env=pw.env, wrapper=["pw-jack"])
+    s = None
+    try:
+        notify.wait_for("READY=1", 30)
+        s = kr.Session(port=port)
+        s.node("tone", TONE)
+        wait_until("kr-ext:in_1 exists", lambda: "kr-ext:in_1" in pw.connections(), 15)
+        assert pw.jack(["jack_connect", "krd-pw:tone/out_1", "kr-ext:in_1"]).returncode == 0
+        assert listener.hears_sound(10), "the tone reaches another client through PipeWire"
+        time.sleep(1.5)  # the patchbay is saved
+
+        os.kill(proc.proc.pid, signal.SIGKILL)
+        proc.proc.wait()
+        s.close()
+        wait_until("krd's ports are gone", lambda: "krd-pw:tone/out_1" not in pw.connections(), 10)
+        proc = engine.Process(args, log, env)
+        s = kr.Session(port=port)
+        wait_until(
+            "the connection is back",
+            lambda: "kr-ext:in_1" in pw.connections().get("krd-pw:tone/out_1", set()),
+            30,
+        )
+        assert listener.hears_sound(10)
+
+        # PipeWire itself dies and comes back: krd waits for it and remakes the connection.
+        pw.proc.proc.kill()
+        pw.proc.proc.wait()
+        listener.stop()
+        pw.start()
+        listener = Listener(env=pw.env, wrapper=["pw-jack"])
+        wait_until(
+            "the connection is back after PipeWire's restart",
+            lambda: "kr-ext:in_1" in pw.connections().get("krd-pw:tone/out_1", set()),
+            30,
+        )
+        assert listener.hears_sound(10)
+        assert proc.alive(), "krd never exited"
+    finally:
+        if s is not None:
+            s.close()
+        listener.stop()
+        proc.stop()
+        pw.stop()

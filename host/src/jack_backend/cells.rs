@@ -41,6 +41,11 @@ impl EngineCell {
         r
     }
 
+    /// Whether a callback is running the engine now.
+    pub fn running(&self) -> bool {
+        self.state.load(Ordering::Relaxed) == RUNNING
+    }
+
     /// Take the engine back for good, waiting up to `wait` for a callback running it to end.
     /// None when the callback did not end in time (the audio thread is stuck).
     pub fn take(&self, wait: Duration) -> Option<AudioEngine> {

@@ -16,7 +16,7 @@ use crate::rt::{AudioEngine, BlockIo, CycleTimes};
 use crate::service::patchbay::{Connection, Patchbay};
 use cells::{Backoff, EngineCell, PortTable, MAX_PORTS};
 use jack::{AudioIn, AudioOut, Client, ClientOptions, Control, Port, ProcessScope, Unowned};
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -84,6 +84,7 @@ impl PortBuffers for JackBuffers<'_> {
 /// Runs the engine in JACK's process callback.
 pub struct Processor {
     cell: Arc<EngineCell>,
+    events: Arc<ClientEvents>,
     table: Arc<PortTable>,
     counters: Arc<HostCounters>,
     master: [Port<AudioOut>; 2],
@@ -98,9 +99,11 @@ impl jack::ProcessHandler for Processor {
         let n = ps.n_frames() as usize;
         let [l, r] = &mut self.master;
         let (left, right) = (l.as_mut_slice(ps), r.as_mut_slice(ps));
-        crate::service::test_hooks::stall_audio_while_asked();
+        self.events.callbacks.fetch_add(1, Relaxed);
         let (table, faulted, offset) = (&*self.table, &mut self.faulted, &mut self.frame_offset);
         let ran = self.cell.with(|engine| {
+            // A stuck engine, as tests make it (nothing in release builds).
+            crate::service::test_hooks::stall_audio_while_asked();
             if *faulted {
                 return;
             }
@@ -157,6 +160,8 @@ struct ClientEvents {
     dead: AtomicBool,
     /// Ports or connections changed somewhere in the graph (the patchbay looks again).
     graph_changed: AtomicBool,
+    /// Process callbacks of this client (whatever the engine did in them).
+    callbacks: AtomicU64,
 }
 
 /// Counts xruns, follows the sample rate and notices shutdown and graph changes.
@@ -227,6 +232,29 @@ struct Live {
     cell: Arc<EngineCell>,
     events: Arc<ClientEvents>,
     name: String,
+    /// The callbacks counted at `called`, when they last advanced.
+    callbacks: u64,
+    called: Instant,
+}
+
+/// A server that runs no callback of krd's for this long is taken as gone, even if it said
+/// nothing: PipeWire's libjack (0.3.65) calls no shutdown callback when PipeWire dies.
+const SILENT_SERVER: Duration = Duration::from_secs(3);
+
+impl Live {
+    /// Whether the server is gone: it said so, or it stopped running the callback (which is not
+    /// stuck in the engine: a stuck engine is the watchdog's to catch).
+    fn gone(&mut self) -> bool {
+        if self.events.dead.load(Relaxed) {
+            return true;
+        }
+        let callbacks = self.events.callbacks.load(Relaxed);
+        if callbacks != self.callbacks {
+            (self.callbacks, self.called) = (callbacks, Instant::now());
+            return false;
+        }
+        self.called.elapsed() >= SILENT_SERVER && !self.cell.running()
+    }
 }
 
 /// Tells subscribers what happened to the JACK server.
@@ -319,6 +347,7 @@ impl JackBackend {
         let events = Arc::new(ClientEvents::default());
         let processor = Processor {
             cell: Arc::clone(&cell),
+            events: Arc::clone(&events),
             table: Arc::clone(&self.table),
             counters: Arc::clone(&self.counters),
             master,
@@ -336,7 +365,7 @@ impl JackBackend {
             }
         };
         let name = client.as_client().name().to_string();
-        self.live = Some(Live { client, cell, events, name });
+        self.live = Some(Live { client, cell, events, name, callbacks: 0, called: Instant::now() });
         self.counters.beats.audio_active.store(true, Relaxed);
         if self.settings.autoconnect {
             self.autoconnect();
@@ -488,7 +517,7 @@ impl AudioBackend for JackBackend {
     }
 
     fn maintain(&mut self) {
-        if self.live.as_ref().is_some_and(|l| l.events.dead.load(Relaxed)) {
+        if self.live.as_mut().is_some_and(Live::gone) {
             let name = self.live.as_ref().map(|l| l.name.clone()).unwrap_or_default();
             if !self.lose() {
                 return;
