@@ -63,8 +63,9 @@ impl EngineCell {
     }
 }
 
-/// Most node ports krd holds at once (JACK servers allow fewer: jackd2's default is 2048 ports
-/// in all, PipeWire 768 per client).
+/// Most node ports krd holds at once (JACK servers may allow fewer: newer PipeWire caps a client
+/// at `jack.max-client-ports`, 768; a port past a server's limit fails to register, and the node
+/// asking for it is refused).
 pub const MAX_PORTS: usize = 4096;
 
 /// The current client's port behind each [`PortRef`] (a slot number), read by the audio thread.
