@@ -4,7 +4,8 @@
 //! it, and the session comes back from the state file): a ping is sent only when the control
 //! loop turned and, while a JACK client is active, the audio callback ran since the last look.
 //! While krd waits for a JACK server there is no audio callback to watch; the control loop alone
-//! then keeps the watchdog fed.
+//! then keeps the watchdog fed. An engine that panicked (it is silenced and no longer runs) counts
+//! as stuck too: a restart brings it back from the state file.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
