@@ -142,7 +142,8 @@ def test_stopping_is_announced(jack_server: str, notify: NotifySocket) -> None:
         proc.stop()
 
 
-# An external JACK client with one input, printing the loudest sample it heard every 0.2 s.
+# An external JACK client with one input, printing every 0.2 s the time (CLOCK_MONOTONIC, the
+# same for every process) and the loudest sample it heard since the last line.
 LISTENER = """
 import sys, time, jack, numpy as np
 c = jack.Client("kr-ext", no_start_server=True)
@@ -154,7 +155,7 @@ def process(frames):
 c.activate()
 while True:
     time.sleep(0.2)
-    print(f"{peak[0]:.4f}", flush=True)
+    print(f"{time.monotonic():.3f} {peak[0]:.4f}", flush=True)
     peak[0] = 0.0
 """
 
@@ -172,13 +173,16 @@ class Listener:
         )
 
     def hears_sound(self, seconds: float) -> bool:
-        deadline = time.monotonic() + seconds
+        """Whether sound arrives within `seconds` from now (what was heard before is ignored)."""
+        start = time.monotonic()
+        deadline = start + seconds
         assert self.proc.stdout is not None
         while time.monotonic() < deadline:
             line = self.proc.stdout.readline()
             if not line:
                 return False
-            if float(line) > 0.05:
+            when, peak = map(float, line.split())
+            if when > start + 0.2 and peak > 0.05:
                 return True
         return False
 
@@ -219,6 +223,32 @@ def wait_until(what: str, check: object, seconds: float) -> None:
             return
         time.sleep(0.1)
     raise AssertionError(f"not within {seconds} s: {what}")
+
+
+def test_a_buffer_size_change_at_run_time_is_followed() -> None:
+    jack, name = engine.start_dummy_jack(f"kr-bufsize-{os.getpid()}", period=256)
+    port = free_port()
+    proc = start_krd(port, name, ["--no-state", "--name", "krd-bufsize"], {})
+    listener = Listener(name)
+    s = kr.Session(port=port)
+    try:
+        s.node("tone", TONE)
+        env = dict(os.environ, JACK_DEFAULT_SERVER=name)
+        wait_until("kr-ext:in_1 exists", lambda: "kr-ext:in_1" in connections(name), 15)
+        subprocess.run(
+            ["jack_connect", "krd-bufsize:tone/out_1", "kr-ext:in_1"], env=env, check=True
+        )
+        assert listener.hears_sound(10)
+        assert s.status()["block_size"] == 256
+        subprocess.run(["jack_bufsize", "512"], env=env, check=True, capture_output=True)
+        wait_until("krd reports 512-frame blocks", lambda: s.status()["block_size"] == 512, 10)
+        assert listener.hears_sound(10), "the tone plays on"
+        assert proc.alive()
+    finally:
+        s.close()
+        listener.stop()
+        proc.stop()
+        jack.stop()
 
 
 # What a patchbay connects: krd's node to another client, and two of krd's ports together.
