@@ -48,7 +48,7 @@ test: lint test-rust test-python
 # systemd user unit, /etc/kr/krd.yaml and the docs (metadata: host/Cargo.toml). cargo-deb comes
 # from `make deps`.
 deb: deps
-	cargo deb -p kr-host
+	cargo deb -p kr-host --strip
 
 # The Python package as a wheel (target/wheels/), for installing beside the krd package.
 wheel: venv

@@ -390,7 +390,7 @@ def test_the_debian_package_holds_krd_its_unit_config_and_docs() -> None:
     shutil.copy(engine.find_krd(), target / "release" / "krd")
     out = Path(tempfile.mkdtemp())
     done = subprocess.run(
-        ["cargo", "deb", "-p", "kr-host", "--no-build", "--fast", "-o", str(out)],
+        ["cargo", "deb", "-p", "kr-host", "--no-build", "--fast", "--strip", "-o", str(out)],
         cwd=ROOT,
         env=dict(os.environ, CARGO_TARGET_DIR=str(target)),
         capture_output=True,
@@ -436,6 +436,13 @@ def test_the_debian_package_holds_krd_its_unit_config_and_docs() -> None:
     assert unit.read_text() == (ROOT / "systemd" / "krd.service").read_text()
     assert "ExecStart=/usr/bin/krd" in unit.read_text()
     assert (root / "usr/bin/krd").stat().st_mode & 0o111
+    lintian = shutil.which("lintian")
+    assert lintian, "lintian is missing: scripts/install-deps.sh installs it"
+    report = subprocess.run(
+        [lintian, "--tag-display-limit", "0", str(deb)], capture_output=True, text=True, check=False
+    )
+    tags = [line for line in report.stdout.splitlines() if line[:2] in ("E:", "W:")]
+    assert report.returncode == 0 and tags == [], report.stdout + report.stderr
 
 
 def test_an_installed_krd_is_found_when_there_is_no_other(
