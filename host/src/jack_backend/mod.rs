@@ -490,6 +490,7 @@ impl AudioBackend for JackBackend {
             let Some(entry) = self.ports.get_mut(p.raw()).and_then(Option::take) else { continue };
             self.table.set(p.raw(), 0);
             self.free_slots.push(p.raw());
+            self.patchbay.forget_port(&entry.name);
             let (Some(live), Some(port)) = (&self.live, entry.port) else { continue };
             let c = live.client.as_client();
             let r = match port {

@@ -3,9 +3,9 @@
 //! (the snapshot is saved in the session state file).
 //!
 //! A connection seen and then gone while both its ports still exist was undone on purpose (a
-//! patchbay or `jack_disconnect`) and is forgotten. One gone because a port went away (its
-//! client quit, the server died, the node was freed) is kept, and made again once both ports
-//! exist.
+//! patchbay or `jack_disconnect`) and is forgotten, as are the connections of a node freed. One
+//! gone because a port went away (its client quit, the server died) is kept, and made again once
+//! both ports exist.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -62,6 +62,15 @@ impl Patchbay {
             self.changed |= self.known.insert(c.clone());
         }
         self.seen = now;
+    }
+
+    /// krd's port `name` was removed on purpose (its node was freed): its connections go too,
+    /// so that a node made later under that name starts unconnected.
+    pub fn forget_port(&mut self, name: &str) {
+        let before = self.known.len();
+        self.known.retain(|c| c.from != name && c.to != name);
+        self.seen.retain(|c| c.from != name && c.to != name);
+        self.changed |= self.known.len() != before;
     }
 
     /// Known connections that are not made though both their ports exist: to make now.
@@ -126,6 +135,18 @@ mod tests {
         assert_eq!(p.missing(|_| true).len(), 1, "never seen on this client, so still wanted");
         p.observe(set(&[("tone/out_1", "tone2/in_1")]), |_| true);
         assert!(p.missing(|_| true).is_empty());
+    }
+
+    #[test]
+    fn the_connections_of_a_freed_node_are_forgotten() {
+        let mut p = Patchbay::default();
+        p.observe(set(&[("tone/out_1", "rec:in_1"), ("lvl/out_1", "rec:in_2")]), |_| true);
+        p.take_changed();
+        p.forget_port("tone/out_1");
+        assert!(p.take_changed());
+        assert_eq!(p.connections().cloned().collect::<Vec<_>>(), vec![Connection::new("lvl/out_1", "rec:in_2")]);
+        p.observe(set(&[("lvl/out_1", "rec:in_2")]), |name| name != "tone/out_1");
+        assert!(p.missing(|_| true).is_empty(), "nothing to make again for the freed node");
     }
 
     #[test]
