@@ -70,7 +70,31 @@ def notify() -> Iterator[NotifySocket]:
     s.close()
 
 
+def jackd_env(jack: str) -> dict[str, str]:
+    """The environment for a client of the jackd server `jack`: with jackd2's libjack even when
+    the tests run under scripts/with-pipewire.sh (whose pw-jack puts PipeWire's first)."""
+    env = dict(os.environ, JACK_DEFAULT_SERVER=jack)
+    paths = env.pop("LD_LIBRARY_PATH", "").split(":")
+    kept = [p for p in paths if p and "pipewire" not in p]
+    if kept:
+        env["LD_LIBRARY_PATH"] = ":".join(kept)
+    return env
+
+
+@pytest.fixture
+def jackd_libjack(monkeypatch: pytest.MonkeyPatch) -> None:
+    """jackd2's libjack for everything the test starts, jackd included (for the tests that start
+    a jackd of their own, also when the suite runs under scripts/with-pipewire.sh)."""
+    cleaned = jackd_env("").get("LD_LIBRARY_PATH")
+    if cleaned is None:
+        monkeypatch.delenv("LD_LIBRARY_PATH", raising=False)
+    else:
+        monkeypatch.setenv("LD_LIBRARY_PATH", cleaned)
+
+
 def start_krd(port: int, jack: str, extra: list[str], env: dict[str, str]) -> engine.Process:
+    """krd on the JACK server `jack`, with the test run's libjack (jackd2's, or PipeWire's under
+    scripts/with-pipewire.sh; a test that starts its own jackd asks for `jackd_libjack`)."""
     full = dict(os.environ, JACK_DEFAULT_SERVER=jack, **env)
     log = Path(tempfile.mkdtemp()) / "krd.log"
     return engine.Process([engine.find_krd(), "--port", str(port), *extra], log, full)
@@ -109,7 +133,7 @@ def test_ready_then_watchdog_pings_which_stop_while_the_audio_thread_is_stuck(
 
 
 def test_while_waiting_for_a_jack_server_the_control_loop_feeds_the_watchdog(
-    notify: NotifySocket,
+    notify: NotifySocket, jackd_libjack: None
 ) -> None:
     jack, name = engine.start_dummy_jack(f"kr-wait-{os.getpid()}")
     env = {"NOTIFY_SOCKET": str(notify.path), "WATCHDOG_USEC": "400000"}
@@ -225,7 +249,7 @@ def wait_until(what: str, check: object, seconds: float) -> None:
     raise AssertionError(f"not within {seconds} s: {what}")
 
 
-def test_a_buffer_size_change_at_run_time_is_followed() -> None:
+def test_a_buffer_size_change_at_run_time_is_followed(jackd_libjack: None) -> None:
     jack, name = engine.start_dummy_jack(f"kr-bufsize-{os.getpid()}", period=256)
     port = free_port()
     proc = start_krd(port, name, ["--no-state", "--name", "krd-bufsize"], {})
@@ -255,7 +279,9 @@ def test_a_buffer_size_change_at_run_time_is_followed() -> None:
 PATCHES = (("krd-svc:tone/out_1", "kr-ext:in_1"), ("krd-svc:lvl/out_1", "krd-svc:fx/in_1"))
 
 
-def test_jack_restarts_and_krd_kill_9_keep_nodes_patterns_and_connections() -> None:
+def test_jack_restarts_and_krd_kill_9_keep_nodes_patterns_and_connections(
+    jackd_libjack: None,
+) -> None:
     jack, name = engine.start_dummy_jack(f"kr-restart-{os.getpid()}")
     state = Path(tempfile.mkdtemp()) / "session.json"
     port = free_port()
