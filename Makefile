@@ -7,7 +7,7 @@ PY_DEPS := pytest numpy ruff mypy python-osc JACK-Client maturin hypothesis 'mcp
 # The user guide (docs/, mkdocs.yml): `make docs` builds it into site/.
 DOCS_DEPS := 'mkdocs>=1.6,<2' 'mkdocs-material>=9.5,<10' 'mkdocstrings[python]>=0.26'
 
-.PHONY: demo test deps venv build build-release lint test-rust test-python clean soak samples docs
+.PHONY: demo test deps venv build build-release lint test-rust test-python clean soak samples docs deb wheel
 
 deps:
 	@scripts/install-deps.sh
@@ -54,6 +54,16 @@ test: lint test-rust test-python
 # example). tests/test_docs.py (in test-python) runs every code block of it against a real krd.
 docs: build
 	$(VENV)/bin/mkdocs build --strict
+
+# The Debian package krd (target/debian/krd_<version>_<arch>.deb): krd built for release, its
+# systemd user unit, /etc/kr/krd.yaml and the docs (metadata: host/Cargo.toml). cargo-deb comes
+# from `make deps`.
+deb: deps
+	cargo deb -p kr-host --strip
+
+# The Python package as a wheel (target/wheels/), for installing beside the krd package.
+wheel: venv
+	cd py && VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH maturin build -q --release -o ../target/wheels
 
 clean:
 	cargo clean

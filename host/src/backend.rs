@@ -5,13 +5,16 @@
 //! (`crate::jack_backend`) is one backend and [`Offline`] (`krd render`, tests, benchmarks) the
 //! other; nothing outside `jack_backend` names a JACK type.
 
+use crate::service::patchbay::Connection;
+
 /// A port as the session and the real-time graph hold it: an opaque handle that only the backend
 /// that made it can resolve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PortRef(usize);
 
 impl PortRef {
-    /// A handle for the backend's own value `raw` (for JACK, the port's address).
+    /// A handle for the backend's own value `raw` (for JACK, a slot of its port table, which
+    /// stays the same when the server restarts and the port is registered again).
     pub fn from_raw(raw: usize) -> PortRef {
         PortRef(raw)
     }
@@ -56,6 +59,19 @@ pub trait AudioBackend: Send {
     /// it has a limit.
     fn port_name_limit(&self) -> Option<usize> {
         None
+    }
+    /// Keep the backend going; called on every turn of the control loop (JACK: notice a server
+    /// gone, wait for one and come back, follow the patchbay).
+    fn maintain(&mut self) {}
+    /// The connections the backend keeps making (the patchbay snapshot), if it has any.
+    fn patchbay(&self) -> Option<Vec<Connection>> {
+        None
+    }
+    /// Connections saved by an earlier run, made once their ports exist.
+    fn set_patchbay(&mut self, _connections: Vec<Connection>) {}
+    /// Whether what [`AudioBackend::patchbay`] returns changed since the last call.
+    fn take_changed(&mut self) -> bool {
+        false
     }
 }
 

@@ -1,10 +1,13 @@
 //! `krd.yaml`: every setting with its default (`configs/krd.yaml` shows them all, commented).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+/// The configuration for every user of the machine, read when a user has none of their own.
+pub const SYSTEM_CONFIG: &str = "/etc/kr/krd.yaml";
+
 /// All of krd's settings. Missing keys take their defaults.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub osc: OscConfig,
@@ -20,7 +23,7 @@ pub struct Config {
     pub record_dir: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct OscConfig {
     pub address: String,
@@ -63,7 +66,7 @@ impl OscConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct JackConfig {
     pub client_name: String,
@@ -71,7 +74,7 @@ pub struct JackConfig {
     pub autoconnect: bool,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct EngineConfig {
     pub lookahead_ms: f64,
@@ -86,7 +89,7 @@ pub struct EngineConfig {
     pub master: f32,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct CompilerConfig {
     pub timeout_s: f64,
@@ -100,7 +103,7 @@ pub struct CompilerConfig {
 
 /// The SuperDirt endpoint and the sample library (config `dirt:`). Peers are checked against
 /// `osc.allow`.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct DirtConfig {
     /// Listen for `/dirt/play` (TidalCycles, Strudel) on UDP.
@@ -200,8 +203,23 @@ impl Default for CompilerConfig {
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
     Read { path: PathBuf, source: std::io::Error },
-    #[error("{path}: {source}")]
+    /// `FILE:LINE:COLUMN: key: what is wrong` (as compilers say it, so editors can jump there).
+    #[error("{path}:{}: {}", location(source), message(source))]
     Parse { path: PathBuf, source: serde_yaml::Error },
+}
+
+/// `LINE:COLUMN` of a YAML error (1-based), or `1:1` when the error has none.
+fn location(e: &serde_yaml::Error) -> String {
+    e.location().map_or("1:1".into(), |l| format!("{}:{}", l.line(), l.column()))
+}
+
+/// A YAML error without the location it ends with (given in front instead).
+fn message(e: &serde_yaml::Error) -> String {
+    let text = e.to_string();
+    match (e.location(), text.rfind(" at line ")) {
+        (Some(_), Some(at)) => text[..at].to_string(),
+        _ => text,
+    }
 }
 
 impl Config {
@@ -214,14 +232,35 @@ impl Config {
         serde_yaml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.into(), source })
     }
 
+    /// The configuration as `krd --check-config` prints it: every setting in YAML, then the
+    /// folders and files the `null`s stand for.
+    pub fn effective(&self) -> String {
+        let yaml = serde_yaml::to_string(self).unwrap_or_else(|e| format!("# cannot print: {e}\n"));
+        let shown = |p: Option<PathBuf>| {
+            p.map_or("(none: neither $HOME nor the XDG folder is set)".into(), |p| p.display().to_string())
+        };
+        let settings = self.session_settings();
+        let cache = self.compiler.cache_dir.clone().or_else(|| kr_faust::CacheSettings::default().dir);
+        let state = self.state_file.clone().or_else(|| crate::state::default_path_for_port(self.osc.port));
+        format!(
+            "{yaml}# in effect for the nulls:\n#   state_file: {}\n#   record_dir: {}\n#   dsp_dir: {}\n#   compiler.cache_dir: {}\n",
+            shown(state),
+            settings.record_dir.display(),
+            shown(self.dsp_dir()),
+            shown(cache),
+        )
+    }
+
     /// The folder of `.dsp` files: the configured one, else `$XDG_DATA_HOME/kr/dsp`.
     pub fn dsp_dir(&self) -> Option<PathBuf> {
         self.dsp_dir.clone().or_else(kr_faust::dspdir::default_dir)
     }
 
-    /// `$XDG_CONFIG_HOME/kr/krd.yaml` (or `~/.config/kr/krd.yaml`) when it exists.
+    /// `$XDG_CONFIG_HOME/kr/krd.yaml` (or `~/.config/kr/krd.yaml`) when it exists, else the
+    /// system-wide [`SYSTEM_CONFIG`] (the krd package installs it) when it exists.
     pub fn default_path() -> Option<PathBuf> {
-        kr_faust::paths::config_dir().map(|d| d.join("krd.yaml")).filter(|p| p.exists())
+        let user = kr_faust::paths::config_dir().map(|d| d.join("krd.yaml"));
+        user.into_iter().chain(std::iter::once(PathBuf::from(SYSTEM_CONFIG))).find(|p| p.exists())
     }
 
     pub fn session_settings(&self) -> crate::session::SessionSettings {
@@ -278,6 +317,90 @@ mod tests {
     fn the_shipped_config_is_the_defaults() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/krd.yaml");
         assert_eq!(Config::load(&path).unwrap(), Config::default());
+    }
+
+    /// Every key of the shipped file is read: changing any one of them changes what loads.
+    #[test]
+    fn every_key_of_the_shipped_config_is_read() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/krd.yaml");
+        let doc: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut leaves = Vec::new();
+        collect_leaves(&doc, &mut Vec::new(), &mut leaves);
+        // The file shows every setting there is.
+        let mut all = Vec::new();
+        collect_leaves(&serde_yaml::to_value(Config::default()).unwrap(), &mut Vec::new(), &mut all);
+        let (mut shown, mut settings) = (leaves.clone(), all);
+        shown.sort();
+        settings.sort();
+        assert_eq!(shown, settings, "configs/krd.yaml shows every setting");
+        for key in leaves {
+            let mut changed = doc.clone();
+            let leaf = key.iter().fold(&mut changed, |v, k| &mut v[k.as_str()]);
+            *leaf = another_value(leaf);
+            let config: Config = serde_yaml::from_value(changed).unwrap_or_else(|e| panic!("{key:?}: {e}"));
+            assert_ne!(config, Config::default(), "{} is not read", key.join("."));
+        }
+    }
+
+    fn collect_leaves(v: &serde_yaml::Value, at: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        match v.as_mapping() {
+            Some(m) => {
+                for (k, v) in m {
+                    at.push(k.as_str().unwrap().to_string());
+                    collect_leaves(v, at, out);
+                    at.pop();
+                }
+            }
+            None => out.push(at.clone()),
+        }
+    }
+
+    /// A valid value of the same kind that differs from `v`.
+    fn another_value(v: &serde_yaml::Value) -> serde_yaml::Value {
+        use serde_yaml::Value;
+        match v {
+            Value::Null => Value::String("/srv/kr-elsewhere".into()),
+            Value::Bool(b) => Value::Bool(!b),
+            Value::Number(n) if n.is_u64() => Value::from(n.as_u64().unwrap() + 1),
+            Value::Number(n) => Value::from(n.as_f64().unwrap() + 0.5),
+            Value::String(s) => Value::String(format!("{s}x")),
+            Value::Sequence(list) => {
+                let mut list = list.clone();
+                list.push(Value::String("10.0.0.0/8".into()));
+                Value::Sequence(list)
+            }
+            other => panic!("no other value for {other:?}"),
+        }
+    }
+
+    /// `dsp_dir: null` (the shipped file) means the default folder, as its comment says.
+    #[test]
+    fn a_null_dsp_dir_is_the_default_folder() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/krd.yaml");
+        let config = Config::load(&path).unwrap();
+        assert_eq!(config.dsp_dir, None);
+        assert_eq!(config.dsp_dir(), kr_faust::dspdir::default_dir());
+        assert!(config.dsp_dir().is_some(), "HOME is set in tests");
+    }
+
+    #[test]
+    fn a_bad_value_names_file_line_column_and_key() {
+        let dir = std::env::temp_dir().join(format!("kr-config-line-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("krd.yaml");
+        std::fs::write(&path, "osc:\n  port: 1\nengine:\n  tempo: fast\n").unwrap();
+        let e = Config::load(&path).unwrap_err().to_string();
+        assert_eq!(e, format!("{}:4:10: engine.tempo: invalid type: string \"fast\", expected f64", path.display()));
+    }
+
+    #[test]
+    fn the_effective_configuration_loads_back_the_same() {
+        let mut config = Config::default();
+        config.osc.port = 5000;
+        config.dsp_dir = Some("/srv/dsp".into());
+        let text = config.effective();
+        assert!(text.contains("#   dsp_dir: /srv/dsp"), "{text}");
+        assert_eq!(serde_yaml::from_str::<Config>(&text).unwrap(), config);
     }
 
     #[test]

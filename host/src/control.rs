@@ -79,6 +79,8 @@ pub struct HostCounters {
     pub block_size: std::sync::atomic::AtomicU32,
     /// The server's sample rate as last reported by JACK (0: not reported).
     pub sample_rate: std::sync::atomic::AtomicU32,
+    /// Signs of life for the service watchdog.
+    pub beats: crate::service::watchdog::Heartbeats,
 }
 
 /// Work waiting for its compiles.
@@ -349,6 +351,7 @@ impl ControlThread {
     /// The saved session is back, except `problems`: report them, and keep the file they came
     /// from aside (nothing overwrites a file krd could not read whole).
     fn restored(&mut self, problems: Vec<String>) {
+        self.counters.beats.restored.store(true, Relaxed);
         self.restore_problems.extend(problems);
         if self.restore_problems.is_empty() {
             return;
@@ -375,6 +378,7 @@ impl ControlThread {
         let mut posted = Instant::now();
         self.board.post(self.status().to_string());
         loop {
+            self.counters.beats.control_turned();
             if posted.elapsed() >= crate::status::POST_EVERY {
                 self.board.post(self.status().to_string());
                 posted = Instant::now();
@@ -466,7 +470,8 @@ impl ControlThread {
         }
         let retry = failing.is_some();
         self.state_error = failing;
-        if self.saved_seq == self.change_seq && !retry {
+        let patched = self.session.take_backend_changed();
+        if self.saved_seq == self.change_seq && !retry && !patched {
             return;
         }
         if let Some(w) = self.state.as_mut() {

@@ -20,7 +20,10 @@
 //! - [`scheduler`] and [`clock`] — patterns and fades to frame-stamped events; cycles ↔ frames.
 //! - [`rt`] — the audio thread's side: the engine, the graph, node kinds ([`rt::Processor`]).
 //! - [`backend`] — the [`backend::AudioBackend`] trait, port handles and the offline backend;
-//!   [`jack_backend`] — the JACK client.
+//!   [`jack_backend`] — the JACK client, which outlives JACK servers (it waits for the next one,
+//!   registers its ports again and remakes their connections).
+//! - [`service`] — krd under systemd: readiness, status and a watchdog fed only while the audio
+//!   callback and the control loop advance; the patchbay snapshot saved with the session.
 //! - [`record`] — recordings' disk threads; [`state`] — the state file; [`status`] — the
 //!   status board the socket threads answer probes from.
 //! - [`dirt`] — SuperDirt compatibility: the `/dirt/play` endpoint, sample banks, the orbits'
@@ -43,6 +46,7 @@ pub mod rt;
 pub mod rt_guard;
 pub mod scheduler;
 pub mod server;
+pub mod service;
 pub mod session;
 pub mod state;
 pub mod status;

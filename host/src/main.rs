@@ -3,8 +3,10 @@
 use clap::{Parser, Subcommand};
 use kr_host::config::Config;
 use kr_host::control::{ControlMsg, ControlThread, HostCounters};
-use kr_host::jack_backend::{self, Notifications};
+use kr_host::jack_backend::{self, JackBackend, JackSettings};
 use kr_host::rt::AudioEngine;
+use kr_host::service::monitor::ServiceMonitor;
+use kr_host::service::notify::Notifier;
 use kr_host::session::Session;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -42,6 +44,10 @@ struct Cli {
     /// state file as `<file>.previous` (the session is saved as usual from then on).
     #[arg(long, conflicts_with = "no_state")]
     fresh: bool,
+    /// Print the configuration in effect (FILE, else --config, else the default file) and exit;
+    /// or what is wrong with it (file:line:column: key: message), exiting with 1.
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    check_config: Option<Option<PathBuf>>,
     #[command(subcommand)]
     command: Option<Sub>,
 }
@@ -74,6 +80,9 @@ fn main() {
         // Colour only on a terminal: journald and log files get plain text.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    if let Some(file) = &cli.check_config {
+        std::process::exit(check_config(&cli, file.as_deref()));
+    }
     let result = match cli.command {
         Some(Sub::Render { ref score, ref output, sample_rate, block }) => {
             render(&cli, score, output, sample_rate, block)
@@ -84,6 +93,46 @@ fn main() {
         tracing::error!("{e}");
         eprintln!("krd: {e}");
         std::process::exit(1);
+    }
+}
+
+/// `krd --check-config [FILE]`: print the configuration in effect (with the command line's
+/// overrides) or the error; the exit status.
+fn check_config(cli: &Cli, file: Option<&std::path::Path>) -> i32 {
+    let path = file.map(PathBuf::from).or_else(|| cli.config.clone()).or_else(Config::default_path);
+    let loaded = match &path {
+        Some(p) => Config::load(p),
+        None => Ok(Config::default()),
+    };
+    match loaded {
+        Ok(mut config) => {
+            apply_overrides(cli, &mut config);
+            let from = path.map_or("the built-in defaults (no file)".into(), |p| p.display().to_string());
+            print!("# krd configuration in effect, from {from}\n{}", config.effective());
+            0
+        }
+        Err(e) => {
+            eprintln!("krd: {e}");
+            1
+        }
+    }
+}
+
+/// The command line's settings over the file's.
+fn apply_overrides(cli: &Cli, config: &mut Config) {
+    if let Some(p) = cli.port {
+        config.osc.port = p;
+    }
+    if let Some(n) = &cli.name {
+        config.jack.client_name = n.clone();
+    }
+    if let Some(s) = &cli.state {
+        config.state_file = Some(s.clone());
+    }
+    match cli.dirt_port {
+        Some(0) => config.dirt.enabled = false,
+        Some(p) => config.dirt.port = p,
+        None => {}
     }
 }
 
@@ -116,39 +165,28 @@ fn render(
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let mut config = load_config(&cli)?;
-    if let Some(p) = cli.port {
-        config.osc.port = p;
-    }
-    if let Some(n) = &cli.name {
-        config.jack.client_name = n.clone();
-    }
-    match cli.dirt_port {
-        Some(0) => config.dirt.enabled = false,
-        Some(p) => config.dirt.port = p,
-        None => {}
-    }
+    apply_overrides(&cli, &mut config);
     // Signals are handled by the main thread alone: block them before any thread starts.
     let signals = block_signals();
     raise_fd_limit();
+    kr_host::service::test_hooks::start();
     let sockets = Sockets::bind(&config)?;
-    let engine = start_engine(&config)?;
-    let (own_name, shutdown) = (engine.own_name.clone(), Arc::clone(&engine.shutdown));
     let (tx, rx) = crossbeam_channel::unbounded();
+    let engine = start_engine(&config, tx.clone())?;
+    let own_name = engine.own_name.clone();
+    let beats = Arc::clone(&engine.counters);
     let dirt_dropped = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let dirt_listening = sockets.dirt_status.clone();
     let (control, board) =
         start_control(&cli, &config, engine, tx.clone(), rx, Arc::clone(&dirt_dropped), dirt_listening)?;
     let stop = Arc::new(AtomicBool::new(false));
     let servers = sockets.serve(&config, &tx, &board, &stop, dirt_dropped)?;
-    tracing::info!(osc = %sockets_addr(&config), jack = %own_name, "krd ready");
+    tracing::info!(osc = %sockets_addr(&config), jack = %own_name, "krd is listening");
 
-    let reason = wait_for_exit(&signals, &shutdown);
+    let mut monitor = ServiceMonitor::new(Notifier::from_env(), beats, board);
+    let reason = wait_for_exit(&signals, &mut monitor);
     tracing::info!("stopping: {reason}");
-    let jack_gone = shutdown.load(Relaxed);
-    if jack_gone {
-        let message = "the JACK server went away: krd stops (under systemd it is restarted and restores the session)";
-        let _ = tx.send(ControlMsg::Notify(message.into()));
-    }
+    monitor.stopping();
     stop.store(true, Relaxed);
     let _ = tx.send(ControlMsg::Shutdown);
     // The control thread finishes recordings and writes the state; a stop is never refused,
@@ -164,11 +202,6 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let _ = control.join();
     for s in servers {
         let _ = s.join();
-    }
-    if jack_gone {
-        // A failure for the service manager, so that systemd's Restart=on-failure brings krd
-        // back when JACK returns (the session is restored from the state file).
-        return Err("the JACK server went away".into());
     }
     Ok(())
 }
@@ -271,25 +304,28 @@ impl Sockets {
 struct Engine {
     session: Session,
     counters: Arc<HostCounters>,
-    shutdown: Arc<AtomicBool>,
     own_name: String,
 }
 
-fn start_engine(config: &Config) -> Result<Engine, Box<dyn std::error::Error>> {
-    let client = jack_backend::open(&config.jack.client_name)?;
-    let own_name = client.name().to_string();
-    let sample_rate = client.sample_rate();
+fn start_engine(
+    config: &Config,
+    tx: crossbeam_channel::Sender<ControlMsg>,
+) -> Result<Engine, Box<dyn std::error::Error>> {
     let counters = Arc::new(HostCounters::default());
-    counters.block_size.store(client.buffer_size(), Relaxed);
-    let shutdown = Arc::new(AtomicBool::new(false));
     let collector = basedrop::Collector::new();
-    let (engine, link) = AudioEngine::new(&collector, sample_rate, config.engine.master);
+    let settings = JackSettings { client_name: config.jack.client_name.clone(), autoconnect: config.jack.autoconnect };
+    let notice: jack_backend::Notice = Box::new(move |message| {
+        let _ = tx.send(ControlMsg::Notify(message));
+    });
+    let mut made = None;
+    let backend = JackBackend::start(settings, Arc::clone(&counters), notice, |rate| {
+        let (engine, link) = AudioEngine::new(&collector, rate, config.engine.master);
+        made = Some((link, rate));
+        engine
+    })?;
+    let (link, sample_rate) = made.ok_or("the JACK backend made no engine")?;
     let telemetry = Arc::clone(&link.telemetry);
-    let notifications = Notifications { counters: Arc::clone(&counters), shutdown: Arc::clone(&shutdown) };
-    let backend = client.activate(engine, notifications)?;
-    if config.jack.autoconnect {
-        backend.autoconnect(&own_name);
-    }
+    let own_name = backend.client_name().unwrap_or_default().to_string();
     let boot = Instant::now();
     while telemetry.callbacks.load(Relaxed) == 0 && boot.elapsed() < Duration::from_secs(5) {
         std::thread::sleep(Duration::from_millis(1));
@@ -298,7 +334,7 @@ fn start_engine(config: &Config) -> Result<Engine, Box<dyn std::error::Error>> {
     settings.client_name = own_name.clone();
     let session = Session::new(settings, sample_rate, link, collector, Box::new(backend));
     tracing::info!(jack = %own_name, sample_rate, "JACK client active");
-    Ok(Engine { session, counters, shutdown, own_name })
+    Ok(Engine { session, counters, own_name })
 }
 
 /// Start the control thread, restoring the saved session first (unless `--no-state`).
@@ -339,8 +375,11 @@ fn start_control(
         None => None,
     };
     let state_writer = state_path.clone().map(kr_host::state::StateWriter::start);
-    let mut control =
-        ControlThread::new(engine.session, compiler, tx, rx, config.dsp_dir(), engine.counters, state_writer);
+    let mut session = engine.session;
+    if let Some(saved) = &saved {
+        session.set_patchbay(kr_host::state::Saved::parse(saved).patchbay);
+    }
+    let mut control = ControlThread::new(session, compiler, tx, rx, config.dsp_dir(), engine.counters, state_writer);
     control.set_limits(config.osc.client_limits());
     control.dirt_dropped = dirt_dropped;
     control.dirt_listening = dirt_listening;
@@ -380,16 +419,16 @@ fn block_signals() -> libc::sigset_t {
     }
 }
 
-fn wait_for_exit(signals: &libc::sigset_t, jack_gone: &AtomicBool) -> String {
-    let timeout = libc::timespec { tv_sec: 0, tv_nsec: 200_000_000 };
+/// Wait for a stop signal, keeping the service manager told how krd is doing.
+fn wait_for_exit(signals: &libc::sigset_t, monitor: &mut ServiceMonitor) -> String {
     loop {
+        monitor.tick(Instant::now());
+        let every = monitor.tick_every();
+        let timeout = libc::timespec { tv_sec: 0, tv_nsec: every.subsec_nanos() as libc::c_long };
         // SAFETY: `signals` is an initialised set; a null siginfo pointer is allowed.
         let sig = unsafe { libc::sigtimedwait(signals, std::ptr::null_mut(), &timeout) };
         if sig > 0 {
             return format!("signal {sig}");
-        }
-        if jack_gone.load(Relaxed) {
-            return "the JACK server shut down".into();
         }
     }
 }

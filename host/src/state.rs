@@ -81,6 +81,8 @@ pub struct Saved {
     pub scenes: BTreeMap<String, Snapshot>,
     /// What could not be read, one line each.
     pub problems: Vec<String>,
+    /// The connections krd's ports had (the backend makes them again once their ports exist).
+    pub patchbay: Vec<crate::service::patchbay::Connection>,
 }
 
 impl Saved {
@@ -102,6 +104,11 @@ impl Saved {
             }
         } else if !v["scenes"].is_null() {
             saved.problems.push("the scenes cannot be read: not a map of name to scene".into());
+        }
+        match serde_json::from_value(v["patchbay"].clone()) {
+            Ok(Some(list)) => saved.patchbay = list,
+            Ok(None) => {}
+            Err(e) => saved.problems.push(format!("the patchbay connections cannot be read: {e}")),
         }
         saved
     }

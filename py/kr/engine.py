@@ -13,11 +13,14 @@ from pathlib import Path
 from .errors import EngineUnavailable
 
 _REPO = Path(__file__).resolve().parent.parent.parent
+# Where the krd Debian package (`make deb`) installs krd.
+_INSTALLED = Path("/usr/bin/krd")
 
 
 def find_krd() -> str:
     """The krd binary: $KR_KRD, else this checkout's newest build (target/release or
-    target/debug, whichever was built last, so a stale build is never picked), else krd on PATH."""
+    target/debug, whichever was built last, so a stale build is never picked), else krd on PATH,
+    else the installed /usr/bin/krd."""
     env = os.environ.get("KR_KRD")
     if env:
         return env
@@ -28,6 +31,8 @@ def find_krd() -> str:
     found = shutil.which("krd")
     if found:
         return found
+    if _INSTALLED.is_file():  # the krd package's, when /usr/bin is not on PATH (a service's)
+        return str(_INSTALLED)
     raise EngineUnavailable(
         "cannot find the krd binary: build it (cargo build --release -p kr-host), "
         "put it on PATH, or set KR_KRD"

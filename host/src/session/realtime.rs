@@ -4,6 +4,7 @@
 use super::SessionError;
 use crate::backend::{AudioBackend, Direction, LoosePort, NodePorts};
 use crate::rt::{AudioLink, EngineTelemetry, RtEvent, RtGraph};
+use crate::service::patchbay::Connection;
 use basedrop::{Collector, Handle};
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
@@ -205,5 +206,29 @@ impl Realtime {
     /// Free what the audio thread has handed back.
     pub fn collect(&mut self) {
         self.collector.collect();
+    }
+
+    /// Keep the backend going (a JACK server gone and back, the patchbay followed).
+    pub fn maintain(&mut self) {
+        self.backend.maintain();
+    }
+
+    /// The backend's patchbay snapshot, for the state file.
+    pub fn patchbay(&self) -> Option<Vec<Connection>> {
+        self.backend.patchbay()
+    }
+}
+
+/// The backend as a service sees it: kept going from the control loop, its patchbay saved and
+/// restored with the session.
+impl super::Session {
+    /// Connections saved by an earlier run, made once their ports exist.
+    pub fn set_patchbay(&mut self, connections: Vec<Connection>) {
+        self.rt.backend.set_patchbay(connections);
+    }
+
+    /// Whether the backend's patchbay changed since the last call (the state is to be saved).
+    pub fn take_backend_changed(&mut self) -> bool {
+        self.rt.backend.take_changed()
     }
 }

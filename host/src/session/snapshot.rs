@@ -109,7 +109,9 @@ impl Session {
 
     /// The state file's contents: the session and its scenes.
     pub fn state_json(&self) -> String {
-        json!({"version": crate::state::VERSION, "session": self.snapshot(), "scenes": self.scenes.all()}).to_string()
+        let patchbay = self.rt.patchbay();
+        json!({"version": crate::state::VERSION, "session": self.snapshot(), "scenes": self.scenes.all(), "patchbay": patchbay})
+            .to_string()
     }
 
     /// One node as the dump lists it.
