@@ -10,6 +10,11 @@ ERROR_HELP: dict[str, str] = {
         "state file. Check the path and its permissions. A state file krd cannot read is moved "
         "aside as `session.json.bad-<time>` and krd starts empty."
     ),
+    "…:…: …": (
+        "The configuration file has a mistake at that line and column: the key and what is wrong "
+        "follow (an unknown key, a wrong type). `krd --check-config FILE` checks a file without "
+        "starting krd; `configs/krd.yaml` lists every setting with its default."
+    ),
     "…: …": (
         "The configuration file is not valid YAML for krd, at the line and column named. "
         "`configs/krd.yaml` lists every setting with its default."
