@@ -342,17 +342,25 @@ impl Session {
         if let Some(f) = factory {
             self.node_new(&s.name, DspSource::parse(&s.source), f, s.count, s.gain)?;
         }
-        // The controls notes set (the gate, the pitch) belong to the notes of a node a pattern
-        // plays: a value saved between notes is not restored, and never faded (a fading gate
-        // would hold every voice silent or sounding until the fade ends).
-        let values = s
-            .controls
-            .iter()
-            .filter(|(control, _)| !(notes && NOTE_CONTROLS.contains(&control.as_str())))
-            .map(|(control, v)| (format!("{}/{control}", s.name), *v));
-        let fader = self.model.get(&s.name)?.gain_is_fader().then(|| (format!("{}/gain", s.name), s.gain));
-        for (path, v) in values.chain(fader) {
-            moves.apply(self, &path, v)?;
+        // On a node a pattern plays notes on, the gate belongs to the notes (a gate value saved
+        // mid-note is not restored: it would hold every voice up) and the pitch is set at once,
+        // never faded (a gliding pitch, or a fading gate, would fight the notes until the fade
+        // ends); the notes then set both as they play.
+        let at_once = Moves { fade_cycles: 0.0, at: moves.at };
+        for (control, v) in &s.controls {
+            let path = format!("{}/{control}", s.name);
+            match (notes, control.as_str()) {
+                (true, "gate") => {}
+                (true, c) if PITCH_CONTROLS.contains(&c) => {
+                    at_once.apply(self, &path, *v)?;
+                }
+                _ => {
+                    moves.apply(self, &path, *v)?;
+                }
+            }
+        }
+        if self.model.get(&s.name)?.gain_is_fader() {
+            moves.apply(self, &format!("{}/gain", s.name), s.gain)?;
         }
         self.mute(&s.name, s.muted, moves.at)?;
         self.set_meta(&s.name, &s.meta)?;
@@ -396,8 +404,8 @@ impl Session {
     }
 }
 
-/// Controls the notes of a pattern set: not restored from a snapshot on a node a pattern plays.
-const NOTE_CONTROLS: &[&str] = &["gate", "freq", "note", "midi"];
+/// The pitch controls notes set: restored at once, never faded, on a node a pattern plays.
+const PITCH_CONTROLS: &[&str] = &["freq", "note", "midi"];
 
 /// How values move to a snapshot's: faded over cycles, or set at a frame.
 #[derive(Clone, Copy)]
