@@ -168,6 +168,9 @@ fn read_source(path: &Path, len: u64) -> Option<String> {
         return None;
     }
     match fs::read(path) {
+        // A file caught while an editor writes it (truncated to nothing, or grown since it was
+        // listed) is read again at the next poll, not compiled half-written.
+        Ok(bytes) if bytes.is_empty() || bytes.len() as u64 != len => None,
         Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
         Err(e) => {
             tracing::warn!(path = %path.display(), error = %e, "cannot read a .dsp file");
@@ -179,6 +182,20 @@ fn read_source(path: &Path, len: u64) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_caught_mid_write_waits_for_the_next_poll() {
+        let root = std::env::temp_dir().join(format!("kr-dspdir-midwrite-{}", std::process::id()));
+        fs::create_dir_all(&root).unwrap();
+        let mut d = DspDir::new(root.clone());
+        fs::write(root.join("a.dsp"), "").unwrap();
+        assert!(d.poll().is_empty(), "an empty file is not a program yet");
+        fs::write(root.join("a.dsp"), "process = 0.5;\n").unwrap();
+        let changes = d.poll();
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].source.as_deref(), Some("process = 0.5;\n"));
+        fs::remove_dir_all(&root).unwrap();
+    }
 
     fn write(root: &Path, rel: &str, text: &str) {
         let p = root.join(rel);
