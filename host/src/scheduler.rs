@@ -340,6 +340,7 @@ impl Scheduler {
             // is stopped; the others and the engine go on. Events go out only once the whole
             // slot's work succeeded.
             let mut events = Vec::new();
+            let dirt_before = self.dirt.len();
             let work = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 kr_pattern::budget::with_budget(QUERY_BUDGET, || {
                     self.schedule_slot(clock, target, slot, begin, end, first_sample, sample_step, &mut |ev| {
@@ -353,6 +354,8 @@ impl Scheduler {
                 Err(_) => Some("its query failed (arithmetic overflow in an extreme pattern, or a bug)".into()),
             };
             if let Some(why) = why {
+                // Nothing of a failed step goes out: its Dirt events neither.
+                self.dirt.truncate(dirt_before);
                 self.slots.remove(target);
                 self.failed.push((target.clone(), why));
                 continue;
