@@ -71,7 +71,7 @@ pub fn frequency(ev: &DirtEvent, n_is_note: bool) -> f64 {
         let note = ev.num("note").or(if n_is_note { ev.num("n") } else { None }).unwrap_or(0.0);
         note + 12.0 * ev.num("octave").unwrap_or(5.0)
     });
-    440.0 * 2f64.powf((midi - 69.0) / 12.0)
+    crate::scheduler::midi_to_hz(midi)
 }
 
 /// Seconds a synth note lasts: `sustain`, else `legato`·`delta`, else `delta`·|`loop`|.

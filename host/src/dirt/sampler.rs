@@ -170,13 +170,8 @@ impl Voice {
 #[inline(always)]
 fn cubic(data: &[f32], channels: usize, pos: f64, c: usize) -> f32 {
     let i = pos as usize;
-    let t = (pos - i as f64) as f32;
     let at = |k: usize| data[k * channels + c];
-    let (y0, y1, y2, y3) = (at(i - 1), at(i), at(i + 1), at(i + 2));
-    let c1 = 0.5 * (y2 - y0);
-    let c2 = y0 - 2.5 * y1 + 2.0 * y2 - 0.5 * y3;
-    let c3 = 0.5 * (y3 - y0) + 1.5 * (y1 - y2);
-    ((c3 * t + c2) * t + c1) * t + y1
+    catmull_rom([at(i - 1), at(i), at(i + 1), at(i + 2)], (pos - i as f64) as f32)
 }
 
 /// Cubic (Catmull-Rom) interpolation of channel `c` at fractional frame `pos`.
@@ -184,9 +179,13 @@ fn cubic(data: &[f32], channels: usize, pos: f64, c: usize) -> f32 {
 fn read(data: &[f32], channels: usize, frames: usize, pos: f64, c: usize) -> f32 {
     let last = frames as i64 - 1;
     let i = pos.floor() as i64;
-    let t = (pos - i as f64) as f32;
     let at = |k: i64| data[(k.clamp(0, last) as usize) * channels + c];
-    let (y0, y1, y2, y3) = (at(i - 1), at(i), at(i + 1), at(i + 2));
+    catmull_rom([at(i - 1), at(i), at(i + 1), at(i + 2)], (pos - i as f64) as f32)
+}
+
+/// The Catmull-Rom curve through `y[1]` (t = 0) and `y[2]` (t = 1).
+#[inline(always)]
+fn catmull_rom([y0, y1, y2, y3]: [f32; 4], t: f32) -> f32 {
     let c1 = 0.5 * (y2 - y0);
     let c2 = y0 - 2.5 * y1 + 2.0 * y2 - 0.5 * y3;
     let c3 = 0.5 * (y3 - y0) + 1.5 * (y1 - y2);

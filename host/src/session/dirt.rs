@@ -219,7 +219,8 @@ impl Session {
     fn orbit_settings(&mut self, node: &str, orbit: u32, ev: &DirtEvent, frame: u64) {
         let Ok(n) = self.model.get(node) else { return };
         let key = n.key;
-        let info = n.factory.info().clone();
+        let factory = Arc::clone(&n.factory);
+        let info = factory.info();
         let seen = self.dirt.seen.entry(orbit).or_default();
         let mut sets = Vec::new();
         for k in ORBIT_KEYS {
@@ -238,14 +239,16 @@ impl Session {
         if let (Some(cps), Some(i)) = (ev.num("cps"), info.control_index("cps")) {
             sets.push((i, info.controls[i].clamp(cps as f32)));
         }
-        for (i, v) in sets {
+        for &(i, v) in &sets {
             let _ = self.rt.send(RtEvent {
                 frame,
                 node: key,
                 voice: ALL_VOICES,
                 kind: RtEventKind::Set { control: i as u16, value: v },
             });
-            if let Ok(n) = self.model.get_mut(node) {
+        }
+        if let Ok(n) = self.model.get_mut(node) {
+            for (i, v) in sets {
                 if let Some(slot) = n.values.get_mut(i) {
                     *slot = v;
                 }
@@ -307,14 +310,17 @@ impl Session {
             let seconds = (now - frame) as f64 / self.sample_rate as f64;
             let why =
                 format!("'{sound}' played {seconds:.3} s late (it arrived after its time, or its sample was loading)");
-            if self.dirt.problems.len() < MAX_WAITING {
-                self.dirt.problems.push(("late events".into(), why));
-            }
+            self.dirt_report("late events", why);
         }
     }
 
     fn dirt_failed(&mut self, what: &str, why: String) {
         self.dirt.counters.failed += 1;
+        self.dirt_report(what, why);
+    }
+
+    /// Keep a problem for the control thread to report (it is counted either way).
+    fn dirt_report(&mut self, what: &str, why: String) {
         if self.dirt.problems.len() < MAX_WAITING {
             self.dirt.problems.push((what.to_string(), why));
         }
@@ -325,9 +331,7 @@ impl Session {
             DirtMiss::Unknown(name) => {
                 self.dirt.counters.unknown += 1;
                 let why = format!("no node or sample bank named '{name}'; nothing played");
-                if self.dirt.problems.len() < MAX_WAITING {
-                    self.dirt.problems.push((name, why));
-                }
+                self.dirt_report(&name, why);
             }
             DirtMiss::Problem(why) => self.dirt_failed(what, why),
             DirtMiss::Wait => self.dirt_failed(what, "its sample was not loaded within 30 s; it was dropped".into()),
