@@ -72,14 +72,9 @@ def banks(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def dirt(banks: Path, jack_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    cfg = tmp_path_factory.mktemp("cfg") / "krd.yaml"
-    cfg.write_text(f"dirt:\n  sample_paths: [{banks}]\n")
-    port = free_port()
-    s = kr.Session(
-        port=port, krd_args=["--no-state", "--config", str(cfg), "--dirt-port", str(free_port())]
-    )
-    yield Dirt(s, int(s.status()["dirt"]["listening"].rsplit(":", 1)[1]))
-    s.close()
+    engine = Dirt.start(banks, tmp_path_factory.mktemp("cfg"))
+    yield engine
+    engine.close()
 
 
 class Dirt:
@@ -87,6 +82,16 @@ class Dirt:
 
     def __init__(self, session: Any, port: int) -> None:
         self.session, self.dirt_port = session, port
+
+    @staticmethod
+    def start(samples: Path, folder: Path) -> Dirt:
+        """A krd of its own (no state), its banks in `samples`, its SuperDirt on a free port;
+        its configuration is written in `folder`."""
+        cfg = folder / "krd.yaml"
+        cfg.write_text(f"dirt:\n  sample_paths: [{samples}]\n")
+        args = ["--no-state", "--config", str(cfg), "--dirt-port", str(free_port())]
+        s = kr.Session(port=free_port(), krd_args=args)
+        return Dirt(s, int(s.status()["dirt"]["listening"].rsplit(":", 1)[1]))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.session, name)
@@ -396,14 +401,8 @@ def test_the_bundled_banks_load_and_sound(jack_server: str, tmp_path: Path) -> N
     script = Path(__file__).resolve().parents[1] / "scripts" / "make_samples.sh"
     subprocess.run([str(script), str(root)], check=True, capture_output=True)
     assert (root / "LICENSES").read_text().count("CC0") > 50
-    cfg = tmp_path / "krd.yaml"
-    cfg.write_text(f"dirt:\n  sample_paths: [{root}]\n")
-    s = kr.Session(
-        port=free_port(),
-        krd_args=["--no-state", "--config", str(cfg), "--dirt-port", str(free_port())],
-    )
+    engine = Dirt.start(root, tmp_path)
     try:
-        engine = Dirt(s, int(s.status()["dirt"]["listening"].rsplit(":", 1)[1]))
         banks = {b["name"]: b for b in engine.samples()}
         for name in [
             "bd",
@@ -441,7 +440,7 @@ def test_the_bundled_banks_load_and_sound(jack_server: str, tmp_path: Path) -> N
             )
             assert rms(data[0]) > 1e-3, f"{name} is silent"
     finally:
-        s.close()
+        engine.close()
 
 
 SYNTHS = [

@@ -17,15 +17,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import free_port
 from oscclient import wait_until
 from pythonosc.osc_bundle import OscBundle
-from test_dirt import PROBE, dirt_socket, play, write_wav
+from test_dirt import PROBE, Dirt, dirt_socket, play, write_wav
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from record import Recorder  # noqa: E402
-
-import kr  # noqa: E402
 
 RATE = 48000
 
@@ -109,16 +106,9 @@ def tidal_krd(jack_server: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     click = np.zeros(2400)
     click[0] = 1.0
     write_wav(root / "click" / "c.wav", click)
-    cfg = tmp_path_factory.mktemp("tidal-cfg") / "krd.yaml"
-    cfg.write_text(f"dirt:\n  sample_paths: [{root}]\n")
-    s = kr.Session(
-        port=free_port(),
-        krd_args=["--no-state", "--config", str(cfg), "--dirt-port", str(free_port())],
-    )
-    from test_dirt import Dirt
-
-    yield Dirt(s, int(s.status()["dirt"]["listening"].rsplit(":", 1)[1]))
-    s.close()
+    engine = Dirt.start(root, tmp_path_factory.mktemp("tidal-cfg"))
+    yield engine
+    engine.close()
 
 
 def run_tidal(driver: Path, port: int, seconds: float, what: str, node: str = "") -> str:
