@@ -83,7 +83,10 @@ def kr_clean(krd: int) -> Iterator[None]:
         kr.hush()
         for name in kr.session.client.request("scene_list", {}):
             kr.session.client.request("scene_delete", {"name": name})
-        for n in kr.dump()["nodes"]:
+        midi = kr.midi_maps()
+        for path in {c["path"] for c in midi["controls"]} | {n["node"] for n in midi["notes"]}:
+            kr.midi_unmap(path)
+        for n in kr.dump()["nodes"] + midi["outs"]:
             kr.remove(n["name"])
         kr.tempo = 120
         kr.meter = 4

@@ -276,7 +276,12 @@ def test_a_buffer_size_change_at_run_time_is_followed(jackd_libjack: None) -> No
 
 
 # What a patchbay connects: krd's node to another client, and two of krd's ports together.
-PATCHES = (("krd-svc:tone/out_1", "kr-ext:in_1"), ("krd-svc:lvl/out_1", "krd-svc:fx/in_1"))
+PATCHES = (
+    ("krd-svc:tone/out_1", "kr-ext:in_1"),
+    ("krd-svc:lvl/out_1", "krd-svc:fx/in_1"),
+    # MIDI ports come back too (a MIDI out fed into krd's own MIDI input).
+    ("krd-svc:synth/midi_out", "krd-svc:midi_in"),
+)
 
 
 def test_jack_restarts_and_krd_kill_9_keep_nodes_patterns_and_connections(
@@ -294,6 +299,8 @@ def test_jack_restarts_and_krd_kill_9_keep_nodes_patterns_and_connections(
         s.node("lvl", LEVEL)
         s.node("fx", "process = _ * 0.5;", count=1)
         s.play("lvl/level", kr.mini("0.1 0.2"))
+        s.midi_out("synth", channel=4)
+        s.midi_map(74, "fx/gain", 0, 2)
         env = dict(os.environ, JACK_DEFAULT_SERVER=name)
         for src, dst in PATCHES:
             wait_until(f"{dst} exists", lambda d=dst: d in connections(name), 15)
@@ -319,7 +326,7 @@ def test_jack_restarts_and_krd_kill_9_keep_nodes_patterns_and_connections(
         wait_until("krd runs at 44100 Hz", lambda: s.status()["sample_rate"] == 44100, 10)
         assert listener.hears_sound(10), "the tone plays again"
         after = s.dump()
-        for key in ("nodes", "routes", "patterns", "tempo"):
+        for key in ("nodes", "routes", "patterns", "tempo", "midi"):
             assert after[key] == before[key], key
         assert proc.alive(), "krd never exited"
 
@@ -334,7 +341,7 @@ def test_jack_restarts_and_krd_kill_9_keep_nodes_patterns_and_connections(
         wait_until("the connections are back after kill -9", restored, 30)
         assert listener.hears_sound(10)
         after = s.dump()
-        for key in ("nodes", "routes", "patterns", "tempo"):
+        for key in ("nodes", "routes", "patterns", "tempo", "midi"):
             assert after[key] == before[key], key
     finally:
         s.close()

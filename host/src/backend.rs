@@ -47,6 +47,10 @@ impl Direction {
 pub trait AudioBackend: Send {
     /// Register `<node>/in_<index>` (or `out_<index>`).
     fn register(&mut self, node: &str, direction: Direction, index: usize) -> Result<PortRef, String>;
+    /// Register the MIDI port `name` (`midi_in`, `synth/midi_out`).
+    fn register_midi(&mut self, name: &str, _direction: Direction) -> Result<PortRef, String> {
+        Err(format!("no MIDI ports on this backend ({name})"))
+    }
     /// Unregister ports that no graph uses any more.
     fn unregister(&mut self, ports: Vec<PortRef>);
     /// Whether nodes get ports at all (false when rendering offline).
@@ -81,6 +85,21 @@ pub trait PortBuffers {
     fn input(&self, port: PortRef) -> &[f32];
     /// The block's samples leaving output port `port` (empty when the port is unknown).
     fn output(&mut self, port: PortRef) -> &mut [f32];
+    /// Empty MIDI out port `port`'s buffer (once per block, before writing).
+    fn midi_clear(&mut self, _port: PortRef) {}
+    /// Write a MIDI message at frame `offset` of the block; false when it could not be.
+    fn midi_write(&mut self, _port: PortRef, _offset: u32, _bytes: &[u8]) -> bool {
+        false
+    }
+    /// How many messages arrived at MIDI in port `port` in this block.
+    fn midi_count(&self, _port: PortRef) -> usize {
+        0
+    }
+    /// Message `index` of MIDI in port `port` and its frame offset (None for SysEx and other
+    /// messages longer than three bytes).
+    fn midi_read(&self, _port: PortRef, _index: usize) -> Option<(u32, crate::rt::midi::MidiMessage)> {
+        None
+    }
 }
 
 /// No audio system: offline rendering, tests and benchmarks. Nodes have no ports.

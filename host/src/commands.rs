@@ -35,6 +35,11 @@ pub fn dsp_text(
     std::fs::read_to_string(&path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))
 }
 
+/// A command's integer as the session takes it (one out of range stays out of range).
+fn int(v: i64) -> i32 {
+    i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+}
+
 /// A command's `/kr/done` message and extra arguments.
 pub type Done = (String, Vec<OscType>);
 
@@ -51,6 +56,7 @@ pub fn changes_state(cmd: &Command) -> bool {
             | Command::NodeInfo { .. }
             | Command::SamplesLoad { .. }
             | Command::SamplesList
+            | Command::MidiClock { .. }
             | Command::Subscribe { .. }
             | Command::Unsubscribe
             | Command::RecordStart { .. }
@@ -114,6 +120,12 @@ pub fn execute(
             let json = serde_json::to_string(&banks).unwrap_or_default();
             Ok((format!("{} bank(s)", banks.len()), vec![OscType::String(json)]))
         }
+        Command::MidiOut { name, channel, port } => plain(s.midi_out(name, int(*channel), port)),
+        Command::MidiClock { action } => plain(s.midi_clock(action)),
+        Command::MidiMap { cc, path, lo, hi, channel } => plain(s.midi_map(int(*cc), path, *lo, *hi, int(*channel))),
+        Command::MidiLearn { path, lo, hi } => plain(s.midi_learn(path, *lo, *hi)),
+        Command::MidiNotes { node, channel } => plain(s.midi_notes(node, int(*channel))),
+        Command::MidiUnmap { path } => plain(s.midi_unmap(path)),
         Command::SceneList => {
             let names = s.scene_names();
             Ok((format!("{} scene(s)", names.len()), names.into_iter().map(OscType::String).collect()))

@@ -436,6 +436,10 @@ impl ControlThread {
                 self.changed("/kr/play", &message);
                 self.notify(Notification::Error { message });
             }
+            for message in self.session.take_midi_learned() {
+                tracing::info!("{message}");
+                self.changed("/kr/midi/learn", &message);
+            }
             for (_, message) in self.session.take_pattern_warnings() {
                 tracing::warn!("{message}");
                 self.notify(Notification::Error { message });
@@ -854,6 +858,7 @@ impl ControlThread {
                 "waiting": self.dirt_timed.len(),
                 "samples_mb": self.session.samples_loaded_bytes() as f64 / (1 << 20) as f64,
             },
+            "midi": self.session.midi_status(),
         })
     }
 }

@@ -26,6 +26,8 @@
 //!   callback and the control loop advance; the patchbay snapshot saved with the session.
 //! - [`record`] — recordings' disk threads; [`state`] — the state file; [`status`] — the
 //!   status board the socket threads answer probes from.
+//! - [`midi`] — what patterns send to MIDI outs, and MIDI clock on the cycle clock (the ports,
+//!   the input's mappings and the real-time writing are in `session` and [`rt::midi`]).
 //! - [`dirt`] — SuperDirt compatibility: the `/dirt/play` endpoint, sample banks, the orbits'
 //!   sample voices.
 //! - [`render`] — `krd render`, the same engine offline and deterministic.
@@ -39,6 +41,7 @@ pub mod config;
 pub mod control;
 pub mod dirt;
 pub mod jack_backend;
+pub mod midi;
 pub mod record;
 pub mod render;
 pub mod replier;

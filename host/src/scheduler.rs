@@ -5,6 +5,7 @@
 
 use crate::clock::Clock;
 use crate::dirt::{DirtEvent, DirtValue};
+use crate::rt::midi::MidiMessage;
 use crate::rt::{RtEvent, RtEventKind, ALL_VOICES};
 use kr_pattern::ir::Ir;
 use kr_pattern::{note_to_midi, Hap, Pattern, Time, Value};
@@ -30,6 +31,9 @@ pub enum Target {
     /// Events with `s` played as `/dirt/play` events on orbit `orbit` (samples, or notes on
     /// the node `s` names).
     Dirt { orbit: u32 },
+    /// Notes, controllers and program changes on a MIDI out (`out` is its key), on 0-based
+    /// `channel`.
+    Midi { out: u32, channel: u8 },
 }
 
 /// A node's note-relevant controls, resolved when the pattern starts playing.
@@ -189,6 +193,8 @@ pub struct Scheduler {
     failed: Vec<(String, String)>,
     /// Events of patterns on orbits, until taken: (frame, event).
     dirt: Vec<(u64, DirtEvent)>,
+    /// Messages of patterns on MIDI outs, until taken: (frame, out, message).
+    midi: Vec<(u64, u32, MidiMessage)>,
     /// Targets whose pattern was reported (once per pattern) and the reports not yet taken.
     warned: std::collections::BTreeSet<String>,
     warnings: Vec<(String, String)>,
@@ -205,6 +211,7 @@ impl Scheduler {
             fades: Vec::new(),
             failed: Vec::new(),
             dirt: Vec::new(),
+            midi: Vec::new(),
             warned: Default::default(),
             warnings: Vec::new(),
         }
@@ -258,6 +265,11 @@ impl Scheduler {
     /// The `/dirt/play`-like events of patterns on orbits since the last call.
     pub fn take_dirt_events(&mut self) -> Vec<(u64, DirtEvent)> {
         std::mem::take(&mut self.dirt)
+    }
+
+    /// The MIDI messages of patterns on MIDI outs since the last call: (frame, out, message).
+    pub fn take_midi_messages(&mut self) -> Vec<(u64, u32, MidiMessage)> {
+        std::mem::take(&mut self.midi)
     }
 
     /// Stop the pattern on `target`; false when none played there.
@@ -340,7 +352,7 @@ impl Scheduler {
             // is stopped; the others and the engine go on. Events go out only once the whole
             // slot's work succeeded.
             let mut events = Vec::new();
-            let dirt_before = self.dirt.len();
+            let (dirt_before, midi_before) = (self.dirt.len(), self.midi.len());
             let work = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 kr_pattern::budget::with_budget(QUERY_BUDGET, || {
                     self.schedule_slot(clock, target, slot, begin, end, first_sample, sample_step, &mut |ev| {
@@ -354,8 +366,9 @@ impl Scheduler {
                 Err(_) => Some("its query failed (arithmetic overflow in an extreme pattern, or a bug)".into()),
             };
             if let Some(why) = why {
-                // Nothing of a failed step goes out: its Dirt events neither.
+                // Nothing of a failed step goes out: its Dirt events and MIDI neither.
                 self.dirt.truncate(dirt_before);
+                self.midi.truncate(midi_before);
                 self.slots.remove(target);
                 self.failed.push((target.clone(), why));
                 continue;
@@ -427,24 +440,18 @@ impl Scheduler {
                 }
             }
             Target::Notes(t) => {
-                let Some(note) = NoteValue::of(&hap.value) else {
-                    return;
-                };
-                if let Some(bad) = &note.not_a_note {
-                    // Played as some other pitch it would be a silent mistake: skipped, and
-                    // reported once per pattern.
-                    if self.warned.insert(target.to_string()) {
-                        let why = format!(
-                            "the pattern on {target} has '{bad}', which is not a note name; those events are skipped"
-                        );
-                        self.warnings.push((target.to_string(), why));
-                    }
-                    return;
-                }
-                let legato = note.legato.unwrap_or(DEFAULT_LEGATO);
-                let dur = (whole.end - whole.begin).to_f64().unwrap_or(0.0) * legato;
-                let off_frame = frame + (dur / clock.cps() * clock.sample_rate).round().max(1.0) as u64;
+                let Some(note) = self.note_value(target, &hap.value) else { return };
+                let off_frame = release_frame(clock, whole, frame, &note);
                 self.note(clock, t, frame, off_frame, &note, emit);
+            }
+            Target::Midi { out, channel } => {
+                let Some(note) = self.note_value(target, &hap.value) else { return };
+                let plan = crate::midi::plan(&note, *channel);
+                self.midi.extend(plan.onset.into_iter().map(|m| (frame, *out, m)));
+                if let Some((ch, key)) = plan.note {
+                    let off = release_frame(clock, whole, frame, &note);
+                    self.midi.push((off, *out, MidiMessage::note_off(ch, key)));
+                }
             }
             Target::Dirt { orbit } => {
                 let Some(mut ev) = dirt_event(&hap.value) else { return };
@@ -458,6 +465,22 @@ impl Scheduler {
                 self.dirt.push((frame, ev));
             }
         }
+    }
+
+    /// The pitch and controls of an event (None: no sound). A string that names no note is
+    /// skipped: played as some other pitch it would be a silent mistake; it is reported once per
+    /// pattern.
+    fn note_value(&mut self, target: &str, value: &Value) -> Option<NoteValue> {
+        let note = NoteValue::of(value)?;
+        if let Some(bad) = &note.not_a_note {
+            if self.warned.insert(target.to_string()) {
+                let why =
+                    format!("the pattern on {target} has '{bad}', which is not a note name; those events are skipped");
+                self.warnings.push((target.to_string(), why));
+            }
+            return None;
+        }
+        Some(note)
     }
 
     /// Play `note` on a node from `frame` to `off_frame`: a voice (stealing the oldest with a
@@ -512,6 +535,14 @@ impl Scheduler {
             emit(RtEvent { frame: off_frame, node: t.node, voice, kind: RtEventKind::GateOff { note: id } });
         }
     }
+}
+
+/// The frame a note starting at `frame` ends at: `legato` × the event's duration later (at
+/// least one frame).
+fn release_frame(clock: &Clock, whole: kr_pattern::Span, frame: u64, note: &NoteValue) -> u64 {
+    let legato = note.legato.unwrap_or(DEFAULT_LEGATO);
+    let dur = (whole.end - whole.begin).to_f64().unwrap_or(0.0) * legato;
+    frame + (dur / clock.cps() * clock.sample_rate).round().max(1.0) as u64
 }
 
 /// A pattern event as a `/dirt/play` event (None for a `false` step or a value without `s`).

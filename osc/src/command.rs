@@ -134,6 +134,40 @@ pub enum Command {
     },
     /// The sample banks krd finds, with their files and what is loaded.
     SamplesList,
+    /// Create a MIDI out (a JACK MIDI port `<name>/<port>` patterns play), or change its channel.
+    MidiOut {
+        name: String,
+        /// 1..16.
+        channel: i64,
+        port: String,
+    },
+    /// MIDI clock transport: `start`, `stop` or `continue`.
+    MidiClock {
+        action: String,
+    },
+    /// Map MIDI controller `cc` (on `channel` 1..16, 0: any) linearly onto `path` over `lo..hi`.
+    MidiMap {
+        cc: i64,
+        path: String,
+        lo: f32,
+        hi: f32,
+        channel: i64,
+    },
+    /// Map the next controller moved onto `path` over `lo..hi`.
+    MidiLearn {
+        path: String,
+        lo: f32,
+        hi: f32,
+    },
+    /// Play node `node`'s voices from MIDI input's notes (on `channel` 1..16, 0: any).
+    MidiNotes {
+        node: String,
+        channel: i64,
+    },
+    /// Remove the MIDI mappings onto `path` (controllers) or node `path` (notes).
+    MidiUnmap {
+        path: String,
+    },
     /// Record the master (or one node's output, `target`) to a WAV file in the recording
     /// directory.
     RecordStart {

@@ -78,6 +78,10 @@ fn read<'a>(a: &mut Args<'a>, arg: &ArgSpec) -> Result<Value<'a>, DecodeError> {
         Kind::Number => Value::Number(a.number(name, arg.range)?),
         Kind::Single => Value::Number(f64::from(a.number_f32(name, arg.range)?)),
         Kind::Voices => Value::Int(a.integer(name, 1, i64::from(a.limits.max_voices))?),
+        Kind::Int => {
+            let (lo, hi) = arg.range.unwrap_or((i32::MIN.into(), i32::MAX.into()));
+            Value::Int(a.integer(name, lo as i64, hi as i64)?)
+        }
         Kind::Flag => Value::Flag(a.flag(name)?),
     })
 }

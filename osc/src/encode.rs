@@ -54,6 +54,20 @@ fn fields(c: &Command) -> Fields<'_> {
         | Command::SamplesList
         | Command::Unsubscribe => Fields::new(),
         Command::SamplesLoad { bank } => Fields::of([("bank", s(bank))]),
+        Command::MidiOut { name, channel, port } => {
+            Fields::of([("name", s(name)), ("channel", Value::Int(*channel)), ("port", s(port))])
+        }
+        Command::MidiClock { action } => Fields::of([("action", s(action))]),
+        Command::MidiMap { cc, path, lo, hi, channel } => Fields::of([
+            ("cc", Value::Int(*cc)),
+            ("path", s(path)),
+            ("lo", f32(*lo)),
+            ("hi", f32(*hi)),
+            ("channel", Value::Int(*channel)),
+        ]),
+        Command::MidiLearn { path, lo, hi } => Fields::of([("path", s(path)), ("lo", f32(*lo)), ("hi", f32(*hi))]),
+        Command::MidiNotes { node, channel } => Fields::of([("node", s(node)), ("channel", Value::Int(*channel))]),
+        Command::MidiUnmap { path } => Fields::of([("path", s(path))]),
         Command::NodeNew { name, source, count, gain, meta } => Fields::of([
             ("name", s(name)),
             ("source", Value::Str(Cow::Owned(source.to_wire()))),

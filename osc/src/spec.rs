@@ -28,6 +28,8 @@ pub enum Kind {
     Single,
     /// `i` (or `f`, `d` holding a whole number): a voice count, 1 to `Limits::max_voices`.
     Voices,
+    /// `i` (or `f`, `d` holding a whole number): an integer within the argument's range.
+    Int,
     /// `i`: a flag; non-zero is true (`f`, `d`, `T` and `F` are accepted too).
     Flag,
 }
@@ -38,7 +40,7 @@ impl Kind {
         match self {
             Kind::Path | Kind::WavFile | Kind::Source | Kind::Pattern | Kind::Text => 's',
             Kind::Number | Kind::Single => 'f',
-            Kind::Voices | Kind::Flag => 'i',
+            Kind::Voices | Kind::Int | Kind::Flag => 'i',
         }
     }
 
@@ -53,6 +55,7 @@ impl Kind {
             Kind::Number => "number",
             Kind::Single => "single",
             Kind::Voices => "voices",
+            Kind::Int => "int",
             Kind::Flag => "flag",
         }
     }

@@ -362,6 +362,12 @@ pub const TABLE: &[CommandSpec] = &[
     UNSUBSCRIBE,
     SAMPLES_LOAD,
     SAMPLES_LIST,
+    MIDI_OUT,
+    MIDI_CLOCK,
+    MIDI_MAP,
+    MIDI_LEARN,
+    MIDI_NOTES,
+    MIDI_UNMAP,
 ];
 
 const COUNT: usize = TABLE.len();
@@ -377,6 +383,85 @@ const ADDRESS_LIST: [&str; COUNT] = {
 
 /// Every request address (the addresses of [`TABLE`], in its order).
 pub const ADDRESSES: &[&str] = &ADDRESS_LIST;
+
+const MIDI_OUT: CommandSpec = CommandSpec {
+    address: "/kr/midi/out",
+    cmd: "midi_out",
+    fixed: None,
+    args: &[
+        arg("name", Kind::Path),
+        arg("channel", Kind::Int).range(1.0, 16.0).or(D::Int(1)),
+        arg("port", Kind::Path).or(D::Text("midi_out")),
+    ],
+    reply: DONE,
+    doc: "create a MIDI out (JACK MIDI port `<name>/<port>`) that patterns play, or change its channel; `/kr/node/free` frees it",
+    build: |v| {
+        Some(Command::MidiOut { name: v.string("name")?, channel: v.int("channel")?, port: v.string("port")? })
+    },
+};
+const MIDI_CLOCK: CommandSpec = CommandSpec {
+    address: "/kr/midi/clock",
+    cmd: "midi_clock",
+    fixed: None,
+    args: &[arg("action", Kind::Path)],
+    reply: DONE,
+    doc: "MIDI clock out: `start` or `continue` (on the next cycle) or `stop`",
+    build: |v| Some(Command::MidiClock { action: v.string("action")? }),
+};
+const MIDI_MAP: CommandSpec = CommandSpec {
+    address: "/kr/midi/map",
+    cmd: "midi_map",
+    fixed: None,
+    args: &[
+        arg("cc", Kind::Int).range(0.0, 127.0),
+        arg("path", Kind::Path),
+        arg("lo", Kind::Single).or(D::Number(0.0)),
+        arg("hi", Kind::Single).or(D::Number(1.0)),
+        arg("channel", Kind::Int).range(0.0, 16.0).or(D::Int(0)),
+    ],
+    reply: DONE,
+    doc: "map a MIDI controller (channel 0: any) linearly onto a control, a node's `gain` or `master`",
+    build: |v| {
+        Some(Command::MidiMap {
+            cc: v.int("cc")?,
+            path: v.string("path")?,
+            lo: v.single("lo")?,
+            hi: v.single("hi")?,
+            channel: v.int("channel")?,
+        })
+    },
+};
+const MIDI_LEARN: CommandSpec = CommandSpec {
+    address: "/kr/midi/learn",
+    cmd: "midi_learn",
+    fixed: None,
+    args: &[
+        arg("path", Kind::Path),
+        arg("lo", Kind::Single).or(D::Number(0.0)),
+        arg("hi", Kind::Single).or(D::Number(1.0)),
+    ],
+    reply: "`/kr/done` at once; the mapping is made when a controller moves (`/kr/notify/state`)",
+    doc: "map the next MIDI controller moved onto a path",
+    build: |v| Some(Command::MidiLearn { path: v.string("path")?, lo: v.single("lo")?, hi: v.single("hi")? }),
+};
+const MIDI_NOTES: CommandSpec = CommandSpec {
+    address: "/kr/midi/notes",
+    cmd: "midi_notes",
+    fixed: None,
+    args: &[arg("node", Kind::Path), arg("channel", Kind::Int).range(0.0, 16.0).or(D::Int(0))],
+    reply: DONE,
+    doc: "play a node's voices from MIDI input's notes (channel 0: any)",
+    build: |v| Some(Command::MidiNotes { node: v.string("node")?, channel: v.int("channel")? }),
+};
+const MIDI_UNMAP: CommandSpec = CommandSpec {
+    address: "/kr/midi/unmap",
+    cmd: "midi_unmap",
+    fixed: None,
+    args: &[arg("path", Kind::Path)],
+    reply: DONE,
+    doc: "remove the MIDI mappings onto a path (controllers) or a node (notes)",
+    build: |v| Some(Command::MidiUnmap { path: v.string("path")? }),
+};
 
 impl Command {
     /// The table entry of this command's address.
@@ -413,6 +498,12 @@ impl Command {
             Command::Unsubscribe => &UNSUBSCRIBE,
             Command::SamplesLoad { .. } => &SAMPLES_LOAD,
             Command::SamplesList => &SAMPLES_LIST,
+            Command::MidiOut { .. } => &MIDI_OUT,
+            Command::MidiClock { .. } => &MIDI_CLOCK,
+            Command::MidiMap { .. } => &MIDI_MAP,
+            Command::MidiLearn { .. } => &MIDI_LEARN,
+            Command::MidiNotes { .. } => &MIDI_NOTES,
+            Command::MidiUnmap { .. } => &MIDI_UNMAP,
         }
     }
 }

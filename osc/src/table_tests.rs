@@ -40,6 +40,12 @@ const SIGNATURES: &[(&str, &str)] = &[
     ("/kr/notify/unsubscribe", "no arguments"),
     ("/kr/samples/load", "bank:s"),
     ("/kr/samples/list", "no arguments"),
+    ("/kr/midi/out", "name:s [channel:i] [port:s]"),
+    ("/kr/midi/clock", "action:s"),
+    ("/kr/midi/map", "cc:i path:s [lo:f] [hi:f] [channel:i]"),
+    ("/kr/midi/learn", "path:s [lo:f] [hi:f]"),
+    ("/kr/midi/notes", "node:s [channel:i]"),
+    ("/kr/midi/unmap", "path:s"),
 ];
 
 #[test]
@@ -69,7 +75,7 @@ fn the_table_is_well_formed() {
             spec.address
         );
         for a in spec.args {
-            let numeric = matches!(a.kind, Kind::Number | Kind::Single);
+            let numeric = matches!(a.kind, Kind::Number | Kind::Single | Kind::Int);
             assert!(a.range.is_none() || numeric, "{} {}: a range on a non-number", spec.address, a.name);
         }
     }
@@ -87,6 +93,7 @@ fn sample(kind: Kind, range: Option<(f64, f64)>) -> OscType {
         Kind::Number => OscType::Double(number),
         Kind::Single => OscType::Float(number as f32),
         Kind::Voices => OscType::Int(3),
+        Kind::Int => OscType::Int(number as i32),
         Kind::Flag => OscType::Bool(true),
     }
 }

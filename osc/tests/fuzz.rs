@@ -55,6 +55,13 @@ fn command() -> impl Strategy<Value = Command> {
         Just(Command::Nodes),
         Just(Command::SamplesList),
         name().prop_map(|bank| Command::SamplesLoad { bank }),
+        (name(), 1i64..=16, name()).prop_map(|(name, channel, port)| Command::MidiOut { name, channel, port }),
+        name().prop_map(|action| Command::MidiClock { action }),
+        (0i64..=127, name(), finite_f32(), finite_f32(), 0i64..=16)
+            .prop_map(|(cc, path, lo, hi, channel)| Command::MidiMap { cc, path, lo, hi, channel }),
+        (name(), finite_f32(), finite_f32()).prop_map(|(path, lo, hi)| Command::MidiLearn { path, lo, hi }),
+        (name(), 0i64..=16).prop_map(|(node, channel)| Command::MidiNotes { node, channel }),
+        name().prop_map(|path| Command::MidiUnmap { path }),
         Just(Command::Unsubscribe),
         (name(), source(), 1u32..=64, gain.clone()).prop_map(|(name, source, count, gain)| {
             Command::NodeNew { name, source, count, gain, meta: String::new() }

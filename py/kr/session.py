@@ -298,12 +298,16 @@ class Session:
         self._send("node_free", name=_name(name))
 
     def clear(self) -> None:
-        """Empty the session: stop every pattern and remove every node, with its routes (the
-        session a fresh krd starts with). Tempo, meter, master and the scenes stay.
+        """Empty the session: stop every pattern and remove every node, with its routes, and
+        every MIDI out and mapping (the session a fresh krd starts with). Tempo, meter, master
+        and the scenes stay.
 
         One atomic bundle (per 1000 nodes); inside `batch()`, part of that batch (which then
         removes the nodes there were before it, not those it creates)."""
-        names = self.nodes()
+        midi = self.midi_maps()
+        names = self.nodes() + [o["name"] for o in midi["outs"]]
+        for path in {c["path"] for c in midi["controls"]} | {n["node"] for n in midi["notes"]}:
+            self.midi_unmap(path)
         parts = [names[at : at + BUNDLE_NODES] for at in range(0, len(names), BUNDLE_NODES)]
         for i, part in enumerate(parts or [[]]):
             with self.batch():
@@ -326,6 +330,49 @@ class Session:
         """Load every file of sample bank `bank` now; banks otherwise load file by file the
         first time they are played (which makes that first sound a little late)."""
         self._req("samples_load", bank=bank)
+
+    # ---- MIDI -------------------------------------------------------------------------------
+
+    def midi_out(self, name: str, channel: int = 1, port: str = "midi_out") -> str:
+        """Create a MIDI out: the JACK MIDI port `krd:<name>/<port>`, sending on `channel`
+        (1..16). Patterns played on `name` send notes (note-on at each event's frame, note-off
+        `legato` × its duration later, velocity from `velocity` or `gain`), controllers (`ccn`
+        with `ccv`, or `cc74=...`) and program changes (`progNum`). Calling it again changes the
+        channel; `kr.remove(name)` frees it (its notes end). Returns `name`."""
+        self._send("midi_out", name=name, channel=channel, port=port)
+        return name
+
+    def midi_clock(self, action: str = "start") -> None:
+        """MIDI clock on `krd:midi_clock` (24 ticks per beat, always running): `"start"` or
+        `"continue"` (with its song position) on the next cycle, or `"stop"` at once."""
+        self._send("midi_clock", action=action)
+
+    def midi_map(
+        self, cc: int, path: str, lo: float = 0.0, hi: float = 1.0, channel: int | None = None
+    ) -> None:
+        """Let MIDI controller `cc` (on `channel` 1..16, or any) move `path` (a control,
+        `<node>/gain` or `master`) linearly from `lo` (controller at 0) to `hi` (at 127), at the
+        frame each message arrives at `krd:midi_in`. Kept in the session, scenes and exports."""
+        self._send("midi_map", cc=cc, path=path, lo=lo, hi=hi, channel=channel or 0)
+
+    def midi_learn(self, path: str, lo: float = 0.0, hi: float = 1.0) -> None:
+        """Map the next MIDI controller moved onto `path` (as `midi_map`, on the channel it
+        moved on). `midi_maps()` shows it once made."""
+        self._send("midi_learn", path=path, lo=lo, hi=hi)
+
+    def midi_notes(self, node: str | Node, channel: int | None = None) -> None:
+        """Play `node`'s voices from the notes arriving at `krd:midi_in` (on `channel`
+        1..16, or any): pitch, velocity and gate at each message's frame; sustain pedal honoured."""
+        self._send("midi_notes", node=_name(node), channel=channel or 0)
+
+    def midi_unmap(self, path: str | Node) -> None:
+        """Remove the controller mappings onto `path`, or the notes played on node `path`."""
+        self._send("midi_unmap", path=_name(path))
+
+    def midi_maps(self) -> dict[str, Any]:
+        """The session's MIDI: `outs`, controller mappings (`controls`) and `notes` routes."""
+        midi: dict[str, Any] = self.dump().get("midi", {})
+        return {"outs": [], "controls": [], "notes": [], **midi}
 
     def node_info(self, name: str) -> dict[str, Any]:
         """One node as the engine describes it (`/kr/node/info`): its source, voices, gain,

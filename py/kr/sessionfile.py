@@ -141,6 +141,22 @@ def render_session(state: dict[str, Any], kr_scope: Any, origin: str) -> str:
         for r in sorted(state["routes"], key=lambda r: (r["from"], r["to"])):
             lines.append(f"kr.route({_q(r['from'])}, {_q(r['to'])}, {_f32(r['level'])})")
 
+    midi = state.get("midi", {})
+    if midi:
+        lines += ["", "", "# ---- MIDI " + "-" * 85, ""]
+        for o in midi.get("outs", []):
+            port = "" if o["port"] == "midi_out" else f", port={_q(o['port'])}"
+            lines.append(f"kr.midi_out({_q(o['name'])}, channel={o['channel']}{port})")
+            if o.get("muted"):
+                lines.append(f"kr.mute({_q(o['name'])})")
+        for c in midi.get("controls", []):
+            lo, hi, ch = _f32(c["lo"]), _f32(c["hi"]), c["channel"]
+            channel = f", channel={ch}" if ch else ""
+            lines.append(f"kr.midi_map({c['cc']}, {_q(c['path'])}, {lo}, {hi}{channel})")
+        for n in midi.get("notes", []):
+            channel = f", channel={n['channel']}" if n["channel"] else ""
+            lines.append(f"kr.midi_notes({_q(n['node'])}{channel})")
+
     if patterns:
         lines += ["", "", "# ---- patterns " + "-" * 81, ""]
         ns = {"kr": kr_scope}

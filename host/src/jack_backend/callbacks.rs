@@ -4,7 +4,9 @@
 use super::cells::{EngineCell, PortTable};
 use crate::backend::{PortBuffers, PortRef};
 use crate::control::HostCounters;
+use crate::rt::midi::MidiMessage;
 use crate::rt::{BlockIo, CycleTimes};
+use jack::jack_sys as j;
 use jack::{AudioOut, Client, Control, Port, ProcessScope, Unowned};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Weak};
@@ -17,6 +19,10 @@ struct JackBuffers<'a> {
 
 impl JackBuffers<'_> {
     fn buffer(&self, port: PortRef) -> *mut f32 {
+        self.raw_buffer(port) as *mut f32
+    }
+
+    fn raw_buffer(&self, port: PortRef) -> *mut libc::c_void {
         let address = self.table.get(port);
         if address == 0 {
             return std::ptr::null_mut();
@@ -28,7 +34,7 @@ impl JackBuffers<'_> {
         // holds it, and refills the table only while no client is active.
         unsafe {
             let p = Port::from_raw(Unowned, std::ptr::null_mut(), address as *mut _, Weak::new());
-            p.buffer(self.frames) as *mut f32
+            p.buffer(self.frames)
         }
     }
 }
@@ -52,6 +58,53 @@ impl PortBuffers for JackBuffers<'_> {
         // SAFETY: as for `input`; each output port has a buffer of its own, and the engine holds
         // one port's slice at a time.
         unsafe { std::slice::from_raw_parts_mut(buf, self.frames as usize) }
+    }
+
+    // The MIDI calls below are libjack's own MIDI buffer functions on a MIDI port's buffer of
+    // this cycle (a port the session registered as MIDI: the graph lists MIDI ports apart from
+    // audio ones). They neither allocate nor block.
+
+    fn midi_clear(&mut self, port: PortRef) {
+        let buf = self.raw_buffer(port);
+        if !buf.is_null() {
+            // SAFETY: `buf` is this cycle's buffer of a MIDI out port of this client.
+            unsafe { j::jack_midi_clear_buffer(buf) };
+        }
+    }
+
+    fn midi_write(&mut self, port: PortRef, offset: u32, bytes: &[u8]) -> bool {
+        let buf = self.raw_buffer(port);
+        if buf.is_null() || offset >= self.frames {
+            return false;
+        }
+        // SAFETY: as for `midi_clear`; `bytes` is valid for its length, which JACK copies.
+        unsafe { j::jack_midi_event_write(buf, offset, bytes.as_ptr(), bytes.len()) == 0 }
+    }
+
+    fn midi_count(&self, port: PortRef) -> usize {
+        let buf = self.raw_buffer(port);
+        if buf.is_null() {
+            return 0;
+        }
+        // SAFETY: `buf` is this cycle's buffer of a MIDI in port of this client.
+        unsafe { j::jack_midi_get_event_count(buf) as usize }
+    }
+
+    fn midi_read(&self, port: PortRef, index: usize) -> Option<(u32, MidiMessage)> {
+        let buf = self.raw_buffer(port);
+        if buf.is_null() {
+            return None;
+        }
+        let mut ev = j::jack_midi_event_t { time: 0, size: 0, buffer: std::ptr::null_mut() };
+        // SAFETY: as for `midi_count`; JACK fills `ev` with a pointer into the port's buffer,
+        // valid for this cycle, which outlives the copy made here.
+        let bytes = unsafe {
+            if j::jack_midi_event_get(&mut ev, buf, index as u32) != 0 || ev.buffer.is_null() {
+                return None;
+            }
+            std::slice::from_raw_parts(ev.buffer, ev.size)
+        };
+        MidiMessage::from_bytes(bytes).map(|m| (ev.time, m))
     }
 }
 

@@ -17,7 +17,7 @@ use crate::rt::AudioEngine;
 use crate::service::patchbay::{Connection, Patchbay};
 use callbacks::{ClientEvents, Notifications, Processor};
 use cells::{Backoff, EngineCell, PortTable, MAX_PORTS};
-use jack::{AudioIn, AudioOut, Client, ClientOptions, Port};
+use jack::{AudioIn, AudioOut, Client, ClientOptions, MidiIn, MidiOut, Port};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,6 +26,8 @@ use std::time::{Duration, Instant};
 enum OwnedPort {
     In(Port<AudioIn>),
     Out(Port<AudioOut>),
+    MidiIn(Port<MidiIn>),
+    MidiOut(Port<MidiOut>),
 }
 
 impl OwnedPort {
@@ -33,8 +35,17 @@ impl OwnedPort {
         match self {
             OwnedPort::In(p) => p.raw() as usize,
             OwnedPort::Out(p) => p.raw() as usize,
+            OwnedPort::MidiIn(p) => p.raw() as usize,
+            OwnedPort::MidiOut(p) => p.raw() as usize,
         }
     }
+}
+
+/// What a port carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PortKind {
+    Audio(Direction),
+    Midi(Direction),
 }
 
 /// Why JACK could not be used.
@@ -58,7 +69,7 @@ pub struct JackSettings {
 /// A node port: its name, and its JACK port while a client is active.
 struct NodePort {
     name: String,
-    direction: Direction,
+    kind: PortKind,
     port: Option<OwnedPort>,
 }
 
@@ -166,7 +177,7 @@ impl JackBackend {
         let r = client.register_port("master/out_2", AudioOut::default()).map_err(JackError::Other)?;
         for (slot, entry) in self.ports.iter_mut().enumerate() {
             let Some(entry) = entry else { continue };
-            match register(&client, &entry.name, entry.direction) {
+            match register(&client, &entry.name, entry.kind) {
                 Ok(port) => {
                     self.table.set(slot, port.address());
                     entry.port = Some(port);
@@ -292,17 +303,19 @@ impl JackBackend {
 }
 
 /// Register `name` (`node/out_1`) on `client`.
-fn register(client: &Client, name: &str, direction: Direction) -> Result<OwnedPort, String> {
-    match direction {
-        Direction::In => client.register_port(name, AudioIn::default()).map(OwnedPort::In),
-        Direction::Out => client.register_port(name, AudioOut::default()).map(OwnedPort::Out),
+fn register(client: &Client, name: &str, kind: PortKind) -> Result<OwnedPort, String> {
+    match kind {
+        PortKind::Audio(Direction::In) => client.register_port(name, AudioIn::default()).map(OwnedPort::In),
+        PortKind::Audio(Direction::Out) => client.register_port(name, AudioOut::default()).map(OwnedPort::Out),
+        PortKind::Midi(Direction::In) => client.register_port(name, MidiIn::default()).map(OwnedPort::MidiIn),
+        PortKind::Midi(Direction::Out) => client.register_port(name, MidiOut::default()).map(OwnedPort::MidiOut),
     }
     .map_err(|e| format!("cannot register JACK port {name}: {e}"))
 }
 
-impl AudioBackend for JackBackend {
-    fn register(&mut self, node: &str, direction: Direction, index: usize) -> Result<PortRef, String> {
-        let name = format!("{node}/{}_{index}", direction.prefix());
+impl JackBackend {
+    /// Register port `name` in a free slot of the port table (now, or when a server comes).
+    fn register_in_slot(&mut self, name: String, kind: PortKind) -> Result<PortRef, String> {
         let slot = match self.free_slots.pop() {
             Some(s) => s,
             None if self.ports.len() < MAX_PORTS => {
@@ -312,7 +325,7 @@ impl AudioBackend for JackBackend {
             None => return Err(format!("cannot register {name}: krd holds {MAX_PORTS} ports already")),
         };
         let port = match &self.live {
-            Some(live) => match register(live.client.as_client(), &name, direction) {
+            Some(live) => match register(live.client.as_client(), &name, kind) {
                 Ok(p) => Some(p),
                 Err(e) => {
                     self.free_slots.push(slot);
@@ -323,8 +336,18 @@ impl AudioBackend for JackBackend {
             None => None,
         };
         self.table.set(slot, port.as_ref().map_or(0, OwnedPort::address));
-        self.ports[slot] = Some(NodePort { name, direction, port });
+        self.ports[slot] = Some(NodePort { name, kind, port });
         Ok(PortRef::from_raw(slot))
+    }
+}
+
+impl AudioBackend for JackBackend {
+    fn register(&mut self, node: &str, direction: Direction, index: usize) -> Result<PortRef, String> {
+        self.register_in_slot(format!("{node}/{}_{index}", direction.prefix()), PortKind::Audio(direction))
+    }
+
+    fn register_midi(&mut self, name: &str, direction: Direction) -> Result<PortRef, String> {
+        self.register_in_slot(name.to_string(), PortKind::Midi(direction))
     }
 
     fn unregister(&mut self, ports: Vec<PortRef>) {
@@ -338,6 +361,8 @@ impl AudioBackend for JackBackend {
             let r = match port {
                 OwnedPort::In(p) => c.unregister_port(p),
                 OwnedPort::Out(p) => c.unregister_port(p),
+                OwnedPort::MidiIn(p) => c.unregister_port(p),
+                OwnedPort::MidiOut(p) => c.unregister_port(p),
             };
             if let Err(e) = r {
                 tracing::warn!(error = %e, "could not unregister a port");

@@ -1,6 +1,7 @@
 //! The immutable, flat real-time graph built by the control thread.
 
 use super::cell::NodeCell;
+use super::midi::RtMidi;
 use super::tap::RtTap;
 use crate::backend::PortRef;
 use basedrop::Shared;
@@ -28,10 +29,12 @@ pub struct RtGraph {
     /// Increases with each graph the control thread builds.
     pub generation: u64,
     pub taps: Vec<RtTap>,
+    /// MIDI ports and what MIDI input plays.
+    pub midi: RtMidi,
 }
 
 impl RtGraph {
     pub fn empty() -> RtGraph {
-        RtGraph { nodes: Vec::new(), generation: 0, taps: Vec::new() }
+        RtGraph { nodes: Vec::new(), generation: 0, taps: Vec::new(), midi: RtMidi::default() }
     }
 }

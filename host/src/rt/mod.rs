@@ -12,6 +12,7 @@
 //! - `graph`: the graph itself; `event`: frame-stamped events; `tap`: recording taps.
 //! - `process`: the [`AudioEngine`] a backend calls once per block.
 //! - `block`: the fixed sizes ([`MAX_BLOCK`]).
+//! - [`midi`]: MIDI out at exact frames, MIDI input mapped to controls and voices.
 //! - [`denormals`]: denormal floats flushed to zero while a block is computed.
 //!
 //! The real-time side knows no audio backend: node ports are [`crate::backend::PortRef`]s, and
@@ -22,6 +23,7 @@ mod cell;
 pub mod denormals;
 mod event;
 mod graph;
+pub mod midi;
 mod process;
 pub mod processor;
 mod tap;

@@ -6,6 +6,7 @@ use super::cell::{NodeCell, NodeState, Ramp, SendFade, VoiceState, MAX_SEND_FADE
 use super::denormals::FlushDenormals;
 use super::event::{RtEvent, RtEventKind, ALL_VOICES};
 use super::graph::{RtGraph, RtNode};
+use super::midi::{MidiEngine, MidiLink, MidiTelemetry};
 use super::tap::TapSource;
 use crate::backend::{PortBuffers, PortRef};
 use basedrop::{Collector, Handle, Shared, SharedCell};
@@ -56,6 +57,8 @@ pub struct EngineTelemetry {
     cycle_usecs: AtomicU64,
     cycle_period_usecs: AtomicU32,
     cycle_frames: AtomicU32,
+    /// MIDI written, dropped and received.
+    pub midi: MidiTelemetry,
 }
 
 /// Where the audio clock stood at the start of a callback: engine frame `frame` began at JACK
@@ -115,6 +118,8 @@ pub struct AudioLink {
     pub handle: Handle,
     /// Keys of nodes the audio thread silenced and reset for producing NaN or infinity.
     pub faults: rtrb::Consumer<u32>,
+    /// MIDI to write at exact frames, and MIDI input as it arrived.
+    pub midi: MidiLink,
 }
 
 impl AudioLink {
@@ -154,6 +159,7 @@ pub struct AudioEngine {
     /// collector, no free here).
     departing: Vec<Departing>,
     departure_frames: u32,
+    midi: MidiEngine,
 }
 
 impl AudioEngine {
@@ -164,6 +170,7 @@ impl AudioEngine {
         let empty = Shared::new(&collector.handle(), RtGraph::empty());
         let latest = Arc::new(SharedCell::new(Shared::clone(&empty)));
         let telemetry = Arc::new(EngineTelemetry::default());
+        let (midi, midi_link) = MidiEngine::new();
         let sr = sample_rate as f32;
         let engine = AudioEngine {
             graph: Shared::clone(&empty),
@@ -182,8 +189,10 @@ impl AudioEngine {
             telemetry: Arc::clone(&telemetry),
             departing: Vec::with_capacity(DEPARTURE_CAPACITY),
             departure_frames: (DEPARTURE_SECONDS * sr).max(1.0) as u32,
+            midi,
         };
-        let link = AudioLink { graph: latest, events: ep, telemetry, handle: collector.handle(), faults: fc };
+        let link =
+            AudioLink { graph: latest, events: ep, telemetry, handle: collector.handle(), faults: fc, midi: midi_link };
         (engine, link)
     }
 
@@ -216,8 +225,21 @@ impl AudioEngine {
         let started = std::time::Instant::now();
         // Denormal floats (decaying tails) cost ~100× a normal float; flushed while we compute.
         let _flush = FlushDenormals::on();
-        self.swap_graph();
         let BlockIo { master, mut ports } = io;
+        // MIDI out is written against the graph of the last block, before a new one is taken
+        // up: a port a new graph leaves out is unregistered only once that graph runs, so its
+        // last messages (a freed out's note-offs) still reach it.
+        if let Some(p) = ports.as_deref_mut() {
+            self.midi.write(&self.graph.midi, p, self.frame, frames as u32, &self.telemetry.midi);
+        }
+        if let Some(prev) = self.swap_graph() {
+            if let Some(p) = ports.as_deref_mut() {
+                MidiEngine::clear_new(&prev.midi, &self.graph.midi, p);
+            }
+        }
+        if let Some(p) = ports.as_deref() {
+            self.midi.read(&self.graph, p, self.frame, &mut self.pending, &self.telemetry.midi);
+        }
         let [left, right] = master;
         let mut done = 0;
         while done < frames {
@@ -241,17 +263,20 @@ impl AudioEngine {
         }
     }
 
-    fn swap_graph(&mut self) {
+    /// Take up the latest graph; the one let go of is returned (freed by the collector on the
+    /// control thread when dropped: no free here).
+    fn swap_graph(&mut self) -> Option<Shared<RtGraph>> {
         if self.telemetry.published.load(Ordering::Acquire) == self.graph.generation {
-            return;
+            return None;
         }
         let latest = self.latest.get();
-        if latest.generation != self.graph.generation {
-            self.keep_departing(&latest);
-            // The graph let go of is freed by the collector (control thread): no free here.
-            self.graph = latest;
-            self.telemetry.generation.store(self.graph.generation, Relaxed);
+        if latest.generation == self.graph.generation {
+            return None;
         }
+        self.keep_departing(&latest);
+        let prev = std::mem::replace(&mut self.graph, latest);
+        self.telemetry.generation.store(self.graph.generation, Relaxed);
+        Some(prev)
     }
 
     /// Nodes heard in the graph in use that `next` leaves out (freed) fade out, instead of

@@ -40,6 +40,17 @@ impl Session {
         })
     }
 
+    /// Keep `value` as `path`'s value in the model without sending it (the audio thread already
+    /// applied it: a mapped MIDI controller). Paths that name nothing are ignored.
+    pub(super) fn hold_value(&mut self, path: &str, value: f32) {
+        match self.model.value_path(path) {
+            Ok(ValuePath::Master) => self.master = value,
+            Ok(ValuePath::Gain { node }) => self.model.nodes_mut()[node].gain = value,
+            Ok(ValuePath::Control { node, control }) => self.model.nodes_mut()[node].values[control] = value,
+            Err(_) => {}
+        }
+    }
+
     /// A value set or faded is no longer driven by a pattern: stop the pattern on `path`, and
     /// say so in the reply.
     fn take_over(&mut self, path: &str) -> String {
@@ -116,6 +127,11 @@ impl Session {
 
     /// Mute (or unmute) a node, or every node of a group (`drums` is `drums/kick`, `drums/hat`).
     pub fn mute_group(&mut self, name: &str, on: bool, at: u64) -> Result<String, SessionError> {
+        if self.model.get(name).is_err() {
+            if let Some(done) = self.midi_out_mute(name, on) {
+                return Ok(done);
+            }
+        }
         let members = self.model.group(name)?;
         for m in &members {
             self.mute(m, on, at)?;

@@ -134,6 +134,10 @@ impl Session {
         if self.model.get(&name).is_ok_and(|n| n.sampler.is_none()) {
             return self.dirt_note(&name, ev, frame);
         }
+        if let Some(Target::Midi { out, channel }) = self.midi_target(&name) {
+            self.dirt_midi(out, channel, ev, frame);
+            return Ok(());
+        }
         if self.dirt.library.bank(&name).is_some() {
             return self.dirt_sample(&name, ev, frame);
         }
@@ -146,6 +150,30 @@ impl Session {
             return self.dirt_note(&name, ev, frame);
         }
         Err(DirtMiss::Unknown(name))
+    }
+
+    /// An event on a MIDI out: a note (SuperDirt's pitch and length rules) when the event names
+    /// a pitch (`note`, `n`, `midinote`, `freq`), and the controllers and program it names.
+    fn dirt_midi(&mut self, out: u32, channel: u8, ev: &DirtEvent, frame: u64) {
+        let controls = ev
+            .params()
+            .filter_map(|(k, v)| match v {
+                DirtValue::Num(x) if x.is_finite() => Some((k.to_string(), *x)),
+                _ => None,
+            })
+            .collect();
+        let pitched = ["note", "n", "midinote", "freq"].iter().any(|k| ev.num(k).is_some());
+        let midi = pitched.then(|| crate::scheduler::hz_to_midi(plan::frequency(ev, true)));
+        let plan = crate::midi::plan(&NoteValue { midi, controls, ..NoteValue::default() }, channel);
+        let frame = frame.max(self.now());
+        let mut messages: Vec<(u64, crate::rt::midi::MidiMessage)> =
+            plan.onset.into_iter().map(|m| (frame, m)).collect();
+        if let Some((ch, key)) = plan.note {
+            let seconds = plan::synth_sustain(ev).clamp(0.0, 3600.0);
+            let off = frame + ((seconds * self.sample_rate as f64).round() as u64).max(1);
+            messages.push((off, crate::rt::midi::MidiMessage::note_off(ch, key)));
+        }
+        self.midi_send(out, messages);
     }
 
     /// A note on node `name`: SuperDirt's pitch and length rules, other keys to its controls.

@@ -69,6 +69,7 @@ impl Session {
                 Some(RtTap { source, cell: r.cell.clone() })
             })
             .collect();
-        self.rt.publish(RtGraph { nodes: rt_nodes, generation: 0, taps });
+        let midi = self.midi_graph();
+        self.rt.publish(RtGraph { nodes: rt_nodes, generation: 0, taps, midi });
     }
 }

@@ -24,6 +24,7 @@ use thiserror::Error;
 mod controls;
 mod dirt;
 mod graph;
+mod midi;
 mod model;
 mod nodes;
 mod patterns;
@@ -33,6 +34,7 @@ mod scenes;
 mod snapshot;
 pub use crate::rt::NEXT_BLOCK;
 pub use dirt::{DirtCounters, DirtMiss};
+pub use midi::{ControllerSnapshot, MidiOutSnapshot, MidiSnapshot, NotesSnapshot};
 pub use snapshot::{NodeSnapshot, PatternSnapshot, RouteSnapshot, Snapshot};
 
 use model::GraphModel;
@@ -131,6 +133,7 @@ pub struct Session {
     scenes: Scenes,
     recordings: Recordings,
     dirt: dirt::DirtState,
+    midi: midi::MidiState,
 }
 
 impl Session {
@@ -148,18 +151,31 @@ impl Session {
         let recordings = Recordings::new(settings.record_dir.clone());
         let library = crate::dirt::SampleLibrary::new(settings.samples.clone(), sample_rate, collector.handle());
         let dirt = dirt::DirtState::new(library, settings.orbits);
-        Session {
+        let mut rt = Realtime::new(link, collector, backend);
+        let mut midi_port = |name: &str, direction| {
+            rt.register_midi(name, direction).unwrap_or_else(|e| {
+                tracing::warn!("{e}: krd runs without it");
+                None
+            })
+        };
+        let clock_port = midi_port(midi::CLOCK_PORT, crate::backend::Direction::Out);
+        let input_port = midi_port(midi::INPUT_PORT, crate::backend::Direction::In);
+        let mut session = Session {
             settings,
             sample_rate,
             model: GraphModel::default(),
             clock,
             scheduler,
             master,
-            rt: Realtime::new(link, collector, backend),
+            rt,
             scenes: Scenes::default(),
             recordings,
             dirt,
-        }
+            midi: midi::MidiState::new(clock_port, input_port),
+        };
+        // The MIDI ports are in every graph from the first on.
+        session.rebuild();
+        session
     }
 
     /// The audio clock: engine frames processed so far.

@@ -23,6 +23,12 @@ impl Session {
         count: u32,
         gain: f32,
     ) -> Result<String, SessionError> {
+        if self.midi.is_out(name) {
+            return Err(SessionError::Dsp {
+                name: name.into(),
+                message: "the name is taken by a MIDI out; choose another (or free the out first)".into(),
+            });
+        }
         if RESERVED_NAMES.contains(&name) {
             return Err(SessionError::Dsp {
                 name: name.into(),
@@ -179,6 +185,11 @@ impl Session {
     }
 
     pub fn node_free(&mut self, name: &str) -> Result<String, SessionError> {
+        if self.model.get(name).is_err() {
+            if let Some(done) = self.midi_out_free(name) {
+                return Ok(done);
+            }
+        }
         let key = self.model.get(name)?.key;
         self.scheduler.cancel_fades_of(key);
         for t in self.scheduler.targets_of(name) {

@@ -10,6 +10,9 @@ impl Session {
     /// What a pattern on `target` drives: notes on a node, or a value (a control, a node's
     /// fader, master).
     pub(super) fn target_for(&self, target: &str) -> Result<Target, SessionError> {
+        if let Some(t) = self.midi_target(target) {
+            return Ok(t);
+        }
         if let Some(t) = self.orbit_target(target) {
             return Ok(t);
         }
@@ -152,7 +155,8 @@ impl Session {
         // Query in steps of a quarter of the lookahead, not on every tick: events stay at least
         // three quarters of the lookahead ahead of the clock, and each query covers more time.
         let step = (self.settings.lookahead_seconds * self.clock.cps() / 4.0).max(0.0);
-        let scheduled = num_traits::ToPrimitive::to_f64(&self.scheduler.scheduled_until()).unwrap_or(0.0);
+        let begin = self.scheduler.scheduled_until();
+        let scheduled = num_traits::ToPrimitive::to_f64(&begin).unwrap_or(0.0);
         if self.clock.cycle_at(horizon) - scheduled >= step {
             let rt = &mut self.rt;
             let mut full = false;
@@ -162,6 +166,9 @@ impl Session {
             }
         }
         self.dirt_tick();
+        let end = self.scheduler.scheduled_until();
+        self.midi_tick(begin, end);
+        self.midi_poll();
         let finished = |n: &super::model::NodeModel| matches!(n.prev, Some((_, until)) if until <= now);
         if self.model.nodes().iter().any(finished) {
             for n in self.model.nodes_mut().iter_mut().filter(|n| finished(n)) {

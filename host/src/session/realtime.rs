@@ -2,7 +2,8 @@
 //! whose ports the graphs use, and ports retired until no graph uses them.
 
 use super::SessionError;
-use crate::backend::{AudioBackend, Direction, LoosePort, NodePorts};
+use crate::backend::{AudioBackend, Direction, LoosePort, NodePorts, PortRef};
+use crate::rt::midi::{MidiInEvent, MidiOutEvent};
 use crate::rt::{AudioLink, EngineTelemetry, RtEvent, RtGraph};
 use crate::service::patchbay::Connection;
 use basedrop::{Collector, Handle};
@@ -162,6 +163,39 @@ impl Realtime {
                 Err(e)
             }
         }
+    }
+
+    /// Register MIDI port `name` (None when the backend has no ports: rendering offline); a
+    /// retired port of that name not yet unregistered is taken back (an out freed and made
+    /// again: the same port, its connections kept).
+    pub fn register_midi(&mut self, name: &str, direction: Direction) -> Result<Option<PortRef>, String> {
+        if !self.backend.has_ports() {
+            return Ok(None);
+        }
+        if let Some(i) = self.retired.iter().position(|r| r.node == name && r.port.1 == 0) {
+            return Ok(Some(self.retired.swap_remove(i).port.2));
+        }
+        self.backend.register_midi(name, direction).map(Some)
+    }
+
+    /// MIDI port `name` is no longer used: unregistered once the audio thread runs no graph
+    /// that holds it (kept as number 0 under its full name, which no audio port has).
+    pub fn retire_midi(&mut self, name: &str, port: PortRef) {
+        let generation = self.generation;
+        self.retired.push(Retired { generation, node: name.into(), port: (Direction::Out, 0, port) });
+    }
+
+    /// Queue a MIDI message for the audio thread (counted as dropped when its ring is full).
+    pub fn send_midi(&mut self, ev: MidiOutEvent) {
+        if self.link.midi.out.push(ev).is_err() {
+            self.link.telemetry.midi.dropped.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// What arrived at the MIDI input since the last call.
+    pub fn take_midi_input(&mut self) -> Vec<MidiInEvent> {
+        let n = self.link.midi.input.slots();
+        (0..n).filter_map(|_| self.link.midi.input.pop().ok()).collect()
     }
 
     /// The node `node` is going: its ports are unregistered once the audio thread no longer runs

@@ -1,6 +1,7 @@
 //! Snapshots of the session: the state dump, scenes, the state file, and re-creating a session
 //! from a snapshot (scene recall and restore on start).
 
+use super::midi::MidiSnapshot;
 use super::model::NodeModel;
 use super::{Session, SessionError};
 use kr_faust::Factory;
@@ -20,6 +21,9 @@ pub struct Snapshot {
     pub nodes: Vec<NodeSnapshot>,
     pub routes: Vec<RouteSnapshot>,
     pub patterns: Vec<PatternSnapshot>,
+    /// MIDI outs and mappings (absent from files written before there were any).
+    #[serde(default, skip_serializing_if = "MidiSnapshot::is_empty")]
+    pub midi: MidiSnapshot,
 }
 
 impl Snapshot {
@@ -104,6 +108,7 @@ impl Session {
                     from_zero: p.from_zero(),
                 })
                 .collect(),
+            midi: self.midi_snapshot(),
         }
     }
 
@@ -161,7 +166,7 @@ impl Session {
                 "origin_cycle": [*self.clock.origin_cycle.numer(), *self.clock.origin_cycle.denom()],
                 "cps": self.clock.cps(), "frame": self.now(),
             },
-            "nodes": nodes, "routes": snap.routes, "patterns": snap.patterns,
+            "nodes": nodes, "routes": snap.routes, "patterns": snap.patterns, "midi": snap.midi,
             "scenes": self.scenes.names(),
         })
     }
@@ -239,6 +244,8 @@ impl Session {
             self.apply_node(s, factories, moves, snap.plays_notes_on(&s.name))?;
         }
         self.apply_routes(&snap.routes)?;
+        self.apply_midi_outs(&snap.midi)?;
+        self.apply_midi_maps(&snap.midi)?;
         self.apply_patterns(patterns)?;
         if (snap.tempo, snap.meter) != (self.clock.bpm, self.clock.meter) {
             self.tempo(Some(snap.tempo), Some(snap.meter))?;
@@ -278,6 +285,8 @@ impl Session {
         for r in &snap.routes {
             keep(format!("route {} → {} skipped", r.from, r.to), self.route(&r.from, &r.to, r.level));
         }
+        keep("MIDI outs".into(), self.apply_midi_outs(&snap.midi).map(|_| String::new()));
+        keep("MIDI mappings".into(), self.apply_midi_maps(&snap.midi).map(|_| String::new()));
         for p in &snap.patterns {
             let played = Ir::from_json(&p.pattern.to_string())
                 .map_err(|e| SessionError::Pattern(e.to_string()))
