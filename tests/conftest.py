@@ -83,6 +83,7 @@ def kr_clean(krd: int) -> Iterator[None]:
         kr.hush()
         for name in kr.session.client.request("scene_list", {}):
             kr.session.client.request("scene_delete", {"name": name})
+        kr.midi_follow(False)
         midi = kr.midi_maps()
         for path in {c["path"] for c in midi["controls"]} | {n["node"] for n in midi["notes"]}:
             kr.midi_unmap(path)

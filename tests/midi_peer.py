@@ -27,6 +27,9 @@ class MidiPeer:
         self.received: list[tuple[int, bytes]] = []
         self._lock = threading.Lock()
         self._queue: list[tuple[int, bytes, threading.Event, list[int]]] = []
+        # MIDI clock sent from this frame on, a tick every `_tick` frames (None: no clock).
+        self._clock: tuple[int, float] | None = None
+        self._next_tick = 0
         self.client.set_process_callback(self._process)
         self.client.activate()
 
@@ -37,8 +40,18 @@ class MidiPeer:
         self.outport.clear_buffer()
         with self._lock:
             queue, self._queue = self._queue, []
-        for offset, data, sent, frame in sorted(queue, key=lambda q: q[0]):
-            at = min(offset, frames - 1)
+        events = [(min(at, frames - 1), data, sent, frame) for at, data, sent, frame in queue]
+        clock = self._clock
+        if clock is not None:
+            anchor, tick = clock
+            while True:
+                at = round(anchor + self._next_tick * tick) - start
+                if at >= frames:
+                    break
+                if at >= 0:
+                    events.append((at, b"\xf8", threading.Event(), []))
+                self._next_tick += 1
+        for at, data, sent, frame in sorted(events, key=lambda e: e[0]):
             self.outport.write_midi_event(at, data)
             frame.append(start + at)
             sent.set()
@@ -50,6 +63,12 @@ class MidiPeer:
             self._queue.append((offset, data, sent, frame))
         assert sent.wait(5), "the peer's process callback did not run"
         return frame[0]
+
+    def send_clock(self, bpm: float | None) -> None:
+        """Send MIDI clock at `bpm` (ticks at exact frames from the next cycle on), or stop."""
+        self._next_tick = 0
+        frame = self.client.frame_time + self.client.blocksize
+        self._clock = None if bpm is None else (frame, self.rate * 60 / (24 * bpm))
 
     def listen_to(self, port: str) -> None:
         self.client.connect(port, self.inport)

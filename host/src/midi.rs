@@ -132,6 +132,47 @@ impl ClockOut {
     }
 }
 
+/// Following another device's MIDI clock: the tempo its ticks (24 per beat) give, smoothed
+/// over the last beat or so. A tick more than a quarter off the measured interval (the device
+/// stopped, jumped to another tempo, a dropout) restarts the measurement instead of bending the
+/// tempo slowly towards it.
+#[derive(Debug, Default)]
+pub struct ClockIn {
+    last: Option<u64>,
+    /// Smoothed frames per tick.
+    interval: Option<f64>,
+    ticks: u32,
+}
+
+/// Ticks measured before the tempo is trusted (a quarter beat).
+const TRUST_TICKS: u32 = 6;
+/// A gap this far off the measured interval (a fraction of it) starts the measurement again.
+const JUMP: f64 = 0.25;
+/// Each tick's weight in the smoothed interval (about a beat's memory).
+const TICK_WEIGHT: f64 = 1.0 / 24.0;
+
+impl ClockIn {
+    /// A tick arrived at engine frame `frame`; the tempo in beats per minute once it is known.
+    pub fn tick(&mut self, frame: u64, sample_rate: f64) -> Option<f64> {
+        let last = self.last.replace(frame);
+        let gap = frame.checked_sub(last?)? as f64;
+        if gap <= 0.0 {
+            return None;
+        }
+        let interval = match self.interval {
+            Some(i) if (gap - i).abs() > JUMP * i => {
+                (self.interval, self.ticks) = (None, 0);
+                return None;
+            }
+            Some(i) => i + (gap - i) * TICK_WEIGHT.max(1.0 / (self.ticks as f64 + 1.0)),
+            None => gap,
+        };
+        self.interval = Some(interval);
+        self.ticks += 1;
+        (self.ticks >= TRUST_TICKS).then(|| 60.0 * sample_rate / (24.0 * interval))
+    }
+}
+
 /// One tick, in cycles: 1/(24 × meter), exact for meters given to a thousandth.
 fn tick_length(meter: f64) -> Time {
     let thousandths = (meter * 1000.0).round().max(1.0) as i64;
@@ -190,6 +231,24 @@ mod tests {
         let second = window(&mut c, &clock, Time::new(1, 2), Time::new(1, 1));
         assert_eq!(second.len(), 48);
         assert!(second.iter().enumerate().all(|(k, (f, _))| *f == 48000 + 500 * k as u64));
+    }
+
+    #[test]
+    fn following_a_clock_measures_its_tempo_and_ignores_a_dropout() {
+        let mut c = ClockIn::default();
+        // 100 bpm at 48 kHz: a tick every 1200 frames; jitter of ±1 frame.
+        let mut bpm = None;
+        for k in 0..48u64 {
+            bpm = c.tick(k * 1200 + (k % 3), 48000.0).or(bpm);
+        }
+        assert!((bpm.unwrap() - 100.0).abs() < 0.1, "{bpm:?}");
+        // The device stops for a second: no tempo from that gap, measured again after.
+        assert_eq!(c.tick(48 * 1200 + 48000, 48000.0), None);
+        let mut after = None;
+        for k in 1..=12u64 {
+            after = c.tick(48 * 1200 + 48000 + k * 1000, 48000.0).or(after);
+        }
+        assert!((after.unwrap() - 120.0).abs() < 0.01, "{after:?}");
     }
 
     #[test]

@@ -145,6 +145,10 @@ pub enum Command {
     MidiClock {
         action: String,
     },
+    /// Let the tempo follow the MIDI clock arriving at krd's MIDI input (`on`), or stop.
+    MidiFollow {
+        on: bool,
+    },
     /// Map MIDI controller `cc` (on `channel` 1..16, 0: any) linearly onto `path` over `lo..hi`.
     MidiMap {
         cc: i64,

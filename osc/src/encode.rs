@@ -58,6 +58,7 @@ fn fields(c: &Command) -> Fields<'_> {
             Fields::of([("name", s(name)), ("channel", Value::Int(*channel)), ("port", s(port))])
         }
         Command::MidiClock { action } => Fields::of([("action", s(action))]),
+        Command::MidiFollow { on } => Fields::of([("on", Value::Flag(*on))]),
         Command::MidiMap { cc, path, lo, hi, channel } => Fields::of([
             ("cc", Value::Int(*cc)),
             ("path", s(path)),

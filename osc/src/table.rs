@@ -364,6 +364,7 @@ pub const TABLE: &[CommandSpec] = &[
     SAMPLES_LIST,
     MIDI_OUT,
     MIDI_CLOCK,
+    MIDI_FOLLOW,
     MIDI_MAP,
     MIDI_LEARN,
     MIDI_NOTES,
@@ -407,6 +408,15 @@ const MIDI_CLOCK: CommandSpec = CommandSpec {
     reply: DONE,
     doc: "MIDI clock out: `start` or `continue` (on the next cycle) or `stop`",
     build: |v| Some(Command::MidiClock { action: v.string("action")? }),
+};
+const MIDI_FOLLOW: CommandSpec = CommandSpec {
+    address: "/kr/midi/follow",
+    cmd: "midi_follow",
+    fixed: None,
+    args: &[arg("on", Kind::Flag)],
+    reply: DONE,
+    doc: "let the tempo follow the MIDI clock arriving at `midi_in` (1), or stop (0)",
+    build: |v| Some(Command::MidiFollow { on: v.flag("on")? }),
 };
 const MIDI_MAP: CommandSpec = CommandSpec {
     address: "/kr/midi/map",
@@ -500,6 +510,7 @@ impl Command {
             Command::SamplesList => &SAMPLES_LIST,
             Command::MidiOut { .. } => &MIDI_OUT,
             Command::MidiClock { .. } => &MIDI_CLOCK,
+            Command::MidiFollow { .. } => &MIDI_FOLLOW,
             Command::MidiMap { .. } => &MIDI_MAP,
             Command::MidiLearn { .. } => &MIDI_LEARN,
             Command::MidiNotes { .. } => &MIDI_NOTES,

@@ -42,6 +42,7 @@ const SIGNATURES: &[(&str, &str)] = &[
     ("/kr/samples/list", "no arguments"),
     ("/kr/midi/out", "name:s [channel:i] [port:s]"),
     ("/kr/midi/clock", "action:s"),
+    ("/kr/midi/follow", "on:i"),
     ("/kr/midi/map", "cc:i path:s [lo:f] [hi:f] [channel:i]"),
     ("/kr/midi/learn", "path:s [lo:f] [hi:f]"),
     ("/kr/midi/notes", "node:s [channel:i]"),

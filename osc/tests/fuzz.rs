@@ -57,6 +57,7 @@ fn command() -> impl Strategy<Value = Command> {
         name().prop_map(|bank| Command::SamplesLoad { bank }),
         (name(), 1i64..=16, name()).prop_map(|(name, channel, port)| Command::MidiOut { name, channel, port }),
         name().prop_map(|action| Command::MidiClock { action }),
+        any::<bool>().prop_map(|on| Command::MidiFollow { on }),
         (0i64..=127, name(), finite_f32(), finite_f32(), 0i64..=16)
             .prop_map(|(cc, path, lo, hi, channel)| Command::MidiMap { cc, path, lo, hi, channel }),
         (name(), finite_f32(), finite_f32()).prop_map(|(path, lo, hi)| Command::MidiLearn { path, lo, hi }),

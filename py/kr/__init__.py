@@ -42,6 +42,7 @@ hush = session.hush
 load = session.load
 load_samples = session.load_samples
 midi_clock = session.midi_clock
+midi_follow = session.midi_follow
 midi_learn = session.midi_learn
 midi_map = session.midi_map
 midi_maps = session.midi_maps

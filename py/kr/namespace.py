@@ -50,6 +50,7 @@ SESSION_FUNCTIONS = (
     "load",
     "load_samples",
     "midi_clock",
+    "midi_follow",
     "midi_learn",
     "midi_map",
     "midi_maps",

@@ -347,6 +347,11 @@ class Session:
         `"continue"` (with its song position) on the next cycle, or `"stop"` at once."""
         self._send("midi_clock", action=action)
 
+    def midi_follow(self, on: bool = True) -> None:
+        """Let `kr.tempo` follow the MIDI clock another device sends to `krd:midi_in` (tempo
+        only, not its Start/Stop or position), or stop following with `False`."""
+        self._send("midi_follow", on=on)
+
     def midi_map(
         self, cc: int, path: str, lo: float = 0.0, hi: float = 1.0, channel: int | None = None
     ) -> None:
@@ -370,9 +375,10 @@ class Session:
         self._send("midi_unmap", path=_name(path))
 
     def midi_maps(self) -> dict[str, Any]:
-        """The session's MIDI: `outs`, controller mappings (`controls`) and `notes` routes."""
+        """The session's MIDI: `outs`, controller mappings (`controls`), `notes` routes, and
+        whether the tempo follows MIDI clock (`follow_clock`)."""
         midi: dict[str, Any] = self.dump().get("midi", {})
-        return {"outs": [], "controls": [], "notes": [], **midi}
+        return {"outs": [], "controls": [], "notes": [], "follow_clock": False, **midi}
 
     def node_info(self, name: str) -> dict[str, Any]:
         """One node as the engine describes it (`/kr/node/info`): its source, voices, gain,

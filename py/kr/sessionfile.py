@@ -156,6 +156,8 @@ def render_session(state: dict[str, Any], kr_scope: Any, origin: str) -> str:
         for n in midi.get("notes", []):
             channel = f", channel={n['channel']}" if n["channel"] else ""
             lines.append(f"kr.midi_notes({_q(n['node'])}{channel})")
+        if midi.get("follow_clock"):
+            lines.append("kr.midi_follow()")
 
     if patterns:
         lines += ["", "", "# ---- patterns " + "-" * 81, ""]

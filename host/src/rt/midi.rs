@@ -170,6 +170,8 @@ pub struct NoteMap {
 #[derive(Debug, Default)]
 pub struct RtMidi {
     pub outs: Box<[PortRef]>,
+    /// Outs muted: their note-ons are not written (note-offs are, so nothing hangs).
+    pub muted: Box<[PortRef]>,
     pub input: Option<PortRef>,
     pub controls: Box<[CcMap]>,
     pub notes: Box<[NoteMap]>,
@@ -231,12 +233,15 @@ impl MidiEngine {
         (engine, MidiLink { out: op, input: ic })
     }
 
-    /// Clear every out port of `midi` and write the messages due before `start + frames` at
-    /// their offsets (late ones at offset 0); messages for ports the graph no longer has are
-    /// dropped. Real-time safe.
+    /// Clear every out port of `midi` (and of `leaving`, the graph this block replaced) and
+    /// write the messages due before `start + frames` at their offsets (late ones at offset 0).
+    /// A port the replaced graph had and the new one lacks is still written in this block (a
+    /// freed out's note-offs); messages for ports neither has are dropped, and note-ons of
+    /// muted outs are not written. Real-time safe.
     pub fn write(
         &mut self,
         midi: &RtMidi,
+        leaving: Option<&RtMidi>,
         ports: &mut dyn PortBuffers,
         start: u64,
         frames: u32,
@@ -247,26 +252,24 @@ impl MidiEngine {
             let at = self.pending.partition_point(|p| p.frame <= ev.frame);
             self.pending.insert(at, ev);
         }
-        for &port in midi.outs.iter() {
+        let gone = leaving.map_or(&[][..], |l| &l.outs[..]);
+        let gone = || gone.iter().filter(|p| !midi.outs.contains(p));
+        for &port in midi.outs.iter().chain(gone()) {
             ports.midi_clear(port);
         }
         let end = start + frames as u64;
         let due = self.pending.partition_point(|e| e.frame < end);
         for ev in &self.pending[..due] {
+            if ev.message.kind() == 0x90 && midi.muted.contains(&ev.port) {
+                continue;
+            }
             let offset = ev.frame.saturating_sub(start).min(frames.saturating_sub(1) as u64) as u32;
-            let written = midi.outs.contains(&ev.port) && ports.midi_write(ev.port, offset, ev.message.bytes());
+            let known = midi.outs.contains(&ev.port) || gone().any(|p| *p == ev.port);
+            let written = known && ports.midi_write(ev.port, offset, ev.message.bytes());
             let counter = if written { &telemetry.written } else { &telemetry.dropped };
             counter.fetch_add(1, Relaxed);
         }
         self.pending.drain(..due);
-    }
-
-    /// Clear the out ports `next` has and `prev` had not (a port is cleared in every block from
-    /// the first one its graph runs in). Real-time safe.
-    pub fn clear_new(prev: &RtMidi, next: &RtMidi, ports: &mut dyn PortBuffers) {
-        for &port in next.outs.iter().filter(|p| !prev.outs.contains(p)) {
-            ports.midi_clear(port);
-        }
     }
 
     /// Read this block's MIDI input: each message goes to the control thread, and what the

@@ -226,16 +226,17 @@ impl AudioEngine {
         // Denormal floats (decaying tails) cost ~100× a normal float; flushed while we compute.
         let _flush = FlushDenormals::on();
         let BlockIo { master, mut ports } = io;
-        // MIDI out is written against the graph of the last block, before a new one is taken
-        // up: a port a new graph leaves out is unregistered only once that graph runs, so its
-        // last messages (a freed out's note-offs) still reach it.
+        let leaving = self.swap_graph();
+        // MIDI out is written against the new graph and the one it replaced: a port the new
+        // graph leaves out is unregistered only once the audio thread says it runs that graph
+        // (below, after the writes), so its last messages (a freed out's note-offs) still
+        // reach it.
         if let Some(p) = ports.as_deref_mut() {
-            self.midi.write(&self.graph.midi, p, self.frame, frames as u32, &self.telemetry.midi);
+            let leaving = leaving.as_ref().map(|g| &g.midi);
+            self.midi.write(&self.graph.midi, leaving, p, self.frame, frames as u32, &self.telemetry.midi);
         }
-        if let Some(prev) = self.swap_graph() {
-            if let Some(p) = ports.as_deref_mut() {
-                MidiEngine::clear_new(&prev.midi, &self.graph.midi, p);
-            }
+        if leaving.is_some() {
+            self.telemetry.generation.store(self.graph.generation, Relaxed);
         }
         if let Some(p) = ports.as_deref() {
             self.midi.read(&self.graph, p, self.frame, &mut self.pending, &self.telemetry.midi);
@@ -264,7 +265,7 @@ impl AudioEngine {
     }
 
     /// Take up the latest graph; the one let go of is returned (freed by the collector on the
-    /// control thread when dropped: no free here).
+    /// control thread when dropped: no free here). Its generation is not published yet.
     fn swap_graph(&mut self) -> Option<Shared<RtGraph>> {
         if self.telemetry.published.load(Ordering::Acquire) == self.graph.generation {
             return None;
@@ -274,9 +275,9 @@ impl AudioEngine {
             return None;
         }
         self.keep_departing(&latest);
-        let prev = std::mem::replace(&mut self.graph, latest);
-        self.telemetry.generation.store(self.graph.generation, Relaxed);
-        Some(prev)
+        // The caller publishes the generation taken up (`telemetry.generation`) once it is
+        // done with the graph let go of.
+        Some(std::mem::replace(&mut self.graph, latest))
     }
 
     /// Nodes heard in the graph in use that `next` leaves out (freed) fade out, instead of

@@ -6,7 +6,7 @@
 use super::model::ValuePath;
 use super::{Session, SessionError};
 use crate::backend::{Direction, PortRef};
-use crate::midi::{ClockOut, Transport};
+use crate::midi::{ClockIn, ClockOut, Transport};
 use crate::rt::midi::{cc_value, CcMap, CcTarget, MidiMessage, MidiOutEvent, NoteMap, RtMidi};
 use crate::rt::NEXT_BLOCK;
 use crate::scheduler::Target;
@@ -57,11 +57,14 @@ pub struct MidiSnapshot {
     pub controls: Vec<ControllerSnapshot>,
     #[serde(default)]
     pub notes: Vec<NotesSnapshot>,
+    /// The tempo follows the MIDI clock arriving at `midi_in`.
+    #[serde(default)]
+    pub follow_clock: bool,
 }
 
 impl MidiSnapshot {
     pub fn is_empty(&self) -> bool {
-        self.outs.is_empty() && self.controls.is_empty() && self.notes.is_empty()
+        self.outs.is_empty() && self.controls.is_empty() && self.notes.is_empty() && !self.follow_clock
     }
 }
 
@@ -96,6 +99,9 @@ pub(super) struct MidiState {
     learned: Vec<String>,
     clock: ClockOut,
     sounding: Vec<Sounding>,
+    /// Following the MIDI clock at the input, and what it measured.
+    follow_clock: bool,
+    clock_in: ClockIn,
 }
 
 impl MidiState {
@@ -111,6 +117,8 @@ impl MidiState {
             learned: Vec::new(),
             clock: ClockOut::default(),
             sounding: Vec::new(),
+            follow_clock: false,
+            clock_in: ClockIn::default(),
         }
     }
 
@@ -204,8 +212,8 @@ impl Session {
         Some(format!("MIDI out '{name}' freed"))
     }
 
-    /// Mute (or unmute) MIDI out `name` (None when there is none): while muted no note-on
-    /// leaves it, and the notes it holds end at once.
+    /// Mute (or unmute) MIDI out `name` (None when there is none): from the next block no
+    /// note-on leaves it, and the notes it holds end at once.
     pub(super) fn midi_out_mute(&mut self, name: &str, on: bool) -> Option<String> {
         let out = self.midi.outs.get_mut(name)?;
         out.muted = on;
@@ -222,6 +230,8 @@ impl Session {
                 self.rt.send_midi(MidiOutEvent { frame: NEXT_BLOCK, port, message });
             }
         }
+        // The audio thread drops the note-ons already on their way from the next block on.
+        self.rebuild();
         Some(format!("{name} {}", if on { "muted" } else { "unmuted" }))
     }
 
@@ -234,6 +244,16 @@ impl Session {
         Ok(match t {
             Transport::Stop => "MIDI clock: Stop".into(),
             _ => format!("MIDI clock: {action} on the next cycle"),
+        })
+    }
+
+    /// Let the tempo follow the MIDI clock arriving at `midi_in` (or stop following).
+    pub fn midi_follow(&mut self, on: bool) -> Result<String, SessionError> {
+        self.midi.follow_clock = on;
+        self.midi.clock_in = ClockIn::default();
+        Ok(match on {
+            true => "the tempo follows the MIDI clock at midi_in".into(),
+            false => "the tempo no longer follows MIDI clock".into(),
         })
     }
 
@@ -347,7 +367,8 @@ impl Session {
                 })
             })
             .collect();
-        RtMidi { outs, input: self.midi.input_port, controls, notes }
+        let muted = self.midi.outs.values().filter(|o| o.muted).filter_map(|o| o.port).collect();
+        RtMidi { outs, muted, input: self.midi.input_port, controls, notes }
     }
 
     /// Send what the patterns on MIDI outs and the clock have for cycles `[begin, end)`.
@@ -397,6 +418,9 @@ impl Session {
     pub(super) fn midi_poll(&mut self) {
         for ev in self.rt.take_midi_input() {
             let m = ev.message;
+            if m.kind() == 0xF8 && self.midi.follow_clock {
+                self.follow_tick(ev.frame);
+            }
             if m.kind() != 0xB0 {
                 continue;
             }
@@ -424,6 +448,18 @@ impl Session {
         }
     }
 
+    /// A clock tick arrived: the tempo moves to the clock's once it is known and differs by
+    /// more than a hundredth of a beat per minute (a tempo change re-anchors the cycle clock at
+    /// the end of what is scheduled, so nothing already sent moves).
+    fn follow_tick(&mut self, frame: u64) {
+        let Some(bpm) = self.midi.clock_in.tick(frame, self.clock.sample_rate) else { return };
+        let bpm = (bpm * 100.0).round() / 100.0;
+        let (lo, hi) = kr_osc::BPM_RANGE;
+        if (bpm - self.clock.bpm).abs() >= 0.01 && (lo..=hi).contains(&bpm) {
+            let _ = self.tempo(Some(bpm), None);
+        }
+    }
+
     /// What learning mapped since the last call, one line each.
     pub fn take_midi_learned(&mut self) -> Vec<String> {
         std::mem::take(&mut self.midi.learned)
@@ -445,6 +481,7 @@ impl Session {
                 .collect(),
             controls: self.midi.controls.clone(),
             notes: self.midi.notes.clone(),
+            follow_clock: self.midi.follow_clock,
         }
     }
 
@@ -491,6 +528,9 @@ impl Session {
             .cloned()
             .collect();
         (self.midi.controls, self.midi.notes) = (controls, notes);
+        if snap.follow_clock != self.midi.follow_clock {
+            self.midi_follow(snap.follow_clock)?;
+        }
         self.rebuild();
         match skipped.is_empty() {
             true => Ok(()),
