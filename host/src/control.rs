@@ -436,9 +436,9 @@ impl ControlThread {
                 self.changed("/kr/play", &message);
                 self.notify(Notification::Error { message });
             }
-            for message in self.session.take_midi_learned() {
+            for (address, message) in self.session.take_midi_changes() {
                 tracing::info!("{message}");
-                self.changed("/kr/midi/learn", &message);
+                self.changed(address, &message);
             }
             for (_, message) in self.session.take_pattern_warnings() {
                 tracing::warn!("{message}");

@@ -96,7 +96,9 @@ pub(super) struct MidiState {
     notes: Vec<NotesSnapshot>,
     /// The path the next controller moved is mapped to, and its range.
     learning: Option<(String, f32, f32)>,
-    learned: Vec<String>,
+    /// What MIDI input changed in the session since the last look: (the command's address it
+    /// stands for, what happened).
+    changes: Vec<(&'static str, String)>,
     clock: ClockOut,
     sounding: Vec<Sounding>,
     /// Following the MIDI clock at the input, and what it measured.
@@ -114,7 +116,7 @@ impl MidiState {
             controls: Vec::new(),
             notes: Vec::new(),
             learning: None,
-            learned: Vec::new(),
+            changes: Vec::new(),
             clock: ClockOut::default(),
             sounding: Vec::new(),
             follow_clock: false,
@@ -428,8 +430,8 @@ impl Session {
             let channel = m.channel().unwrap_or(0) + 1;
             if let Some((path, lo, hi)) = self.midi.learning.take() {
                 match self.midi_map(cc.into(), &path, lo, hi, channel.into()) {
-                    Ok(done) => self.midi.learned.push(format!("learned: {done}")),
-                    Err(e) => self.midi.learned.push(format!("learning {path} failed: {e}")),
+                    Ok(done) => self.midi.changes.push(("/kr/midi/learn", format!("learned: {done}"))),
+                    Err(e) => self.midi.changes.push(("/kr/midi/learn", format!("learning {path} failed: {e}"))),
                 }
             }
             let mapped: Vec<(String, f32)> = self
@@ -448,21 +450,25 @@ impl Session {
         }
     }
 
-    /// A clock tick arrived: the tempo moves to the clock's once it is known and differs by
-    /// more than a hundredth of a beat per minute (a tempo change re-anchors the cycle clock at
-    /// the end of what is scheduled, so nothing already sent moves).
+    /// A clock tick arrived: the tempo moves to the clock's (rounded to a hundredth) once it is
+    /// known and differs by two hundredths of a beat per minute or more, so a clock's jitter
+    /// does not flap it (a tempo change re-anchors the cycle clock at the end of what is
+    /// scheduled, so nothing already sent moves).
     fn follow_tick(&mut self, frame: u64) {
         let Some(bpm) = self.midi.clock_in.tick(frame, self.clock.sample_rate) else { return };
         let bpm = (bpm * 100.0).round() / 100.0;
         let (lo, hi) = kr_osc::BPM_RANGE;
-        if (bpm - self.clock.bpm).abs() >= 0.01 && (lo..=hi).contains(&bpm) {
-            let _ = self.tempo(Some(bpm), None);
+        if (bpm - self.clock.bpm).abs() >= 0.02 && (lo..=hi).contains(&bpm) {
+            if let Ok(done) = self.tempo(Some(bpm), None) {
+                self.midi.changes.push(("/kr/midi/follow", format!("following the MIDI clock: {done}")));
+            }
         }
     }
 
-    /// What learning mapped since the last call, one line each.
-    pub fn take_midi_learned(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.midi.learned)
+    /// What MIDI input changed in the session since the last call (a mapping learned, the
+    /// tempo following a clock): the address each change stands for, and a line saying it.
+    pub fn take_midi_changes(&mut self) -> Vec<(&'static str, String)> {
+        std::mem::take(&mut self.midi.changes)
     }
 
     /// The session's MIDI, as saved.
