@@ -28,6 +28,7 @@
 //!   status board the socket threads answer probes from.
 //! - [`dirt`] — SuperDirt compatibility: the `/dirt/play` endpoint, sample banks, the orbits'
 //!   sample voices.
+//! - [`link`] — Ableton Link (cargo feature `link`): tempo and beat phase from a Link session.
 //! - [`render`] — `krd render`, the same engine offline and deterministic.
 //! - [`config`] — `krd.yaml`; [`rt_guard`] — the audio thread's allocation guard in tests.
 
@@ -39,6 +40,7 @@ pub mod config;
 pub mod control;
 pub mod dirt;
 pub mod jack_backend;
+pub mod link;
 pub mod record;
 pub mod render;
 pub mod replier;

@@ -24,6 +24,7 @@ use thiserror::Error;
 mod controls;
 mod dirt;
 mod graph;
+mod link;
 mod model;
 mod nodes;
 mod patterns;
@@ -75,6 +76,8 @@ pub enum SessionError {
     Busy,
     #[error("{what}: {value} is outside {}..{}", range.0, range.1)]
     OutOfRange { what: String, value: f64, range: (f64, f64) },
+    #[error(transparent)]
+    Link(#[from] crate::link::LinkError),
 }
 
 /// Session settings (from krd.yaml).
@@ -98,6 +101,9 @@ pub struct SessionSettings {
     pub samples: crate::dirt::LibrarySettings,
     /// Orbits (`orbit` wraps around this many).
     pub orbits: u32,
+    /// How long after krd processes a frame it is heard (config `engine.link_latency_ms`):
+    /// with Link on, onsets are placed this much early so that they sound on the session's beat.
+    pub link_latency_seconds: f64,
 }
 
 impl Default for SessionSettings {
@@ -115,6 +121,7 @@ impl Default for SessionSettings {
             record_dir: std::env::temp_dir(),
             samples: crate::dirt::LibrarySettings::default(),
             orbits: 12,
+            link_latency_seconds: 0.0,
         }
     }
 }
@@ -131,6 +138,7 @@ pub struct Session {
     scenes: Scenes,
     recordings: Recordings,
     dirt: dirt::DirtState,
+    link: crate::link::LinkSync,
 }
 
 impl Session {
@@ -148,6 +156,7 @@ impl Session {
         let recordings = Recordings::new(settings.record_dir.clone());
         let library = crate::dirt::SampleLibrary::new(settings.samples.clone(), sample_rate, collector.handle());
         let dirt = dirt::DirtState::new(library, settings.orbits);
+        let link_sync = crate::link::LinkSync::new(settings.link_latency_seconds);
         Session {
             settings,
             sample_rate,
@@ -159,6 +168,7 @@ impl Session {
             scenes: Scenes::default(),
             recordings,
             dirt,
+            link: link_sync,
         }
     }
 

@@ -20,6 +20,10 @@ pub struct Snapshot {
     pub nodes: Vec<NodeSnapshot>,
     pub routes: Vec<RouteSnapshot>,
     pub patterns: Vec<PatternSnapshot>,
+    /// The Link quantum (cycles) when krd follows a Link session: only the state file uses it
+    /// (a scene recall leaves Link as it is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<f64>,
 }
 
 impl Snapshot {
@@ -66,6 +70,7 @@ impl Session {
             tempo: self.clock.bpm,
             meter: self.clock.meter,
             master: self.master,
+            link: self.link_saved(),
             nodes: self
                 .model
                 .nodes()
@@ -285,6 +290,9 @@ impl Session {
             keep(format!("pattern on {} skipped", p.target), played);
         }
         keep("master".into(), self.master(snap.master, crate::rt::NEXT_BLOCK));
+        if let Some(quantum) = snap.link {
+            keep("Link".into(), self.link(true, quantum));
+        }
         problems
     }
 
