@@ -25,7 +25,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pytest
-
 from conftest import free_port
 
 REQUIRED = os.environ.get("KR_REQUIRE_LINK") == "1"
@@ -69,7 +68,9 @@ def netns() -> Iterator[str]:
                 yield name
             finally:
                 if ctypes.CDLL(None, use_errno=True).setns(back, CLONE_NEWNET) != 0:
-                    raise OSError(ctypes.get_errno(), "could not leave the test's network namespace")
+                    raise OSError(
+                        ctypes.get_errno(), "could not leave the test's network namespace"
+                    )
         finally:
             os.close(back)
     finally:
@@ -205,6 +206,21 @@ def linked(
         session.close()
 
 
+def test_a_krd_without_link_says_how_to_get_it(kr_clean: None) -> None:
+    import kr
+    from kr import RequestError
+
+    if kr.status()["link"]["built"]:
+        pytest.skip("this krd has Link (a krd with it joins only inside the namespace, below)")
+    with pytest.raises(
+        RequestError, match=r"krd was built without Link \(cargo build --features link\)"
+    ):
+        kr.link(True)
+    link = kr.status()["link"]
+    assert not link["enabled"] and link["peers"] is None
+    kr.link(False)  # leaving is always possible
+
+
 def test_krd_adopts_the_peers_tempo(linked: Linked) -> None:
     session, peer, _ = linked
     assert session.tempo == 120.0
@@ -218,7 +234,12 @@ def test_krd_adopts_the_peers_tempo(linked: Linked) -> None:
     # `/kr/status` is posted by the control thread a few times a second.
     _wait("/kr/status shows it", lambda: abs(session.status()["link"]["tempo"] - PEER_TEMPO) < 1e-3)
     link = session.status()["link"]
-    assert link["enabled"] and link["peers"] == 1 and link["quantum"] == 1.0 and link["quantum_beats"] == 4.0
+    assert (
+        link["enabled"]
+        and link["peers"] == 1
+        and link["quantum"] == 1.0
+        and link["quantum_beats"] == 4.0
+    )
 
 
 def test_onsets_fall_on_the_peers_beats_and_cycles_on_its_bars(linked: Linked) -> None:
@@ -247,7 +268,8 @@ def test_onsets_fall_on_the_peers_beats_and_cycles_on_its_bars(linked: Linked) -
     assert len(beats) >= 5 and len(bars) >= 1, f"onsets: {len(beats)} beats, {len(bars)} bars"
     beat_errors = [off_grid_ms(t, 1.0) for t in beats]
     bar_errors = [off_grid_ms(t, 4.0) for t in bars]
-    print(f"onset phase error vs the peer's beats: max {max(beat_errors):.3f} ms over {len(beats)} onsets")
+    worst = max(beat_errors)
+    print(f"onset phase error vs the peer's beats: max {worst:.3f} ms over {len(beats)} onsets")
     assert max(beat_errors) < 1.0, f"onsets off the peer's beat grid by (ms): {beat_errors}"
     assert max(bar_errors) < 1.0, f"cycles start off the peer's bar lines by (ms): {bar_errors}"
 
