@@ -247,14 +247,17 @@ def report(a: dict[str, Any], b: dict[str, Any], seconds: float) -> None:
     window = (max(oa[0], ob[0]), min(oa[-1], ob[-1]))
     oa = [t for t in oa if window[0] <= t <= window[1]]
     d = pair(oa, ob)
+    la, lb = a["link"], b["link"]
     print(
-        f"tempo A {a['link']['tempo']:.3f}, B {b['link']['tempo']:.3f} bpm; peers A {a['link']['peers']}, B {b['link']['peers']}"
+        f"tempo A {la['tempo']:.3f}, B {lb['tempo']:.3f} bpm; "
+        f"peers A {la['peers']}, B {lb['peers']}"
     )
     print(f"JACK µs − raw monotonic µs: A {-a['jack_to_raw_us']:.1f}, B {-b['jack_to_raw_us']:.1f}")
     if d:
         ad = [abs(x) for x in d]
         print(
-            f"engine onsets A − B over {len(d)} beats ({seconds:g} s): mean {sum(d) / len(d):+.1f} µs, "
+            f"engine onsets A − B over {len(d)} beats ({seconds:g} s): "
+            f"mean {sum(d) / len(d):+.1f} µs, "
             f"max |A − B| {max(ad):.1f} µs"
         )
     if len(b["onsets_raw_us"]) > 1:
@@ -262,7 +265,8 @@ def report(a: dict[str, Any], b: dict[str, Any], seconds: float) -> None:
         db = pair(bridged, b["onsets_raw_us"][0])
         if db:
             print(
-                f"A's clicks heard at B through zita-njbridge − B's own: mean {sum(db) / len(db) / 1000:+.3f} ms, "
+                f"A's clicks heard at B through zita-njbridge − B's own: "
+                f"mean {sum(db) / len(db) / 1000:+.3f} ms, "
                 f"spread {(max(db) - min(db)) / 1000:.3f} ms over {len(db)} beats"
             )
 
