@@ -5,7 +5,8 @@ multicasts on every network interface, so the whole test runs in a network names
 with only loopback up: this thread enters it (setns) before krd, the peer and every socket are
 made, and leaves it at the end; nothing of Link reaches a real network. JACK's sockets are files,
 which a network namespace does not separate, so krd and the test's capture client share the run's
-dummy JACK server.
+dummy JACK server. `make test-link` runs it under jackd2 and again under PipeWire, whose JACK
+clock is not Link's (it counted 248 ms apart here): krd must pair the two clocks itself.
 
 A krd built without the feature skips this module, saying so; `make test-link` builds krd with
 it and sets KR_REQUIRE_LINK=1, which turns that skip (and a missing namespace) into a failure.
