@@ -61,6 +61,7 @@ test-link: build $(VENV)/.link-stamp
 	cp target/debug/krd target/debug/krd-link
 	cargo build -p kr-host --bin krd
 	cargo clippy -p kr-host --features link --all-targets -- -D warnings
+	cargo test -p kr-host --features link --lib link::
 	KR_KRD=$(CURDIR)/target/debug/krd-link KR_REQUIRE_LINK=1 scripts/with-jack.sh $(PY) -m pytest -q -s tests/test_link.py
 	# Again under PipeWire, whose JACK clock is not Link's (CLOCK_MONOTONIC, not _RAW).
 	KR_KRD=$(CURDIR)/target/debug/krd-link KR_REQUIRE_LINK=1 scripts/with-pipewire.sh $(PY) -m pytest -q -s tests/test_link.py
