@@ -282,6 +282,17 @@ def test_krds_tempo_change_reaches_the_peer(linked: Linked) -> None:
     assert abs(session.tempo - 133) < 1e-3
 
 
+def test_a_bundle_that_fails_does_not_join(linked: Linked) -> None:
+    from kr import RequestError
+
+    session, _, _ = linked
+    session.link(False)
+    with pytest.raises(RequestError, match="no node named 'nothing'"), session.batch():
+        session.link(True)
+        session.set("nothing/here", 1.0)
+    assert session.dump()["link"] is None, "krd joined Link for a bundle that failed"
+
+
 def test_the_state_file_keeps_whether_link_is_on(linked: Linked) -> None:
     session, _, state = linked
 
@@ -293,9 +304,8 @@ def test_the_state_file_keeps_whether_link_is_on(linked: Linked) -> None:
             return "unreadable"
 
     session.link(True, quantum=2)
-    assert session.status()["link"]["quantum"] == 2.0
+    assert session.dump()["link"] == 2.0
     _wait("the state file says Link is on, 2 cycles a quantum", lambda: saved_link() == 2.0)
     session.link(False)
-    link = session.status()["link"]
-    assert not link["enabled"] and link["peers"] is None
+    assert session.dump()["link"] is None
     _wait("the state file says Link is off", lambda: saved_link() is None)

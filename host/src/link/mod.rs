@@ -82,19 +82,24 @@ impl LinkSync {
         self.is_on().then_some(self.quantum)
     }
 
-    /// Join the session (`on`) with `quantum` cycles per Link quantum, or leave it. `live` says
-    /// whether the engine has an audio clock to pair with Link's.
+    /// Whether [`LinkSync::set`] would succeed. `live` says whether the engine has an audio
+    /// clock to pair with Link's.
+    pub fn check(on: bool, live: bool) -> Result<(), LinkError> {
+        match (on, Self::built(), live) {
+            (false, _, _) => Ok(()),
+            (true, false, _) => Err(LinkError::NotBuilt),
+            (true, true, false) => Err(LinkError::NoClock),
+            (true, true, true) => Ok(()),
+        }
+    }
+
+    /// Join the session (`on`) with `quantum` cycles per Link quantum, or leave it.
     pub fn set(&mut self, on: bool, quantum: f64, clock: &Clock, live: bool) -> Result<String, LinkError> {
+        Self::check(on, live)?;
         if !on {
             let was = self.joined.take().is_some();
             self.reading = None;
             return Ok(if was { "left the Link session".into() } else { "Link is off".into() });
-        }
-        if !Self::built() {
-            return Err(LinkError::NotBuilt);
-        }
-        if !live {
-            return Err(LinkError::NoClock);
         }
         self.quantum = quantum;
         self.join(clock);

@@ -6,6 +6,14 @@ use super::{Session, SessionError};
 impl Session {
     /// Join (`on`) or leave the Link session; `quantum` in cycles.
     pub fn link(&mut self, on: bool, quantum: f64) -> Result<String, SessionError> {
+        self.link_check(on, quantum)?;
+        let live = self.rt.clock_usecs().is_some();
+        Ok(self.link.set(on, quantum, &self.clock, live)?)
+    }
+
+    /// Whether [`Session::link`] would succeed, changing nothing (a bundle checks its Link
+    /// request before anything of it is applied, and joins or leaves last).
+    pub fn link_check(&self, on: bool, quantum: f64) -> Result<(), SessionError> {
         let (lo, hi) = kr_osc::LINK_QUANTUM_RANGE;
         if !(lo..=hi).contains(&quantum) {
             return Err(SessionError::OutOfRange {
@@ -14,8 +22,7 @@ impl Session {
                 range: (lo, hi),
             });
         }
-        let live = self.rt.clock_usecs().is_some();
-        Ok(self.link.set(on, quantum, &self.clock, live)?)
+        Ok(crate::link::LinkSync::check(on, self.rt.clock_usecs().is_some())?)
     }
 
     /// Move the clock onto the Link session's beats (a no-op unless Link is on). Only what is

@@ -160,7 +160,7 @@ impl Session {
         let snap = self.snapshot();
         json!({
             "client": self.settings.client_name,
-            "tempo": snap.tempo, "meter": snap.meter, "master": snap.master,
+            "tempo": snap.tempo, "meter": snap.meter, "master": snap.master, "link": snap.link,
             "clock": {
                 "sample_rate": self.sample_rate, "origin_frame": self.clock.origin_frame,
                 "origin_cycle": [*self.clock.origin_cycle.numer(), *self.clock.origin_cycle.denom()],
