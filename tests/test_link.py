@@ -222,6 +222,34 @@ def test_a_krd_without_link_says_how_to_get_it(kr_clean: None) -> None:
     kr.link(False)  # leaving is always possible
 
 
+def test_a_krd_without_link_restores_the_rest_of_a_session_that_had_it(
+    kr_clean: None, tmp_path: Any
+) -> None:
+    import kr
+
+    if kr.status()["link"]["built"]:
+        pytest.skip(
+            "this krd has Link: restoring a session with Link on would join outside the namespace"
+        )
+    state = tmp_path / "session.json"
+    first = kr.Session(port=free_port(), krd_args=["--state", str(state)], restore=False)
+    try:
+        first.tempo = 133
+    finally:
+        first.close()
+    saved = json.loads(state.read_text())
+    saved["session"]["link"] = 1.0  # as a krd with Link left it
+    state.write_text(json.dumps(saved))
+    again = kr.Session(port=free_port(), krd_args=["--state", str(state)], restore=True)
+    try:
+        status = again.status()
+        assert again.tempo == 133.0 and again.dump()["link"] is None
+        problems = " ".join(status["restore_problems"])
+        assert "Link: krd was built without Link (cargo build --features link)" in problems
+    finally:
+        again.close()
+
+
 def test_krd_adopts_the_peers_tempo(linked: Linked) -> None:
     session, peer, _ = linked
     assert session.tempo == 120.0
