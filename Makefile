@@ -54,8 +54,8 @@ test: lint test-rust test-python test-link
 # `link` as target/debug/krd-link (target/debug/krd stays the default build), linted, and tested
 # against a Link peer (LinkPython-extern) in a network namespace the test makes (needs root for
 # `ip netns`), under jackd2 and under PipeWire. KR_REQUIRE_LINK=1: a skip there is a failure.
-# About 2.5 minutes on a fresh clone on 2 cores (Link's C++ and bindgen: 76 s), so `make test`
-# runs it.
+# About 3 minutes on a fresh clone on 2 cores (Link's C++ and bindgen: 76 s; 36 s when built
+# already), so `make test` runs it.
 test-link: build $(VENV)/.link-stamp
 	cargo build -p kr-host --features link --bin krd
 	cp target/debug/krd target/debug/krd-link
