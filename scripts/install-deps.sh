@@ -8,10 +8,12 @@ set -euo pipefail
 # systemd: systemd-analyze, which the tests use to check the units; dpkg-dev: dpkg-shlibdeps, which
 # cargo-deb uses to find the package's library dependencies; pipewire*: the tests run krd under
 # pw-jack with a headless PipeWire of their own (pipewire-jack leaves jackd2's libjack the default);
-# lintian: the tests check the Debian package with it.
+# lintian: the tests check the Debian package with it. cmake + libclang-dev: the Ableton Link
+# library that `cargo build --features link` compiles (its C++ with cmake, its bindings with
+# bindgen); `make test-link` needs them, the default build does not.
 PACKAGES=(faust libfaust2 faust-common jackd2 libjack-jackd2-dev pkg-config python3-venv liblo-tools systemd dpkg-dev
   pipewire pipewire-bin pipewire-jack libspa-0.2-modules lintian
-  ghc libghc-tidal-dev sonic-pi-samples hydrogen-data)
+  ghc libghc-tidal-dev sonic-pi-samples hydrogen-data cmake libclang-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

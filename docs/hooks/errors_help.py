@@ -38,6 +38,16 @@ ERROR_HELP: dict[str, str] = {
         "address and time are given, then the reason. Nothing is rendered."
     ),
     "cannot write the WAV file: …": "The output path of `krd render -o` cannot be written.",
+    # Ableton Link
+    "krd was built without Link (cargo build --features link); Link is GPL-2.0-or-later, so krd leaves it out unless asked: build krd with that feature to join a Link session": (  # noqa: E501
+        "`kr.link(True)` (`/kr/link 1`) needs a krd built with the cargo feature `link` "
+        "(`cargo build --release -p kr-host --features link`, which needs cmake and libclang). "
+        "Such a krd is GPL-2.0-or-later as a whole, so no package or wheel of kr has it."
+    ),
+    "Link needs the audio clock of a live engine (JACK); `krd render` has none": (
+        "A score for `krd render` cannot follow a Link session: Link is about time as it passes. "
+        "Leave `/kr/link` out of the score."
+    ),
     # the session
     "no node named '…'": "Check the name: `kr.nodes()` lists them (names are case-sensitive).",
     "no node named '…', and no node with a control that path names": (

@@ -2,7 +2,9 @@
 //! none does. What a bundle sends to the audio thread (its graph and events) is held back and
 //! sent together once every request succeeded, so no state in between is ever heard; on a
 //! failure it is dropped, the model (nodes, routes, patterns, values, tempo, scenes) is put
-//! back, and recordings the bundle would have started or stopped are left as they were.
+//! back, and recordings the bundle would have started or stopped are left as they were. Joining
+//! or leaving Link (seen by other machines at once) is checked with the rest and done last, when
+//! nothing can fail any more.
 
 use crate::commands::{self, Done};
 use crate::session::{Session, SessionError};
@@ -67,7 +69,12 @@ fn apply_all(
     let mut done: Vec<Option<Done>> = vec![None; requests.len()];
     let is_start = |c: &Command| matches!(c, Command::RecordStart { .. });
     let is_stop = |c: &Command| matches!(c, Command::RecordStop { .. });
+    let is_link = |c: &Command| matches!(c, Command::Link { .. });
     for (i, r) in requests.iter().enumerate().filter(|(_, r)| !is_start(&r.command) && !is_stop(&r.command)) {
+        if let Command::Link { on, quantum } = &r.command {
+            session.link_check(*on, *quantum).map_err(|e| (i, e))?;
+            continue;
+        }
         done[i] = Some(commands::execute(session, &r.command, factories, frame).map_err(|e| (i, e))?);
     }
     // Every stop must find its recording before any recording starts or stops.
@@ -94,6 +101,10 @@ fn apply_all(
         }
     }
     for (i, r) in requests.iter().enumerate().filter(|(_, r)| is_stop(&r.command)) {
+        done[i] = Some(commands::execute(session, &r.command, factories, frame).map_err(|e| (i, e))?);
+    }
+    // Checked above: these cannot fail now.
+    for (i, r) in requests.iter().enumerate().filter(|(_, r)| is_link(&r.command)) {
         done[i] = Some(commands::execute(session, &r.command, factories, frame).map_err(|e| (i, e))?);
     }
     Ok(done.into_iter().map(Option::unwrap_or_default).collect())

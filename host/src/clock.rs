@@ -36,7 +36,8 @@ impl Clock {
         self.frame_of_f64(cycle).round().max(0.0) as u64
     }
 
-    fn frame_of_f64(&self, cycle: Time) -> f64 {
+    /// The (fractional) frame at which `cycle` sounds.
+    pub fn frame_of_f64(&self, cycle: Time) -> f64 {
         let dc = (cycle - self.origin_cycle).to_f64().unwrap_or(0.0);
         self.origin_frame + dc / self.cps() * self.sample_rate
     }
@@ -57,6 +58,16 @@ impl Clock {
         self.origin_cycle = at;
         self.bpm = bpm;
         self.meter = meter;
+    }
+
+    /// Tempo `bpm` from cycle `at` on, with `at` sounding at `frame`: an outside clock (Ableton
+    /// Link) says where the beat is. Frames of cycles before `at` are unchanged only when `frame`
+    /// is where the old map had `at`; the scheduler has sent nothing past `at`, so nothing sent
+    /// moves.
+    pub fn anchor(&mut self, bpm: f64, at: Time, frame: f64) {
+        self.origin_frame = frame;
+        self.origin_cycle = at;
+        self.bpm = bpm;
     }
 }
 

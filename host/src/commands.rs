@@ -96,6 +96,7 @@ pub fn execute(
         Command::Solo { name, on } => plain(s.solo(name, *on)),
         Command::Tempo { bpm } => plain(s.tempo(Some(*bpm), None)),
         Command::Meter { beats } => plain(s.tempo(None, Some(*beats))),
+        Command::Link { on, quantum } => plain(s.link(*on, *quantum)),
         Command::Master { gain } => plain(s.master(*gain, at)),
         Command::Dump => Ok(("state".into(), vec![OscType::String(s.dump().to_string())])),
         Command::Fade { path, target, cycles } => {

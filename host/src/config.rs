@@ -87,6 +87,9 @@ pub struct EngineConfig {
     pub tempo: f64,
     pub meter: f64,
     pub master: f32,
+    /// With Ableton Link on: how long after krd processes a frame it is heard (the sound card's
+    /// output latency), in ms; onsets are placed this much early to sound on the beat.
+    pub link_latency_ms: f64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -181,6 +184,7 @@ impl Default for EngineConfig {
             tempo: 120.0,
             meter: 4.0,
             master: 0.8,
+            link_latency_ms: 0.0,
         }
     }
 }
@@ -285,6 +289,7 @@ impl Config {
                 max_file_bytes: self.dirt.max_file_mb << 20,
             },
             orbits: self.dirt.orbits.max(1),
+            link_latency_seconds: self.engine.link_latency_ms.max(0.0) / 1000.0,
         }
     }
 

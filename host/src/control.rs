@@ -850,6 +850,7 @@ impl ControlThread {
             "tempo": self.session.clock().bpm,
             "meter": self.session.clock().meter,
             "master": self.session.master_gain(),
+            "link": self.session.link_status(),
             "dirt": {
                 "listening": self.dirt_listening.as_ref().ok(),
                 "error": self.dirt_listening.as_ref().err(),

@@ -30,6 +30,7 @@
 //!   the input's mappings and the real-time writing are in `session` and [`rt::midi`]).
 //! - [`dirt`] — SuperDirt compatibility: the `/dirt/play` endpoint, sample banks, the orbits'
 //!   sample voices.
+//! - [`link`] — Ableton Link (cargo feature `link`): tempo and beat phase from a Link session.
 //! - [`render`] — `krd render`, the same engine offline and deterministic.
 //! - [`config`] — `krd.yaml`; [`rt_guard`] — the audio thread's allocation guard in tests.
 
@@ -41,6 +42,7 @@ pub mod config;
 pub mod control;
 pub mod dirt;
 pub mod jack_backend;
+pub mod link;
 pub mod midi;
 pub mod record;
 pub mod render;

@@ -90,6 +90,12 @@ pub enum Command {
     Meter {
         beats: f64,
     },
+    /// Join (`on`) or leave the Ableton Link session; `quantum` is in cycles (Link's quantum in
+    /// beats is `meter × quantum`). Only a krd built with the `link` feature can join.
+    Link {
+        on: bool,
+        quantum: f64,
+    },
     Master {
         gain: f32,
     },

@@ -97,6 +97,7 @@ fn fields(c: &Command) -> Fields<'_> {
         Command::Hush { target } => Fields::of([("target", opt(target))]),
         Command::Tempo { bpm } => Fields::of([("bpm", Value::Number(*bpm))]),
         Command::Meter { beats } => Fields::of([("beats", Value::Number(*beats))]),
+        Command::Link { on, quantum } => Fields::of([("on", Value::Flag(*on)), ("quantum", Value::Number(*quantum))]),
         Command::Master { gain } => Fields::of([("gain", f32(*gain))]),
         Command::SceneRecall { name, cycles } => Fields::of([("name", s(name)), ("cycles", Value::Number(*cycles))]),
         Command::RecordStart { file, target } => Fields::of([("file", s(file)), ("target", opt(target))]),

@@ -88,8 +88,8 @@ pub use spec::{ArgSpec, CommandSpec, DefaultValue, Kind};
 pub use table::{command_spec, signature, ADDRESSES, TABLE};
 pub use timetag::{TimeTag, TimeTagRangeError, NTP_UNIX_OFFSET};
 pub use validate::{
-    Limits, BPM_RANGE, DEFAULT_SUBSCRIBE_SECONDS, MAX_ARRAY_DEPTH, MAX_FADE_CYCLES, MAX_GAIN, MAX_MASTER,
-    MAX_SUBSCRIBE_SECONDS, METER_RANGE,
+    Limits, BPM_RANGE, DEFAULT_SUBSCRIBE_SECONDS, LINK_QUANTUM_RANGE, MAX_ARRAY_DEPTH, MAX_FADE_CYCLES, MAX_GAIN,
+    MAX_MASTER, MAX_SUBSCRIBE_SECONDS, METER_RANGE,
 };
 
 /// Check a node name or control path as every command does (segments of letters, digits, `_`,

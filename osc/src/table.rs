@@ -6,7 +6,8 @@
 
 use crate::spec::{ArgSpec, CommandSpec, DefaultValue as D, Kind};
 use crate::validate::{
-    BPM_RANGE, DEFAULT_SUBSCRIBE_SECONDS, MAX_FADE_CYCLES, MAX_GAIN, MAX_MASTER, MAX_SUBSCRIBE_SECONDS, METER_RANGE,
+    BPM_RANGE, DEFAULT_SUBSCRIBE_SECONDS, LINK_QUANTUM_RANGE, MAX_FADE_CYCLES, MAX_GAIN, MAX_MASTER,
+    MAX_SUBSCRIBE_SECONDS, METER_RANGE,
 };
 use crate::Command;
 use std::sync::LazyLock;
@@ -238,6 +239,18 @@ const METER: CommandSpec = CommandSpec {
     doc: "beats per cycle",
     build: |v| Some(Command::Meter { beats: v.number("beats")? }),
 };
+const LINK: CommandSpec = CommandSpec {
+    address: "/kr/link",
+    cmd: "link",
+    fixed: None,
+    args: &[
+        arg("on", Kind::Flag),
+        arg("quantum", Kind::Number).range(LINK_QUANTUM_RANGE.0, LINK_QUANTUM_RANGE.1).or(D::Number(1.0)),
+    ],
+    reply: DONE,
+    doc: "follow an Ableton Link session's tempo and beat phase",
+    build: |v| Some(Command::Link { on: v.flag("on")?, quantum: v.number("quantum")? }),
+};
 const MASTER: CommandSpec = CommandSpec {
     address: "/kr/master",
     cmd: "master",
@@ -350,6 +363,7 @@ pub const TABLE: &[CommandSpec] = &[
     UNSOLO,
     TEMPO,
     METER,
+    LINK,
     MASTER,
     DUMP,
     SCENE_SAVE,
@@ -496,6 +510,7 @@ impl Command {
             Command::Solo { on: false, .. } => &UNSOLO,
             Command::Tempo { .. } => &TEMPO,
             Command::Meter { .. } => &METER,
+            Command::Link { .. } => &LINK,
             Command::Master { .. } => &MASTER,
             Command::Dump => &DUMP,
             Command::SceneSave { .. } => &SCENE_SAVE,

@@ -28,6 +28,7 @@ const SIGNATURES: &[(&str, &str)] = &[
     ("/kr/unsolo", "name:s"),
     ("/kr/tempo", "bpm:f"),
     ("/kr/meter", "beats:f"),
+    ("/kr/link", "on:i [quantum:f]"),
     ("/kr/master", "gain:f"),
     ("/kr/dump", "no arguments"),
     ("/kr/scene/save", "name:s"),

@@ -46,6 +46,8 @@ pub const DEFAULT_SUBSCRIBE_SECONDS: f64 = 60.0;
 pub const BPM_RANGE: (f64, f64) = (1.0, 1000.0);
 /// Meter range, in beats per cycle.
 pub const METER_RANGE: (f64, f64) = (0.25, 64.0);
+/// Link quantum range, in cycles (one Link quantum is `meter × quantum` beats).
+pub const LINK_QUANTUM_RANGE: (f64, f64) = (0.25, 64.0);
 /// Largest node (and route) gain.
 pub const MAX_GAIN: f64 = 16.0;
 /// Largest master gain.

@@ -82,6 +82,7 @@ fn command() -> impl Strategy<Value = Command> {
         (name(), any::<bool>()).prop_map(|(name, on)| Command::Solo { name, on }),
         (1.0f64..=1000.0).prop_map(|bpm| Command::Tempo { bpm }),
         (0.25f64..=64.0).prop_map(|beats| Command::Meter { beats }),
+        (any::<bool>(), 0.25f64..=64.0).prop_map(|(on, quantum)| Command::Link { on, quantum }),
         (0.0f32..=4.0).prop_map(|gain| Command::Master { gain }),
         name().prop_map(|name| Command::SceneSave { name }),
         (name(), cycles).prop_map(|(name, cycles)| Command::SceneRecall { name, cycles }),

@@ -39,6 +39,7 @@ fade = session.fade
 gain = session.gain
 get = session.get
 hush = session.hush
+link = session.link
 load = session.load
 load_samples = session.load_samples
 midi_clock = session.midi_clock

@@ -47,6 +47,7 @@ SESSION_FUNCTIONS = (
     "gain",
     "get",
     "hush",
+    "link",
     "load",
     "load_samples",
     "midi_clock",

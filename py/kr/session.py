@@ -518,6 +518,24 @@ class Session:
     def meter(self, beats: float) -> None:
         self._send("meter", beats=float(beats))
 
+    def link(self, on: bool = True, quantum: float | None = None) -> None:
+        """Follow an Ableton Link session's tempo and beat phase (`on`), or stop following it.
+
+        A Link beat is a kr beat: cycle × `meter`. `quantum` is in cycles (default 1): peers
+        agree on where every `quantum`-th cycle starts, so `quantum=4` also lines up 4-bar
+        phrases. While on, `kr.tempo = …` changes the whole session's tempo, and a peer's change
+        moves kr's; `kr.status()["link"]` shows the peers, tempo and beat. krd remembers it in
+        its state file.
+
+        Only a krd built with Link can join (`cargo build --release --features link`; such a
+        krd is GPL-2.0-or-later as a whole): any other answers with a `RequestError` saying so.
+
+            kr.link(True)              # cycles start with the session's bars (4 beats)
+            kr.link(True, quantum=4)   # and 4-cycle phrases line up too
+            kr.link(False)
+        """
+        self._send("link", on=bool(on), quantum=float(1.0 if quantum is None else quantum))
+
     @property
     def master(self) -> float:
         """The master gain (smoothed; a fade inside `transition()`): the value set, or the

@@ -24,6 +24,7 @@ use thiserror::Error;
 mod controls;
 mod dirt;
 mod graph;
+mod link;
 mod midi;
 mod model;
 mod nodes;
@@ -77,6 +78,8 @@ pub enum SessionError {
     Busy,
     #[error("{what}: {value} is outside {}..{}", range.0, range.1)]
     OutOfRange { what: String, value: f64, range: (f64, f64) },
+    #[error(transparent)]
+    Link(#[from] crate::link::LinkError),
 }
 
 /// Session settings (from krd.yaml).
@@ -100,6 +103,9 @@ pub struct SessionSettings {
     pub samples: crate::dirt::LibrarySettings,
     /// Orbits (`orbit` wraps around this many).
     pub orbits: u32,
+    /// How long after krd processes a frame it is heard (config `engine.link_latency_ms`):
+    /// with Link on, onsets are placed this much early so that they sound on the session's beat.
+    pub link_latency_seconds: f64,
 }
 
 impl Default for SessionSettings {
@@ -117,6 +123,7 @@ impl Default for SessionSettings {
             record_dir: std::env::temp_dir(),
             samples: crate::dirt::LibrarySettings::default(),
             orbits: 12,
+            link_latency_seconds: 0.0,
         }
     }
 }
@@ -134,6 +141,7 @@ pub struct Session {
     recordings: Recordings,
     dirt: dirt::DirtState,
     midi: midi::MidiState,
+    link: crate::link::LinkSync,
 }
 
 impl Session {
@@ -151,6 +159,7 @@ impl Session {
         let recordings = Recordings::new(settings.record_dir.clone());
         let library = crate::dirt::SampleLibrary::new(settings.samples.clone(), sample_rate, collector.handle());
         let dirt = dirt::DirtState::new(library, settings.orbits);
+        let link_sync = crate::link::LinkSync::new(settings.link_latency_seconds);
         let mut rt = Realtime::new(link, collector, backend);
         let mut midi_port = |name: &str, direction| {
             rt.register_midi(name, direction).unwrap_or_else(|e| {
@@ -172,6 +181,7 @@ impl Session {
             recordings,
             dirt,
             midi: midi::MidiState::new(clock_port, input_port),
+            link: link_sync,
         };
         // The MIDI ports are in every graph from the first on.
         session.rebuild();

@@ -149,6 +149,7 @@ impl Session {
     /// Schedule ahead of the audio clock and tidy up after finished crossfades.
     pub fn tick(&mut self) {
         self.rt.maintain();
+        self.link_poll();
         let now = self.now();
         let horizon = now + self.lookahead_frames();
         self.scheduler.skip_to(self.clock.grid_cycle_at(now));

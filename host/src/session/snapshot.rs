@@ -24,6 +24,10 @@ pub struct Snapshot {
     /// MIDI outs and mappings (absent from files written before there were any).
     #[serde(default, skip_serializing_if = "MidiSnapshot::is_empty")]
     pub midi: MidiSnapshot,
+    /// The Link quantum (cycles) when krd follows a Link session: only the state file uses it
+    /// (a scene recall leaves Link as it is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<f64>,
 }
 
 impl Snapshot {
@@ -70,6 +74,7 @@ impl Session {
             tempo: self.clock.bpm,
             meter: self.clock.meter,
             master: self.master,
+            link: self.link_saved(),
             nodes: self
                 .model
                 .nodes()
@@ -160,7 +165,7 @@ impl Session {
         let snap = self.snapshot();
         json!({
             "client": self.settings.client_name,
-            "tempo": snap.tempo, "meter": snap.meter, "master": snap.master,
+            "tempo": snap.tempo, "meter": snap.meter, "master": snap.master, "link": snap.link,
             "clock": {
                 "sample_rate": self.sample_rate, "origin_frame": self.clock.origin_frame,
                 "origin_cycle": [*self.clock.origin_cycle.numer(), *self.clock.origin_cycle.denom()],
@@ -294,6 +299,9 @@ impl Session {
             keep(format!("pattern on {} skipped", p.target), played);
         }
         keep("master".into(), self.master(snap.master, crate::rt::NEXT_BLOCK));
+        if let Some(quantum) = snap.link {
+            keep("Link".into(), self.link(true, quantum));
+        }
         problems
     }
 

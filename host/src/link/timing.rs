@@ -1,0 +1,102 @@
+//! Pairing engine frames with Link time.
+//!
+//! Link's clock is the host's raw monotonic clock (`link.clock_micros()`); the engine's is JACK's
+//! (`jack_get_time`), which may be another clock (PipeWire's libjack counts the NTP-slewed
+//! monotonic one). The control thread reads both back to back to learn their offset, and the
+//! audio thread's published cycle times (frame, JACK µs, period) map frames to JACK µs; together
+//! they map frames to Link µs with no work on the audio thread.
+
+use crate::rt::CycleTimes;
+
+/// One reading of the two clocks, taken back to back on the control thread.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClockPair {
+    /// The backend clock read just before and just after Link's, in µs.
+    pub backend_before: u64,
+    pub backend_after: u64,
+    pub link: i64,
+}
+
+impl ClockPair {
+    /// How far apart the two backend readings are: the uncertainty of the offset, in µs.
+    pub fn spread(&self) -> u64 {
+        self.backend_after.saturating_sub(self.backend_before)
+    }
+
+    /// Link µs minus backend µs at the same instant.
+    pub fn offset(&self) -> f64 {
+        self.link as f64 - (self.backend_before as f64 + self.backend_after as f64) / 2.0
+    }
+}
+
+/// The tightest of several readings (the one least disturbed by preemption).
+pub fn tightest(pairs: impl IntoIterator<Item = ClockPair>) -> Option<ClockPair> {
+    pairs.into_iter().min_by_key(ClockPair::spread)
+}
+
+/// The map between engine frames and Link µs, as of one audio cycle.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FrameMap {
+    frame: f64,
+    link_us: f64,
+    us_per_frame: f64,
+}
+
+impl FrameMap {
+    /// From the cycle times the audio thread published and the measured clock offset
+    /// ([`ClockPair::offset`]). None when the cycle times carry no period yet.
+    pub fn new(cycle: CycleTimes, offset_us: f64) -> Option<FrameMap> {
+        if cycle.period_usecs <= 0.0 || cycle.frames == 0 {
+            return None;
+        }
+        Some(FrameMap {
+            frame: cycle.frame as f64,
+            link_us: cycle.usecs as f64 + offset_us,
+            us_per_frame: f64::from(cycle.period_usecs) / f64::from(cycle.frames),
+        })
+    }
+
+    /// The (fractional) engine frame processed at Link time `us`.
+    pub fn frame_at(&self, us: f64) -> f64 {
+        self.frame + (us - self.link_us) / self.us_per_frame
+    }
+
+    /// The Link time at which engine frame `frame` is processed.
+    pub fn link_us_at(&self, frame: f64) -> f64 {
+        self.link_us + (frame - self.frame) * self.us_per_frame
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cycle() -> CycleTimes {
+        // 256 frames at 48 kHz: 5333.33 µs per block.
+        CycleTimes { frame: 48_000, usecs: 1_000_000, period_usecs: 256.0 / 48_000.0 * 1e6, frames: 256 }
+    }
+
+    #[test]
+    fn frames_map_to_link_time_through_the_offset() {
+        let m = FrameMap::new(cycle(), 250.0).unwrap();
+        assert!((m.link_us_at(48_000.0) - 1_000_250.0).abs() < 1e-6);
+        // One second of frames later is one second of Link time later (to JACK's f32 period).
+        assert!((m.link_us_at(96_000.0) - 2_000_250.0).abs() < 0.1);
+        assert!((m.frame_at(m.link_us_at(12_345.5)) - 12_345.5).abs() < 1e-6);
+    }
+
+    #[test]
+    fn no_map_before_the_first_period_is_known() {
+        let c = CycleTimes { period_usecs: 0.0, ..cycle() };
+        assert_eq!(FrameMap::new(c, 0.0), None);
+    }
+
+    #[test]
+    fn the_tightest_reading_wins() {
+        let loose = ClockPair { backend_before: 100, backend_after: 180, link: 1_140 };
+        let tight = ClockPair { backend_before: 150, backend_after: 152, link: 1_151 };
+        let best = tightest([loose, tight]).unwrap();
+        assert_eq!(best, tight);
+        assert_eq!(best.offset(), 1_000.0);
+    }
+}
