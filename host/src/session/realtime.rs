@@ -39,6 +39,7 @@ struct Retired {
 struct Held {
     graph: Option<RtGraph>,
     events: Vec<RtEvent>,
+    midi: Vec<MidiOutEvent>,
 }
 
 impl Realtime {
@@ -118,6 +119,9 @@ impl Realtime {
         if let Some(graph) = held.graph {
             self.link.publish(graph);
         }
+        for ev in held.midi {
+            self.send_midi(ev);
+        }
         let refused = held.events.into_iter().filter(|ev| !self.link.send(*ev)).count();
         if refused > 0 {
             tracing::error!(refused, "the audio thread's event ring is full: events of a bundle are lost");
@@ -185,8 +189,13 @@ impl Realtime {
         self.retired.push(Retired { generation, node: name.into(), port: (Direction::Out, 0, port) });
     }
 
-    /// Queue a MIDI message for the audio thread (counted as dropped when its ring is full).
+    /// Queue a MIDI message for the audio thread (counted as dropped when its ring is full);
+    /// held back with the rest while a bundle is applied.
     pub fn send_midi(&mut self, ev: MidiOutEvent) {
+        if let Some(held) = self.held.as_mut() {
+            held.midi.push(ev);
+            return;
+        }
         if self.link.midi.out.push(ev).is_err() {
             self.link.telemetry.midi.dropped.fetch_add(1, Relaxed);
         }
