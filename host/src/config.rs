@@ -87,6 +87,9 @@ pub struct EngineConfig {
     pub tempo: f64,
     pub meter: f64,
     pub master: f32,
+    /// Voices with their gate down and silent for a block are not computed until their next
+    /// note (false: every voice computes every block).
+    pub skip_idle_voices: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -181,6 +184,7 @@ impl Default for EngineConfig {
             tempo: 120.0,
             meter: 4.0,
             master: 0.8,
+            skip_idle_voices: true,
         }
     }
 }

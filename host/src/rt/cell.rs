@@ -43,6 +43,8 @@ pub struct VoiceState {
     pub note: u32,
     /// Controls moving linearly (continuous patterns, fades); unused slots have `left == 0`.
     pub ramps: [Ramp; MAX_RAMPS],
+    /// Not computed until its gate rises or a control is set (see `rt::idle`).
+    pub idle: bool,
 }
 
 /// Controls of one voice that can ramp at once.
@@ -60,7 +62,7 @@ pub struct Ramp {
 
 impl VoiceState {
     pub fn new(processor: Box<dyn Processor>) -> VoiceState {
-        VoiceState { processor, gate_up: false, note: 0, ramps: [Ramp::default(); MAX_RAMPS] }
+        VoiceState { processor, gate_up: false, note: 0, ramps: [Ramp::default(); MAX_RAMPS], idle: false }
     }
 }
 

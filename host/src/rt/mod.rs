@@ -13,6 +13,7 @@
 //! - `process`: the [`AudioEngine`] a backend calls once per block.
 //! - `block`: the fixed sizes ([`MAX_BLOCK`]).
 //! - [`denormals`]: denormal floats flushed to zero while a block is computed.
+//! - `idle`: voices with their gate down and silent are not computed until their next note.
 //!
 //! The real-time side knows no audio backend: node ports are [`crate::backend::PortRef`]s, and
 //! the backend lends their buffers for one block through [`crate::backend::PortBuffers`].
@@ -22,6 +23,7 @@ mod cell;
 pub mod denormals;
 mod event;
 mod graph;
+mod idle;
 mod process;
 pub mod processor;
 mod tap;
