@@ -13,6 +13,7 @@
 //! - `process`: the [`AudioEngine`] a backend calls once per block.
 //! - `block`: the fixed sizes ([`MAX_BLOCK`]).
 //! - [`denormals`]: denormal floats flushed to zero while a block is computed.
+//! - `steal`: a stolen voice fades out before its new note and the note fades in.
 //! - `idle`: voices with their gate down and silent are not computed until their next note.
 //!
 //! The real-time side knows no audio backend: node ports are [`crate::backend::PortRef`]s, and
@@ -26,6 +27,7 @@ mod graph;
 mod idle;
 mod process;
 pub mod processor;
+mod steal;
 mod tap;
 
 pub use block::{EVENT_CAPACITY, MAX_BLOCK};

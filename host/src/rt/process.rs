@@ -7,6 +7,7 @@ use super::denormals::FlushDenormals;
 use super::event::{RtEvent, RtEventKind, ALL_VOICES};
 use super::graph::{RtGraph, RtNode};
 use super::idle;
+use super::steal;
 use super::tap::TapSource;
 use crate::backend::{PortBuffers, PortRef};
 use basedrop::{Collector, Handle, Shared, SharedCell};
@@ -550,6 +551,7 @@ fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n:
         let mut run = |voice: &mut VoiceState, from: usize, to: usize| {
             if voice.idle {
                 idle::skip_ramps(voice, to - from);
+                steal::step(voice, (to - from) as u32);
                 for b in out.iter_mut() {
                     b[from..to].fill(0.0);
                 }
@@ -568,6 +570,9 @@ fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n:
                 // outputs are distinct buffers and never alias the inputs.
                 unsafe { voice.processor.compute(to - from, in_ptrs.as_mut_ptr(), out_ptrs.as_mut_ptr()) };
             });
+            if steal::fading(voice) {
+                steal::apply(voice, out, from, to);
+            }
         };
         let mut pos = 0usize;
         for ev in events.iter().filter(|e| e.node == key && (e.voice == ALL_VOICES || e.voice as usize == v)) {
@@ -676,15 +681,19 @@ fn apply_event(voice: &mut VoiceState, gate: Option<u16>, kind: RtEventKind) {
         RtEventKind::GateOn { note } => {
             voice.note = note;
             voice.gate_up = true;
+            steal::fade_in(voice);
             if let Some(g) = gate {
                 voice.processor.set(g as usize, 1.0);
             }
         }
-        RtEventKind::GateOff { note } => {
+        RtEventKind::GateOff { note } | RtEventKind::Steal { note, .. } => {
             if voice.gate_up && voice.note == note {
                 voice.gate_up = false;
                 if let Some(g) = gate {
                     voice.processor.set(g as usize, 0.0);
+                }
+                if let RtEventKind::Steal { frames, .. } = kind {
+                    steal::fade_out(voice, frames);
                 }
             }
         }
