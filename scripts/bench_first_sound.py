@@ -5,7 +5,11 @@ with 256-frame periods, against the krd named by KR_KRD (use the release build).
     KR_KRD=target/release/krd .venv/bin/python scripts/bench_first_sound.py [--runs 7]
 
 Prints the time `kr.node` takes to return and the time to the first non-silent frame of the
-master output (measured on JACK's clock), median and range."""
+master output (measured on JACK's clock), median and range.
+
+With --startup, the node is instead the first thing a script does after starting krd (each run
+a new krd): with the compile cache as it is ("warm cache"), and with an empty one, as on the
+first start after installing (the bundled SuperDirt programs compile then too)."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import argparse
 import os
 import socket
 import statistics
+import tempfile
 import time
 
 import numpy as np
@@ -40,22 +45,71 @@ def first_sound(s: kr.Session, rec: Recorder, name: str, detune: float) -> tuple
     t0 = time.perf_counter()
     s.node(name, lambda: voice(detune))
     returned = (time.perf_counter() - t0) * 1e3
-    start = (t0_frame - rec.first_frame) & 0xFFFFFFFF
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        hits = np.flatnonzero(np.abs(rec.data[0, start : rec.pos]) > 1e-6)
-        if len(hits):
-            return returned, hits[0] / rec.rate * 1e3
+        if rec.first_frame is not None:  # the recorder may still be settling (--startup)
+            start = (t0_frame - rec.first_frame + (1 << 31)) % (1 << 32) - (1 << 31)
+            hits = np.flatnonzero(np.abs(rec.data[0, max(start, 0) : rec.pos]) > 1e-6)
+            if len(hits):
+                if start < 0 and hits[0] == 0:
+                    raise RuntimeError("sound before the recorder started")
+                return returned, (hits[0] + max(start, 0) - start) / rec.rate * 1e3
         time.sleep(0.002)
     raise RuntimeError("no sound within 5 s")
+
+
+def report(results: dict[str, list[tuple[float, float]]]) -> None:
+    for kind, rs in results.items():
+        ret = [r[0] for r in rs]
+        snd = [r[1] for r in rs]
+        print(
+            f"{kind:10}: kr.node returns in {statistics.median(ret):6.1f} ms "
+            f"({min(ret):.1f}-{max(ret):.1f}); first sound {statistics.median(snd):6.1f} ms "
+            f"({min(snd):.1f}-{max(snd):.1f})"
+        )
+
+
+def after_startup(runs: int, jack_name: str) -> None:
+    """The first node of a krd just started, with the cache as it is and with an empty one."""
+    results: dict[str, list[tuple[float, float]]] = {"warm cache": [], "empty cache": []}
+    seed = time.time_ns() % 100000
+    for i in range(runs):
+        for kind in results:
+            env_cache = os.environ.get("XDG_CACHE_HOME")
+            if kind == "empty cache":
+                os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="kr-bench-cache-")
+            try:
+                s = kr.Session(port=free_port(), krd_args=["--no-state", "--dirt-port", "0"])
+                s.status()
+                rec = Recorder(
+                    [f"{s.dump()['client']}:master/out_1"], 30.0, name=f"kr-bench-{jack_name}-{i}"
+                )
+                rec.start()
+                results[kind].append(first_sound(s, rec, "first", (seed + i) * 1e-6))
+                rec.client.deactivate()
+                rec.client.close()
+                s.close()
+            finally:
+                if env_cache is None:
+                    os.environ.pop("XDG_CACHE_HOME", None)
+                else:
+                    os.environ["XDG_CACHE_HOME"] = env_cache
+    report(results)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--startup", action="store_true", help="the first node after krd starts")
     args = ap.parse_args()
     jack, name = engine.start_dummy_jack(period=256)
     os.environ["JACK_DEFAULT_SERVER"] = name
+    if args.startup:
+        try:
+            after_startup(args.runs, name)
+        finally:
+            jack.stop()
+        return
     s = kr.Session(port=free_port(), krd_args=["--no-state", "--dirt-port", "0"])
     try:
         s.status()
@@ -70,14 +124,7 @@ def main() -> None:
                 results[kind].append(first_sound(s, rec, f"v{i}{kind}", detune))
                 s.remove(f"v{i}{kind}")
                 time.sleep(0.3)
-        for kind, rs in results.items():
-            ret = [r[0] for r in rs]
-            snd = [r[1] for r in rs]
-            print(
-                f"{kind:6}: kr.node returns in {statistics.median(ret):6.1f} ms "
-                f"({min(ret):.1f}-{max(ret):.1f}); first sound {statistics.median(snd):6.1f} ms "
-                f"({min(snd):.1f}-{max(snd):.1f})"
-            )
+        report(results)
     finally:
         s.close()
         jack.stop()

@@ -17,6 +17,17 @@ def fundamental(x: np.ndarray, rate: int, lo: float = 40.0, hi: float = 1000.0) 
     return float((i + shift) * rate / n)
 
 
+def partial_centre(x: np.ndarray, rate: int, lo: float, hi: float) -> float:
+    """The power-weighted mean frequency between lo and hi Hz: the centre of a cluster of
+    detuned partials (a supersaw's seven saws), where the strongest peak alone lands anywhere in
+    the cluster, depending on the partials' phases when the note starts."""
+    n = 1 << int(np.ceil(np.log2(len(x) * 8)))
+    power = np.abs(np.fft.rfft(x * np.hanning(len(x)), n)) ** 2
+    freqs = np.fft.rfftfreq(n, 1 / rate)
+    band = (freqs >= lo) & (freqs <= hi)
+    return float((power[band] * freqs[band]).sum() / power[band].sum())
+
+
 def first_onset(x: np.ndarray, start: int, threshold: float = 1e-3) -> int | None:
     """Index of the first sample at or after `start` whose magnitude exceeds `threshold`."""
     idx = np.flatnonzero(np.abs(x[start:]) > threshold)

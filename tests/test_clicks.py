@@ -1,7 +1,8 @@
 """Changes that alter what is heard fade instead of clicking: rendered, the largest
 sample-to-sample step right after the change is no larger than the steady signal's own.
 
-(Freeing a playing node, solo and unsolo, route and unroute.)"""
+(Freeing a playing node, solo and unsolo, route and unroute, a send's level, scene recall, voice
+stealing, hush.)"""
 
 from __future__ import annotations
 
@@ -10,8 +11,22 @@ import json
 import numpy as np
 from test_render import render
 
+import kr
+from kr.session import pattern_ir
+
 RATE = 48000
 TONE = 'import("stdfaust.lib"); process = os.osc(330) * 0.5;'
+# A level the DSP does not smooth: a jump in it is a step in the sound.
+LEVEL_TONE = (
+    'import("stdfaust.lib"); level = hslider("level", 0.5, 0, 1, 0.001);'
+    " process = os.osc(330) * level;"
+)
+# A note voice whose envelope restarts from 0 at each note (FAUST's `en.adsr`).
+KEYS = (
+    'import("stdfaust.lib"); freq = hslider("freq", 440, 20, 20000, 0.001);'
+    ' gate = hslider("gate", 0, 0, 1, 1);'
+    " process = os.osc(freq) * en.adsr(0.005, 0.05, 0.8, 0.3, gate) * 0.4;"
+)
 
 
 def largest_step(x: np.ndarray) -> float:
@@ -109,3 +124,107 @@ def test_redefining_a_routed_node_keeps_its_send() -> None:
     assert step <= 1.5 * steady, (
         f"a click: step {step:.4f} at the redefinition, {steady:.4f} steady"
     )
+
+
+def test_a_send_level_change_fades() -> None:
+    down_at, up_at = 48192 / RATE, 72192 / RATE
+    score = {
+        "duration": 2.0,
+        "commands": [
+            {"at": 0, "cmd": "node_new", "name": "a", "source": TONE},
+            {"at": 0, "cmd": "node_new", "name": "fx", "source": "process = _;"},
+            {"at": 0, "cmd": "route", "from": "a", "to": "fx", "level": 1.0},
+            {"at": down_at, "cmd": "route", "from": "a", "to": "fx", "level": 0.1},
+            {"at": up_at, "cmd": "route", "from": "a", "to": "fx", "level": 1.0},
+        ],
+    }
+    left = render(json.dumps(score))[:, 0]
+    down, up = int(down_at * RATE), int(up_at * RATE)
+    steady = largest_step(left[RATE // 2 : down - 256])
+    assert np.abs(left[up - 4096 : up - 64]).max() < 0.7 * np.abs(left[: down - 64]).max(), (
+        "the lower level is heard"
+    )
+    for name, at in (("lowering", down), ("raising", up)):
+        step = largest_step(left[at - 64 : at + RATE // 50])
+        assert step <= 1.1 * steady, f"a click: step {step:.4f} {name} the send ({steady:.4f})"
+
+
+def test_recalling_a_scene_glides_its_controls() -> None:
+    # Scene "thin" has a's unsmoothed level at 0.1 (from 0.5), a's fader at 0.5 and no b. The
+    # recall lands on a block start where the 330 Hz tone is near its peak.
+    recall_at = 48192 / RATE
+    score = {
+        "duration": 1.5,
+        "commands": [
+            {"at": 0, "cmd": "node_new", "name": "a", "source": LEVEL_TONE},
+            {"at": 0, "cmd": "node_new", "name": "b", "source": LEVEL_TONE.replace("330", "220")},
+            {"at": 0, "cmd": "scene_save", "name": "both"},
+            {"at": 0, "cmd": "node_free", "name": "b"},
+            {"at": 0, "cmd": "set", "path": "a/level", "value": 0.1},
+            {"at": 0, "cmd": "set", "path": "a/gain", "value": 0.5},
+            {"at": 0, "cmd": "scene_save", "name": "thin"},
+            {"at": 0, "cmd": "scene_recall", "name": "both"},
+            {"at": recall_at, "cmd": "scene_recall", "name": "thin"},
+        ],
+    }
+    left = render(json.dumps(score))[:, 0]
+    at = int(recall_at * RATE)
+    steady = largest_step(left[RATE // 2 : at - 256])
+    step = largest_step(left[at - 64 : at + RATE // 50])
+    assert step <= 1.1 * steady, f"a click: step {step:.4f} at the recall, {steady:.4f} steady"
+    # the scene is what is heard: a alone at level 0.1, fader 0.5 (mono: -3 dB; master 0.8)
+    expected = 0.1 * 0.5 * np.sqrt(0.5) * 0.8
+    assert abs(np.abs(left[at + RATE // 10 :]).max() - expected) < 0.02 * expected
+
+
+def test_a_stolen_voice_fades_out_before_its_new_note() -> None:
+    # Two voices, notes every 0.5 s held for 1.5 s: from the third note on, each takes the voice
+    # of the oldest note still held. The steal begins 5 ms (240 frames) before the onset.
+    score = {
+        "duration": 3.0,
+        "commands": [
+            {"at": 0, "cmd": "node_new", "name": "keys", "source": KEYS, "count": 2},
+            {
+                "at": 0,
+                "cmd": "play",
+                "target": "keys",
+                "pattern": pattern_ir(kr.note("c4 e4 g4 b4").legato(3)),
+            },
+        ],
+    }
+    left = render(json.dumps(score))[:, 0]
+    for k in (2, 3, 4):
+        at = k * RATE // 2
+        # the two notes held just before, against the steal and the new note's first ms
+        steady = largest_step(left[at - 1200 : at - 240])
+        step = largest_step(left[at - 240 : at + 48])
+        assert step <= 1.1 * steady, f"a click: step {step:.4f} at steal {k}, {steady:.4f} before"
+        # the new note is heard at full level (a sine at 0.4 x sustain 0.8, with the other note)
+        assert np.abs(left[at + RATE // 10 : at + RATE // 5]).max() > 0.4 * 0.8 * np.sqrt(0.5) * 0.8
+
+
+def test_hush_leaves_the_sound_as_it_was() -> None:
+    # Stopping a pattern on a control holds the control where it is; stopping a note pattern
+    # lets the notes already sounding end as they would have: nothing steps.
+    base = [
+        {"at": 0, "cmd": "node_new", "name": "keys", "source": KEYS, "count": 4},
+        {"at": 0, "cmd": "play", "target": "keys", "pattern": pattern_ir(kr.note("c4 e4 g4 b4"))},
+        {"at": 0, "cmd": "node_new", "name": "a", "source": LEVEL_TONE.replace("330", "110")},
+        {
+            "at": 0,
+            "cmd": "play",
+            "target": "a/level",
+            "pattern": pattern_ir(kr.sine(0.1, 0.6).fast(2)),
+        },
+    ]
+    hushes = [
+        {"at": 1.1, "cmd": "hush", "target": "a/level"},
+        {"at": 1.3, "cmd": "hush", "target": "keys"},
+    ]
+    left = render(json.dumps({"duration": 2.0, "commands": base + hushes}))[:, 0]
+    for h in hushes:
+        at = int(float(str(h["at"])) * RATE)
+        before = largest_step(left[at - 1024 : at - 64])
+        step = largest_step(left[at - 64 : at + RATE // 50])
+        assert step <= 1.1 * before, f"a click: step {step:.4f} at hush {h['target']}"
+    assert np.abs(left[int(1.9 * RATE) :]).max() > 0.02, "the held level is still heard"

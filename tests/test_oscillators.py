@@ -81,3 +81,12 @@ def test_oscillators_have_the_harmonics_of_their_waveform(shape: str) -> None:
             assert abs(db) < 1.0, (
                 f"krs.{shape}: harmonic {k} is {db:+.2f} dB off the ideal waveform's"
             )
+
+
+@pytest.mark.parametrize("shape", sorted(OSCILLATORS))
+def test_oscillators_stay_bounded_at_any_frequency(shape: str) -> None:
+    # Their phase wraps by at most one cycle per sample: a frequency beyond the sample rate
+    # (an FM index gone wild) is held just below it instead of running the phase away.
+    for freq in (-150000.0, -30000.0, 47000.0, 150000.0):
+        x = tone(shape, freq)
+        assert np.isfinite(x).all() and np.abs(x).max() < 0.25 * 1.5, (shape, freq)

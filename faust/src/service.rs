@@ -74,6 +74,8 @@ struct Job {
     name: String,
     source: String,
     reply: Reply,
+    /// Compiled only when no other job waits (see [`CompileService::submit_background`]).
+    background: bool,
 }
 
 /// Handle to the compile service thread. Dropping it stops the thread and the worker.
@@ -95,7 +97,16 @@ impl CompileService {
 
     /// Queue a compile; `reply` runs on the service thread when it is done.
     pub fn submit(&self, name: &str, source: &str, reply: impl FnOnce(CompileResult) + Send + 'static) {
-        let job = Job { name: name.into(), source: source.into(), reply: Box::new(reply) };
+        self.queue(Job { name: name.into(), source: source.into(), reply: Box::new(reply), background: false });
+    }
+
+    /// Queue a compile that waits while other compiles are queued (programs made ahead of need,
+    /// such as the bundled ones at start, go after what a user is waiting for).
+    pub fn submit_background(&self, name: &str, source: &str, reply: impl FnOnce(CompileResult) + Send + 'static) {
+        self.queue(Job { name: name.into(), source: source.into(), reply: Box::new(reply), background: true });
+    }
+
+    fn queue(&self, job: Job) {
         if let Some(Err(e)) = self.tx.as_ref().map(|tx| tx.send(job)) {
             (e.into_inner().reply)(Err(CompileError::ServiceStopped));
         }
@@ -213,15 +224,44 @@ impl Supervisor {
     }
 
     fn run(mut self, jobs: Receiver<Job>) {
-        while let Ok(job) = jobs.recv() {
+        self.start_worker();
+        let (mut waiting, mut background) = (VecDeque::new(), VecDeque::new());
+        loop {
+            for job in jobs.try_iter() {
+                if job.background { &mut background } else { &mut waiting }.push_back(job);
+            }
+            let job = match waiting.pop_front().or_else(|| background.pop_front()) {
+                Some(job) => job,
+                None => match jobs.recv() {
+                    Ok(job) => job,
+                    Err(_) => break,
+                },
+            };
             let result = self.compile(&job.name, &job.source);
             if let Ok(f) = &result {
                 self.keep_recent(f);
             }
             (job.reply)(result);
+            // A worker recycled, crashed or stopped is replaced now, not when the next compile
+            // (the next sound someone waits for) needs it.
+            self.start_worker();
         }
         if let Some(w) = self.worker.take() {
             w.kill();
+        }
+    }
+
+    /// Have a worker ready: start one when there is none, so the next compile does not wait
+    /// for a process to start (30-80 ms, more than most compiles). A first compile that merely
+    /// warmed libfaust up would gain a few ms more, but a compile asked for meanwhile (krd's
+    /// first node, `krd render`) would wait for it.
+    fn start_worker(&mut self) {
+        if self.worker.is_none() {
+            match Worker::spawn(&self.settings) {
+                Ok(w) => self.worker = Some(w),
+                // The next compile tries again and reports why.
+                Err(e) => tracing::debug!(error = %e, "no compile worker started ahead"),
+            }
         }
     }
 
@@ -241,8 +281,16 @@ impl Supervisor {
                 }
             }
         }
+        let started = std::time::Instant::now();
         let (code, bytes) = self.compile_in_worker(name, source)?;
+        let compiled = started.elapsed();
         let factory = Factory::from_machine_code(name, &code)?.with_instance_bytes(bytes);
+        tracing::debug!(
+            name,
+            worker_ms = compiled.as_secs_f64() * 1e3,
+            load_ms = (started.elapsed() - compiled).as_secs_f64() * 1e3,
+            "compiled"
+        );
         self.disk.put(&key, &code, bytes);
         Ok(self.remember(key, factory))
     }

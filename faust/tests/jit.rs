@@ -283,3 +283,28 @@ fn the_worker_measures_instances_and_an_impossible_size_is_an_error() {
     assert!(matches!(e, CompileError::WorkerCrashed { .. }), "{e:?}");
     svc.compile("after", "process = 0.5;").expect("the worker was restarted");
 }
+
+/// Programs compiled ahead of need (the bundled ones, at start) wait while a compile someone is
+/// waiting for is queued: it is compiled next, not after them.
+#[test]
+fn a_compile_goes_ahead_of_background_compiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = service(Duration::from_secs(30), false, Some(dir.path().into()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    for i in 0..6 {
+        let tx = tx.clone();
+        let source = format!("import(\"stdfaust.lib\"); process = fi.lowpass(2, {});", 1000 + i);
+        svc.submit_background(&format!("bg{i}"), &source, move |r| {
+            let _ = tx.send((format!("bg{i}"), r.is_ok()));
+        });
+    }
+    let fg = tx.clone();
+    svc.submit("user", "import(\"stdfaust.lib\"); process = fi.highpass(2, 500);", move |r| {
+        let _ = fg.send(("user".into(), r.is_ok()));
+    });
+    let order: Vec<(String, bool)> = (0..7).map(|_| rx.recv_timeout(Duration::from_secs(60)).unwrap()).collect();
+    assert!(order.iter().all(|(_, ok)| *ok), "{order:?}");
+    let at = order.iter().position(|(n, _)| n == "user").unwrap();
+    // At most the background compile already running when it came finishes first.
+    assert!(at <= 1, "the user's compile finished {}th: {order:?}", at + 1);
+}

@@ -99,6 +99,9 @@ fn main() {
     let engine_ns: Vec<f64> = (0..3)
         .map(|_| {
             let mut rig = rig();
+            // Every voice computes every block, as in the bare loop (idle voices would be skipped
+            // after their release: scripts/bench_idle_voices.py measures that).
+            rig.engine.set_skip_idle_voices(false);
             rig.session.node_new("pad", DspSource::Faust("v".into()), Arc::clone(&voice), voices as u32, 0.1).unwrap();
             let chord = (0..voices).map(|k| format!("{}", 36 + k % 48)).collect::<Vec<_>>().join(", ");
             rig.session.play("pad", Ir::mini(&format!("[{chord}]")), false).unwrap();

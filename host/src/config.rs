@@ -90,6 +90,9 @@ pub struct EngineConfig {
     /// With Ableton Link on: how long after krd processes a frame it is heard (the sound card's
     /// output latency), in ms; onsets are placed this much early to sound on the beat.
     pub link_latency_ms: f64,
+    /// Voices with their gate down and silent for a block are not computed until their next
+    /// note (false: every voice computes every block).
+    pub skip_idle_voices: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -185,6 +188,7 @@ impl Default for EngineConfig {
             meter: 4.0,
             master: 0.8,
             link_latency_ms: 0.0,
+            skip_idle_voices: true,
         }
     }
 }

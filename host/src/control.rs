@@ -231,7 +231,7 @@ impl ControlThread {
         for (type_name, source) in crate::dirt::builtin::PROGRAMS {
             let tx = self.tx.clone();
             let type_name = type_name.to_string();
-            self.compiler.submit(&format!("faust:{type_name}"), source, move |result| {
+            self.compiler.submit_background(&format!("faust:{type_name}"), source, move |result| {
                 let _ = tx.send(ControlMsg::DirtCompiled { type_name, result });
             });
         }

@@ -319,7 +319,8 @@ fn start_engine(
     });
     let mut made = None;
     let backend = JackBackend::start(settings, Arc::clone(&counters), notice, |rate| {
-        let (engine, link) = AudioEngine::new(&collector, rate, config.engine.master);
+        let (mut engine, link) = AudioEngine::new(&collector, rate, config.engine.master);
+        engine.set_skip_idle_voices(config.engine.skip_idle_voices);
         made = Some((link, rate));
         engine
     })?;

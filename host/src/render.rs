@@ -137,6 +137,7 @@ pub fn render(
     }
     let collector = basedrop::Collector::new();
     let (mut engine, link) = AudioEngine::new(&collector, settings.sample_rate, config.engine.master);
+    engine.set_skip_idle_voices(config.engine.skip_idle_voices);
     let mut session = Session::new(config.session_settings(), settings.sample_rate, link, collector, Box::new(Offline));
     let sr = settings.sample_rate as f64;
     let frame_of = |at: &At, session: &Session| -> Result<u64, String> {

@@ -175,8 +175,8 @@ impl Voices {
     }
 }
 
-/// A stolen voice's note is released this long before the new note starts, so its own release
-/// fades it out instead of the new attack cutting it.
+/// A stolen voice's note is released, and the voice faded out by the engine, over this long
+/// before the new note starts, so the new attack does not cut it.
 pub const STEAL_FADE_SECONDS: f64 = 0.005;
 
 /// Queries every slot ahead of the clock.
@@ -500,7 +500,13 @@ impl Scheduler {
             let fade = (STEAL_FADE_SECONDS * clock.sample_rate) as u64;
             let at = frame.saturating_sub(fade).max(started + 1);
             if at < frame {
-                emit(RtEvent { frame: at, node: t.node, voice, kind: RtEventKind::GateOff { note } });
+                // With a gate, the engine also fades the voice out by the onset (no gate: no
+                // note to end, and no GateOn to fade the voice back in).
+                let kind = match t.gate {
+                    Some(_) => RtEventKind::Steal { note, frames: (frame - at) as u32 },
+                    None => RtEventKind::GateOff { note },
+                };
+                emit(RtEvent { frame: at, node: t.node, voice, kind });
             }
         }
         let ev = |kind| RtEvent { frame, node: t.node, voice, kind };

@@ -43,6 +43,13 @@ pub struct VoiceState {
     pub note: u32,
     /// Controls moving linearly (continuous patterns, fades); unused slots have `left == 0`.
     pub ramps: [Ramp; MAX_RAMPS],
+    /// Not computed until its gate rises or a control is set (see `rt::idle`).
+    pub idle: bool,
+    /// The voice's own output gain (1 but while a stolen voice fades out and back in), moving
+    /// by `fade_step` per frame for `fade_left` more frames.
+    pub fade: f32,
+    pub fade_step: f32,
+    pub fade_left: u32,
 }
 
 /// Controls of one voice that can ramp at once.
@@ -60,7 +67,16 @@ pub struct Ramp {
 
 impl VoiceState {
     pub fn new(processor: Box<dyn Processor>) -> VoiceState {
-        VoiceState { processor, gate_up: false, note: 0, ramps: [Ramp::default(); MAX_RAMPS] }
+        VoiceState {
+            processor,
+            gate_up: false,
+            note: 0,
+            ramps: [Ramp::default(); MAX_RAMPS],
+            idle: false,
+            fade: 1.0,
+            fade_step: 0.0,
+            fade_left: 0,
+        }
     }
 }
 

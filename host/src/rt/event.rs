@@ -39,6 +39,13 @@ pub enum RtEventKind {
     GateOff {
         note: u32,
     },
+    /// A new note takes the voice of note `note` (voice stealing): lower its gate as `GateOff`
+    /// does, and fade the voice's output out over `frames`; the voice's next `GateOn` fades it
+    /// back in over a millisecond.
+    Steal {
+        note: u32,
+        frames: u32,
+    },
     /// Node fader (smoothed).
     Gain(f32),
     Mute(bool),

@@ -14,6 +14,8 @@
 //! - `block`: the fixed sizes ([`MAX_BLOCK`]).
 //! - [`midi`]: MIDI out at exact frames, MIDI input mapped to controls and voices.
 //! - [`denormals`]: denormal floats flushed to zero while a block is computed.
+//! - `steal`: a stolen voice fades out before its new note and the note fades in.
+//! - `idle`: voices with their gate down and silent are not computed until their next note.
 //!
 //! The real-time side knows no audio backend: node ports are [`crate::backend::PortRef`]s, and
 //! the backend lends their buffers for one block through [`crate::backend::PortBuffers`].
@@ -23,9 +25,11 @@ mod cell;
 pub mod denormals;
 mod event;
 mod graph;
+mod idle;
 pub mod midi;
 mod process;
 pub mod processor;
+mod steal;
 mod tap;
 
 pub use block::{EVENT_CAPACITY, MAX_BLOCK};

@@ -6,7 +6,9 @@ use super::cell::{NodeCell, NodeState, Ramp, SendFade, VoiceState, MAX_SEND_FADE
 use super::denormals::FlushDenormals;
 use super::event::{RtEvent, RtEventKind, ALL_VOICES};
 use super::graph::{RtGraph, RtNode};
+use super::idle;
 use super::midi::{MidiEngine, MidiLink, MidiTelemetry};
+use super::steal;
 use super::tap::TapSource;
 use crate::backend::{PortBuffers, PortRef};
 use basedrop::{Collector, Handle, Shared, SharedCell};
@@ -160,6 +162,8 @@ pub struct AudioEngine {
     departing: Vec<Departing>,
     departure_frames: u32,
     midi: MidiEngine,
+    /// Idle voices are not computed (config `engine.skip_idle_voices`; see `rt::idle`).
+    skip_idle_voices: bool,
 }
 
 impl AudioEngine {
@@ -190,10 +194,16 @@ impl AudioEngine {
             departing: Vec::with_capacity(DEPARTURE_CAPACITY),
             departure_frames: (DEPARTURE_SECONDS * sr).max(1.0) as u32,
             midi,
+            skip_idle_voices: true,
         };
         let link =
             AudioLink { graph: latest, events: ep, telemetry, handle: collector.handle(), faults: fc, midi: midi_link };
         (engine, link)
+    }
+
+    /// Whether idle voices are skipped (on by default; see `rt::idle`).
+    pub fn set_skip_idle_voices(&mut self, skip: bool) {
+        self.skip_idle_voices = skip;
     }
 
     pub fn sample_rate(&self) -> f32 {
@@ -323,6 +333,7 @@ impl AudioEngine {
         let start = self.frame;
         let end = start + n as u64;
         let due = self.pending.partition_point(|e| e.frame < end);
+        let skip_idle = self.skip_idle_voices;
         let graph = &*self.graph;
         for node in &graph.nodes {
             // SAFETY: audio thread; cells of distinct nodes are distinct allocations.
@@ -346,11 +357,11 @@ impl AudioEngine {
                 // SAFETY: audio thread; a sampler cell belongs to one graph node.
                 unsafe { sampler.get() }.render(&mut st.input, start, n);
             }
-            compute_node(st, node.key, events, start, n);
+            compute_node(st, node.key, events, start, n, skip_idle);
             if let Some(prev) = &node.prev {
                 // SAFETY: the previous definition's cell is referenced only by this graph node.
                 let old = unsafe { prev.get() };
-                crossfade(st, old, node.key, start, n);
+                crossfade(st, old, node.key, start, n, skip_idle);
             }
             if !apply_fader(st, node.key, events, start, n, self.gain_coef) {
                 fault(node, st, n, &self.telemetry, &mut self.faults);
@@ -427,7 +438,7 @@ impl AudioEngine {
         }
         if !self.departing.is_empty() {
             let frames = self.departure_frames;
-            fade_departing(&mut self.departing, &mut self.master.buf, frames, self.gain_coef, start, n);
+            fade_departing(&mut self.departing, &mut self.master.buf, frames, self.gain_coef, start, n, skip_idle);
         }
         self.master.fader(events, start, n, self.gain_coef);
         for tap in graph.taps.iter().filter(|t| t.source == TapSource::Master) {
@@ -447,6 +458,7 @@ fn fade_departing(
     coef: f32,
     start: u64,
     n: usize,
+    skip_idle: bool,
 ) {
     let total = frames as f32;
     for d in departing.iter_mut() {
@@ -456,7 +468,7 @@ fn fade_departing(
         for b in &mut st.input {
             b[..n].fill(0.0);
         }
-        compute_node(st, u32::MAX, &[], start, n);
+        compute_node(st, u32::MAX, &[], start, n, skip_idle);
         if !apply_fader(st, u32::MAX, &[], start, n, coef) {
             silence_and_reset(st, n);
         }
@@ -544,9 +556,12 @@ fn write_ports(st: &NodeState, ports: &[PortRef], buffers: &mut dyn PortBuffers,
     }
 }
 
-/// Compute every voice of a node into `mix`, splitting at its events' frames.
-fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n: usize) {
-    let NodeState { voices, input, mix, scratch, gate, in_ptrs, out_ptrs, .. } = st;
+/// Compute every voice of a node into `mix`, splitting at its events' frames. With `skip_idle`,
+/// idle voices are not computed (see `rt::idle`).
+fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n: usize, skip_idle: bool) {
+    let NodeState { voices, input, mix, scratch, gate, in_ptrs, out_ptrs, inputs, .. } = st;
+    // The gate that tells when a voice may idle: only sources have one (see `rt::idle`).
+    let idle_gate = if skip_idle && *inputs == 0 { *gate } else { None };
     // One voice computes straight into `mix`; several go through `scratch` and are summed.
     let single = voices.len() == 1;
     if !single {
@@ -556,19 +571,35 @@ fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n:
     }
     for (v, voice) in voices.iter_mut().enumerate() {
         let out: &mut [Vec<f32>] = if single { mix } else { scratch };
+        // Whether the voice computed anything this block, and whether its gate was up in it.
+        let mut computed = false;
+        let mut gate_was_up = idle_gate.is_some_and(|g| idle::gate_up(voice, g));
         let mut run = |voice: &mut VoiceState, from: usize, to: usize| {
-            for (p, b) in in_ptrs.iter_mut().zip(input.iter()) {
-                *p = b[from..].as_ptr() as *mut f32;
+            if voice.idle {
+                idle::skip_ramps(voice, to - from);
+                steal::step(voice, (to - from) as u32);
+                for b in out.iter_mut() {
+                    b[from..to].fill(0.0);
+                }
+                return;
             }
-            for (p, b) in out_ptrs.iter_mut().zip(out.iter_mut()) {
-                *p = b[from..].as_mut_ptr();
+            computed = true;
+            compute_ramped(voice, from, to, &mut |voice: &mut VoiceState, from: usize, to: usize| {
+                for (p, b) in in_ptrs.iter_mut().zip(input.iter()) {
+                    *p = b[from..].as_ptr() as *mut f32;
+                }
+                for (p, b) in out_ptrs.iter_mut().zip(out.iter_mut()) {
+                    *p = b[from..].as_mut_ptr();
+                }
+                // SAFETY: the pointer arrays have exactly the processors' channel counts (the
+                // node state was built from them); every buffer holds MAX_BLOCK >= `to` samples;
+                // outputs are distinct buffers and never alias the inputs.
+                unsafe { voice.processor.compute(to - from, in_ptrs.as_mut_ptr(), out_ptrs.as_mut_ptr()) };
+            });
+            if steal::fading(voice) {
+                steal::apply(voice, out, from, to);
             }
-            // SAFETY: the pointer arrays have exactly the processors' channel counts (the node
-            // state was built from them); every buffer holds MAX_BLOCK >= `to` samples;
-            // outputs are distinct buffers and never alias the inputs.
-            unsafe { voice.processor.compute(to - from, in_ptrs.as_mut_ptr(), out_ptrs.as_mut_ptr()) };
         };
-        let mut run = |voice: &mut VoiceState, from: usize, to: usize| compute_ramped(voice, from, to, &mut run);
         let mut pos = 0usize;
         for ev in events.iter().filter(|e| e.node == key && (e.voice == ALL_VOICES || e.voice as usize == v)) {
             let at = (ev.frame.saturating_sub(start) as usize).min(n);
@@ -587,11 +618,25 @@ fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n:
                 }
             }
             apply_event(voice, *gate, ev.kind);
+            if let Some(g) = idle_gate {
+                let up = idle::gate_up(voice, g);
+                gate_was_up |= up;
+                // A rising gate or a set control wakes an idle voice at the event's frame.
+                if up || matches!(ev.kind, RtEventKind::Set { .. }) {
+                    voice.idle = false;
+                }
+            }
         }
         if pos < n {
             run(voice, pos, n);
         }
-        if !single {
+        if let Some(g) = idle_gate {
+            gate_was_up |= idle::gate_up(voice, g);
+            if computed && !gate_was_up && idle::peak(out, n) < idle::SILENCE {
+                voice.idle = true;
+            }
+        }
+        if !single && computed {
             for (m, s) in mix.iter_mut().zip(scratch.iter()) {
                 for (d, x) in m[..n].iter_mut().zip(&s[..n]) {
                     *d += *x;
@@ -662,15 +707,19 @@ fn apply_event(voice: &mut VoiceState, gate: Option<u16>, kind: RtEventKind) {
         RtEventKind::GateOn { note } => {
             voice.note = note;
             voice.gate_up = true;
+            steal::fade_in(voice);
             if let Some(g) = gate {
                 voice.processor.set(g as usize, 1.0);
             }
         }
-        RtEventKind::GateOff { note } => {
+        RtEventKind::GateOff { note } | RtEventKind::Steal { note, .. } => {
             if voice.gate_up && voice.note == note {
                 voice.gate_up = false;
                 if let Some(g) = gate {
                     voice.processor.set(g as usize, 0.0);
+                }
+                if let RtEventKind::Steal { frames, .. } = kind {
+                    steal::fade_out(voice, frames);
                 }
             }
         }
@@ -679,14 +728,14 @@ fn apply_event(voice: &mut VoiceState, gate: Option<u16>, kind: RtEventKind) {
 }
 
 /// Mix a previous definition into the node with an equal-power crossfade.
-fn crossfade(st: &mut NodeState, old: &mut NodeState, key: u32, start: u64, n: usize) {
+fn crossfade(st: &mut NodeState, old: &mut NodeState, key: u32, start: u64, n: usize, skip_idle: bool) {
     if st.fade_pos >= st.fade_len {
         return;
     }
     for (o, i) in old.input.iter_mut().zip(&st.input) {
         o[..n].copy_from_slice(&i[..n]);
     }
-    compute_node(old, key, &[], start, n);
+    compute_node(old, key, &[], start, n, skip_idle);
     for i in 0..n {
         let x = ((st.fade_pos as f32 + i as f32) / st.fade_len.max(1) as f32).min(1.0);
         let (w_new, w_old) = ((x * std::f32::consts::FRAC_PI_2).sin(), (x * std::f32::consts::FRAC_PI_2).cos());

@@ -51,6 +51,22 @@ impl Session {
         }
     }
 
+    /// Move a control to `value` linearly over `frames` from frame `at`: a change heard at once
+    /// but without the step (a click) a jump makes in a control the DSP does not smooth. A
+    /// node's gain and master are smoothed by the engine anyway: they are set. A pattern on the
+    /// path plays on.
+    pub(super) fn glide_value(&mut self, path: &str, value: f32, at: u64, frames: u32) -> Result<String, SessionError> {
+        let ValuePath::Control { node, control } = self.model.value_path(path)? else {
+            return self.set_value(path, value, at);
+        };
+        self.scheduler.cancel_fade(path);
+        let n = &self.model.nodes()[node];
+        let (key, v) = (n.key, n.factory.info().controls[control].clamp(value));
+        self.send(key, RtEventKind::Ramp { control: control as u16, value: v, frames }, at)?;
+        self.model.nodes_mut()[node].values[control] = v;
+        Ok(format!("{path} → {v}"))
+    }
+
     /// A value set or faded is no longer driven by a pattern: stop the pattern on `path`, and
     /// say so in the reply.
     fn take_over(&mut self, path: &str) -> String {

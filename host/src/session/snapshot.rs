@@ -244,7 +244,8 @@ impl Session {
         for name in gone {
             self.node_free(&name)?;
         }
-        let moves = Moves { fade_cycles, at };
+        let glide = (RECALL_GLIDE_SECONDS * self.clock.sample_rate).round() as u32;
+        let moves = Moves { fade_cycles, at, glide };
         for s in &snap.nodes {
             self.apply_node(s, factories, moves, snap.plays_notes_on(&s.name))?;
         }
@@ -338,7 +339,7 @@ impl Session {
         if !factories.contains_key(&n.name) {
             return Err(SessionError::Dsp { name: n.name.clone(), message: "its DSP did not compile".into() });
         }
-        self.apply_node(n, factories, Moves { fade_cycles: 0.0, at: crate::rt::NEXT_BLOCK }, notes)
+        self.apply_node(n, factories, Moves { fade_cycles: 0.0, at: crate::rt::NEXT_BLOCK, glide: 0 }, notes)
     }
 
     /// Make node `s.name` equal its snapshot (creating or redefining it when `factories` has a
@@ -363,7 +364,7 @@ impl Session {
         // mid-note is not restored: it would hold every voice up) and the pitch is set at once,
         // never faded (a gliding pitch, or a fading gate, would fight the notes until the fade
         // ends); the notes then set both as they play.
-        let at_once = Moves { fade_cycles: 0.0, at: moves.at };
+        let at_once = Moves { fade_cycles: 0.0, at: moves.at, glide: 0 };
         for (control, v) in &s.controls {
             let path = format!("{}/{control}", s.name);
             match (notes, control.as_str()) {
@@ -424,11 +425,17 @@ impl Session {
 /// The pitch controls notes set: restored at once, never faded, on a node a pattern plays.
 const PITCH_CONTROLS: &[&str] = &["freq", "note", "midi"];
 
-/// How values move to a snapshot's: faded over cycles, or set at a frame.
+/// A recall at once moves controls to the scene's values over this long: a jump would click in
+/// a control the DSP does not smooth (a level, a cutoff).
+const RECALL_GLIDE_SECONDS: f64 = 0.005;
+
+/// How values move to a snapshot's: faded over cycles, or from a frame, set or (controls)
+/// gliding over `glide` frames.
 #[derive(Clone, Copy)]
 struct Moves {
     fade_cycles: f64,
     at: u64,
+    glide: u32,
 }
 
 impl Moves {
@@ -437,6 +444,8 @@ impl Moves {
     fn apply(self, session: &mut Session, path: &str, value: f32) -> Result<String, SessionError> {
         if self.fade_cycles > 0.0 {
             session.fade_value(path, value, self.fade_cycles)
+        } else if self.glide > 0 {
+            session.glide_value(path, value, self.at, self.glide)
         } else {
             session.set_value(path, value, self.at)
         }

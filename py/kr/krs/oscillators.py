@@ -35,10 +35,19 @@ LIBRARY = "kr_osc"
 
 LIBRARY_SOURCE = """kr_osc = environment {
   edges(F) = environment {
-    t = os.lf_sawpos(F);
+    // The phase of os.lf_sawpos and the rounding in near(), with floor(x) for x in (-1, 2)
+    // written as compares: no floor, which libfaust's JIT code calls as a function (17 % of a
+    // saw voice's cost). The same numbers but at a wrap, where the JIT may round the sum in
+    // another order (the phase moves by about 1e-7 of a cycle per wrap). |F| stays below SR,
+    // so the phase wraps by 1 at most.
+    t = step ~ _ with {
+      inc = max(-0.999, min(F / ma.SR, 0.999));
+      step(prev) = inc + (prev - fl(inc + prev));
+    };
+    fl(x) = float(x >= 1.0) - float(x < 0.0);
     dt = max(abs(F), 0.001) / ma.SR;
     idt = 1.0 / dt;  // per block when F is a control: a multiply per sample, not a divide
-    near(e) = (t - e - floor(t - e + 0.5)) * idt;
+    near(e) = (t - e - fl(t - e + 0.5)) * idt;
     b(u) = 3.0 - min(abs(u), 3.0);
     blep(u) = select2(u < 0.0, 0.0 - i, i) with {
       x = b(u); p(y) = y * y * y * y * y * y;

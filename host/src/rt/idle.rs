@@ -1,0 +1,43 @@
+//! Idle voices: a voice whose gate is down and whose output stayed below −120 dB for a whole
+//! block is not computed again until something wakes it (its gate rising, or a control set),
+//! so a node of 256 voices costs what its sounding voices cost, as a SuperCollider server that
+//! frees finished synths does.
+//!
+//! Who idles: a node's voices when the node has a `gate` control and no audio inputs. A node
+//! without a gate has no "note over" to go by; an effect's input may bring sound at any moment
+//! (a reverb fed by a send), so neither ever idles.
+//!
+//! What an idle voice keeps: its controls. Sets and ramps addressed to it still apply (a ramp
+//! keeps moving with the clock without the voice computing), so the next note starts from the
+//! values it would have had. What it loses: the samples it did not compute. State that runs on
+//! in silence (a free-running oscillator's phase, a noise generator, a sample counter) resumes
+//! where it stopped, as it would in a SuperCollider synth made anew for the note; a voice that
+//! must keep running while silent (a delay inside the voice that echoes long after its gate
+//! fell, with silence in between) needs `engine.skip_idle_voices: false`.
+
+use super::cell::VoiceState;
+
+/// Output below this (−120 dB full scale) for a whole block counts as silence.
+pub const SILENCE: f32 = 1e-6;
+
+/// Whether a voice's gate control is up (nonzero).
+#[inline]
+pub fn gate_up(voice: &VoiceState, gate: u16) -> bool {
+    voice.processor.get(gate as usize).is_some_and(|g| g != 0.0)
+}
+
+/// Advance a skipped voice's ramps by `frames`, leaving each control where computing those
+/// frames would have left it.
+pub fn skip_ramps(voice: &mut VoiceState, frames: usize) {
+    for r in voice.ramps.iter_mut().filter(|r| r.left > 0) {
+        let k = (frames as u32).min(r.left);
+        r.left -= k;
+        r.value = if r.left == 0 { r.target } else { r.value + r.step * k as f32 };
+        voice.processor.set(r.control as usize, r.value);
+    }
+}
+
+/// The largest magnitude among the first `n` samples of `channels`.
+pub fn peak(channels: &[Vec<f32>], n: usize) -> f32 {
+    channels.iter().flat_map(|c| &c[..n]).fold(0.0f32, |m, x| m.max(x.abs()))
+}
