@@ -3,6 +3,13 @@
 # The server's name is exported as JACK_DEFAULT_SERVER (and KR_TEST_JACK) for the command.
 set -uo pipefail
 name="kr-test-$$"
+# jackd keeps a slot in its shared-memory registry for every server that died without cleaning
+# up (a killed run), frees a slot only when a server of the same name starts again, and refuses
+# a ninth server ("Too many servers already active"). With no jackd running, no slot is in use:
+# start from an empty registry.
+if ! pgrep -x jackd >/dev/null 2>&1; then
+  rm -f /dev/shm/jack-shm-registry /dev/shm/jack_sem.* 2>/dev/null || true
+fi
 # 1024-frame periods: the tests' Python JACK clients (recorders) may wait for the GIL for a few ms
 # under load; a short period would turn that into xruns. krd itself is period-independent.
 jackd -n "$name" -d dummy -r 48000 -p 1024 >"/tmp/$name.log" 2>&1 &
