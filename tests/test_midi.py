@@ -270,6 +270,17 @@ def test_a_muted_out_sends_no_notes_and_ends_those_it_holds(peer: MidiPeer) -> N
     assert len(peer.messages(0x90)) > muted_at, "unmuted, it plays again"
 
 
+def test_a_failed_bundle_sends_no_midi(peer: MidiPeer) -> None:
+    kr.midi_out("lead")
+    peer.listen_to(f"{client()}:lead/midi_out")
+    with pytest.raises(RequestError, match="no node named 'ghost'"), kr.batch():
+        kr.remove("lead")  # would send All Notes Off
+        kr.set("ghost/cutoff", 1.0)
+    time.sleep(0.3)
+    assert not peer.messages(0xB0), "a failed bundle's MIDI went out"
+    assert [o["name"] for o in kr.midi_maps()["outs"]] == ["lead"], "the out is still there"
+
+
 def test_mistakes_are_refused_and_change_nothing(kr_clean: None) -> None:
     kr.node("probe", PROBE)
     with pytest.raises(RequestError, match="taken by a node"):
