@@ -155,13 +155,7 @@ impl Session {
     /// An event on a MIDI out: a note (SuperDirt's pitch and length rules) when the event names
     /// a pitch (`note`, `n`, `midinote`, `freq`), and the controllers and program it names.
     fn dirt_midi(&mut self, out: u32, channel: u8, ev: &DirtEvent, frame: u64) {
-        let controls = ev
-            .params()
-            .filter_map(|(k, v)| match v {
-                DirtValue::Num(x) if x.is_finite() => Some((k.to_string(), *x)),
-                _ => None,
-            })
-            .collect();
+        let controls = numbers(ev).collect();
         let pitched = ["note", "n", "midinote", "freq"].iter().any(|k| ev.num(k).is_some());
         let midi = pitched.then(|| crate::scheduler::hz_to_midi(plan::frequency(ev, true)));
         let plan = crate::midi::plan(&NoteValue { midi, controls, ..NoteValue::default() }, channel);
@@ -181,14 +175,7 @@ impl Session {
         let Ok(Target::Notes(t)) = self.target_for(name) else {
             return Err(DirtMiss::Problem(format!("'{name}' cannot play notes")));
         };
-        let controls = ev
-            .params()
-            .filter(|(k, _)| !EVENT_KEYS.contains(k))
-            .filter_map(|(k, v)| match v {
-                DirtValue::Num(x) if x.is_finite() => Some((k.to_string(), *x)),
-                _ => None,
-            })
-            .collect();
+        let controls = numbers(ev).filter(|(k, _)| !EVENT_KEYS.contains(&k.as_str())).collect();
         let note =
             NoteValue { not_a_note: None, midi: None, freq: Some(plan::frequency(ev, true)), legato: None, controls };
         let seconds = plan::synth_sustain(ev).clamp(0.0, 3600.0);
@@ -401,4 +388,12 @@ impl Session {
     pub fn dirt_waiting(&self) -> bool {
         !self.dirt.waiting.is_empty()
     }
+}
+
+/// An event's finite numeric parameters, by key.
+fn numbers(ev: &DirtEvent) -> impl Iterator<Item = (String, f64)> + '_ {
+    ev.params().filter_map(|(k, v)| match v {
+        DirtValue::Num(x) if x.is_finite() => Some((k.to_string(), *x)),
+        _ => None,
+    })
 }

@@ -194,17 +194,9 @@ impl Session {
             self.scheduler.stop(&t);
         }
         if let Some(port) = out.port {
-            let mut offs: Vec<MidiMessage> = self
-                .midi
-                .sounding
-                .iter()
-                .filter(|s| s.out == out.key)
-                .map(|s| MidiMessage::note_off(s.channel, s.key))
-                .collect();
-            offs.push(MidiMessage::control(out.channel, ALL_NOTES_OFF, 0));
-            for message in offs {
-                self.rt.send_midi(MidiOutEvent { frame: NEXT_BLOCK, port, message });
-            }
+            self.end_notes(out.key, port);
+            let message = MidiMessage::control(out.channel, ALL_NOTES_OFF, 0);
+            self.rt.send_midi(MidiOutEvent { frame: NEXT_BLOCK, port, message });
         }
         self.midi.sounding.retain(|s| s.out != out.key);
         self.rebuild();
@@ -221,20 +213,25 @@ impl Session {
         out.muted = on;
         let (key, port) = (out.key, out.port);
         if let (true, Some(port)) = (on, port) {
-            let offs: Vec<MidiMessage> = self
-                .midi
-                .sounding
-                .iter()
-                .filter(|s| s.out == key)
-                .map(|s| MidiMessage::note_off(s.channel, s.key))
-                .collect();
-            for message in offs {
-                self.rt.send_midi(MidiOutEvent { frame: NEXT_BLOCK, port, message });
-            }
+            self.end_notes(key, port);
         }
         // The audio thread drops the note-ons already on their way from the next block on.
         self.rebuild();
         Some(format!("{name} {}", if on { "muted" } else { "unmuted" }))
+    }
+
+    /// Send, at once, the note-offs of the notes out `key` (on `port`) holds.
+    fn end_notes(&mut self, key: u32, port: PortRef) {
+        let offs: Vec<MidiMessage> = self
+            .midi
+            .sounding
+            .iter()
+            .filter(|s| s.out == key)
+            .map(|s| MidiMessage::note_off(s.channel, s.key))
+            .collect();
+        for message in offs {
+            self.rt.send_midi(MidiOutEvent { frame: NEXT_BLOCK, port, message });
+        }
     }
 
     /// Send MIDI clock's Start, Stop or Continue (Start and Continue on the next cycle).
@@ -354,19 +351,11 @@ impl Session {
             .notes
             .iter()
             .filter_map(|m| {
-                let n = self.model.get(&m.node).ok()?;
-                let info = n.factory.info();
-                let find = |name: &str| {
-                    info.control_index(name).filter(|&i| !info.controls[i].kind.is_output()).map(|i| i as u16)
-                };
-                find("gate")?;
-                Some(NoteMap {
-                    channel: channel(m.channel),
-                    node: n.key,
-                    freq: find("freq"),
-                    midi: find("note").or_else(|| find("midi")),
-                    velocity: find("velocity").or_else(|| find("vel")),
-                })
+                // The node's note controls as a pattern on it resolves them.
+                let Ok(Target::Notes(t)) = self.target_for(&m.node) else { return None };
+                t.gate?;
+                let velocity = t.controls.get("velocity").or_else(|| t.controls.get("vel")).copied();
+                Some(NoteMap { channel: channel(m.channel), node: t.node, freq: t.freq, midi: t.midi, velocity })
             })
             .collect();
         let muted = self.midi.outs.values().filter(|o| o.muted).filter_map(|o| o.port).collect();
@@ -399,11 +388,8 @@ impl Session {
     /// as sounding until then (freeing the out ends it).
     pub(super) fn midi_send(&mut self, out: u32, messages: Vec<(u64, MidiMessage)>) {
         let Some(o) = self.midi.outs.values().find(|o| o.key == out) else { return };
-        let (port, muted) = (o.port, o.muted);
+        let port = o.port;
         for (frame, message) in messages {
-            if muted && message.kind() == 0x90 {
-                continue;
-            }
             if message.kind() == 0x80 {
                 let (key, _) = message.data();
                 let channel = message.channel().unwrap_or(0);
