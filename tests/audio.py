@@ -42,7 +42,8 @@ def read_wav(path: str) -> tuple[int, np.ndarray]:
     """Read a 32-bit float WAV (as krd writes them): sample rate and (frames, channels) array."""
     import struct
 
-    data = open(path, "rb").read()
+    with open(path, "rb") as f:
+        data = f.read()
     assert data[:4] == b"RIFF" and data[8:12] == b"WAVE", "not a WAV file"
     pos, rate, channels, samples = 12, 0, 0, None
     while pos + 8 <= len(data):

@@ -33,6 +33,11 @@ def largest_step(x: np.ndarray) -> float:
     return float(np.max(np.abs(np.diff(x.astype(np.float64)))))
 
 
+def step_at(x: np.ndarray, at: int) -> float:
+    """The largest step from just before frame `at` to 20 ms after it: a change's click."""
+    return largest_step(x[at - 64 : at + RATE // 50])
+
+
 def test_freeing_a_playing_node_fades_it_out() -> None:
     # Graph changes apply at the start of a 64-frame block; this one (frame 48192) finds the
     # 330 Hz tone near its peak (sin(2π · 0.32) = 0.9), where cutting it off would click.
@@ -48,7 +53,7 @@ def test_freeing_a_playing_node_fades_it_out() -> None:
     left = render(json.dumps(score))[:, 0]
     at = int(free_at * RATE)
     steady = largest_step(left[RATE // 2 : at - 256])
-    after = largest_step(left[at - 64 : at + RATE // 50])
+    after = step_at(left, at)
     assert after <= 1.1 * steady, f"a click: step {after:.4f} after the free, {steady:.4f} steady"
     # the freed node is gone (only `other` is heard), not merely turned down
     tail = left[at + RATE // 10 :]
@@ -73,8 +78,8 @@ def test_unsolo_fades_the_others_back_in() -> None:
     at = int(unsolo_at * RATE)
     steady = largest_step(left[RATE // 10 : RATE // 2 - 256])  # both heard
     solo = int(0.5 * RATE)
-    soloing = largest_step(left[solo - 64 : solo + RATE // 50])
-    after = largest_step(left[at - 64 : at + RATE // 50])
+    soloing = step_at(left, solo)
+    after = step_at(left, at)
     assert soloing <= 1.1 * steady, f"a click: step {soloing:.4f} at the solo, {steady:.4f} steady"
     assert after <= 1.1 * steady, f"a click: step {after:.4f} at the unsolo, {steady:.4f} steady"
     assert np.abs(left[at + RATE // 10 :]).max() > 0.5, "both tones are heard again"
@@ -99,7 +104,7 @@ def test_route_and_unroute_fade_the_send() -> None:
     )
     for name, t in (("route", route_at), ("unroute", unroute_at)):
         at = int(t * RATE)
-        step = largest_step(left[at - 64 : at + RATE // 50])
+        step = step_at(left, at)
         assert step <= 1.1 * routed, f"a click: step {step:.4f} at the {name}, {routed:.4f} steady"
 
 
@@ -120,7 +125,7 @@ def test_redefining_a_routed_node_keeps_its_send() -> None:
     steady = largest_step(left[RATE // 2 : at - 256])
     # An equal-power crossfade of two sines out of phase may swell by up to √2; a send that
     # restarted from 0 would step by the whole tone.
-    step = largest_step(left[at - 64 : at + RATE // 50])
+    step = step_at(left, at)
     assert step <= 1.5 * steady, (
         f"a click: step {step:.4f} at the redefinition, {steady:.4f} steady"
     )
@@ -145,7 +150,7 @@ def test_a_send_level_change_fades() -> None:
         "the lower level is heard"
     )
     for name, at in (("lowering", down), ("raising", up)):
-        step = largest_step(left[at - 64 : at + RATE // 50])
+        step = step_at(left, at)
         assert step <= 1.1 * steady, f"a click: step {step:.4f} {name} the send ({steady:.4f})"
 
 
@@ -170,7 +175,7 @@ def test_recalling_a_scene_glides_its_controls() -> None:
     left = render(json.dumps(score))[:, 0]
     at = int(recall_at * RATE)
     steady = largest_step(left[RATE // 2 : at - 256])
-    step = largest_step(left[at - 64 : at + RATE // 50])
+    step = step_at(left, at)
     assert step <= 1.1 * steady, f"a click: step {step:.4f} at the recall, {steady:.4f} steady"
     # the scene is what is heard: a alone at level 0.1, fader 0.5 (mono: -3 dB; master 0.8)
     expected = 0.1 * 0.5 * np.sqrt(0.5) * 0.8
@@ -225,6 +230,6 @@ def test_hush_leaves_the_sound_as_it_was() -> None:
     for h in hushes:
         at = int(float(str(h["at"])) * RATE)
         before = largest_step(left[at - 1024 : at - 64])
-        step = largest_step(left[at - 64 : at + RATE // 50])
+        step = step_at(left, at)
         assert step <= 1.1 * before, f"a click: step {step:.4f} at hush {h['target']}"
     assert np.abs(left[int(1.9 * RATE) :]).max() > 0.02, "the held level is still heard"

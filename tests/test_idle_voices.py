@@ -11,13 +11,9 @@ exact frame, and that effects (nodes with inputs) and nodes without a gate never
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import tempfile
-from pathlib import Path
 
 import numpy as np
-from audio import read_wav
+from test_render import render as render_score
 
 import kr
 from kr.session import pattern_ir
@@ -42,28 +38,8 @@ process = ba.time / ma.SR * gate;
 
 
 def render(score: dict[str, object], skip_idle: bool) -> np.ndarray:
-    d = Path(tempfile.mkdtemp())
-    (d / "score.yaml").write_text(json.dumps(score))
-    (d / "krd.yaml").write_text(
-        f"engine:\n  skip_idle_voices: {'true' if skip_idle else 'false'}\n"
-    )
-    out = d / "out.wav"
-    subprocess.run(
-        [
-            os.environ["KR_KRD"],
-            "--config",
-            str(d / "krd.yaml"),
-            "render",
-            str(d / "score.yaml"),
-            "-o",
-            str(out),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    rate, x = read_wav(str(out))
-    assert rate == RATE
-    return x
+    config = f"engine:\n  skip_idle_voices: {'true' if skip_idle else 'false'}\n"
+    return render_score(json.dumps(score), config=config)
 
 
 def test_skipping_idle_voices_changes_nothing_heard() -> None:

@@ -35,12 +35,17 @@ commands:
 """
 
 
-def render(score: str, *args: str) -> np.ndarray:
+def render(score: str, *args: str, config: str | None = None) -> np.ndarray:
+    """`krd render` of `score` (YAML or JSON), with `config` as its krd.yaml if given."""
     d = Path(tempfile.mkdtemp())
     (d / "score.yaml").write_text(score)
     out = d / "out.wav"
+    options: list[str] = []
+    if config is not None:
+        (d / "krd.yaml").write_text(config)
+        options = ["--config", str(d / "krd.yaml")]
     subprocess.run(
-        [os.environ["KR_KRD"], "render", str(d / "score.yaml"), "-o", str(out), *args],
+        [os.environ["KR_KRD"], *options, "render", str(d / "score.yaml"), "-o", str(out), *args],
         check=True,
         capture_output=True,
     )
