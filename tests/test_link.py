@@ -8,8 +8,10 @@ which a network namespace does not separate, so krd and the test's capture clien
 dummy JACK server. `make test-link` runs it under jackd2 and again under PipeWire, whose JACK
 clock is not Link's (it counted 248 ms apart here): krd must pair the two clocks itself.
 
-A krd built without the feature skips this module, saying so; `make test-link` builds krd with
-it and sets KR_REQUIRE_LINK=1, which turns that skip (and a missing namespace) into a failure.
+The tests marked `link_build` need a krd built with the feature: `make test-link` builds one and
+runs exactly those (`-m link_build`), and `make test`'s main pass, against the default krd, runs
+the others (`-m "not link_build"`): each test runs in one pass, none is skipped. Without the
+feature or a namespace (root), a `link_build` test fails saying so.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ import numpy as np
 import pytest
 from conftest import free_port
 
-REQUIRED = os.environ.get("KR_REQUIRE_LINK") == "1"
 CLONE_NEWNET = 0x40000000
 PEER_TEMPO = 97.0  # neither krd's 120 nor the peer's start, 90
 # One sample, the frame the gate rises at: an onset is exactly one frame.
@@ -36,9 +37,7 @@ CLICK = 'gate = button("gate"); process = max(0, gate - gate\');'
 
 
 def _unavailable(why: str) -> None:
-    if REQUIRED:
-        pytest.fail(f"make test-link: {why}")
-    pytest.skip(why)
+    pytest.fail(f"make test-link: {why}")
 
 
 def _setns(path: str) -> None:
@@ -211,8 +210,7 @@ def test_a_krd_without_link_says_how_to_get_it(kr_clean: None) -> None:
     import kr
     from kr import RequestError
 
-    if kr.status()["link"]["built"]:
-        pytest.skip("this krd has Link (a krd with it joins only inside the namespace, below)")
+    assert not kr.status()["link"]["built"], "a test for a krd without Link (not link_build)"
     with pytest.raises(
         RequestError, match=r"krd was built without Link \(cargo build --features link\)"
     ):
@@ -227,10 +225,8 @@ def test_a_krd_without_link_restores_the_rest_of_a_session_that_had_it(
 ) -> None:
     import kr
 
-    if kr.status()["link"]["built"]:
-        pytest.skip(
-            "this krd has Link: restoring a session with Link on would join outside the namespace"
-        )
+    # With Link, restoring a session that had it on would join outside the namespace.
+    assert not kr.status()["link"]["built"], "a test for a krd without Link (not link_build)"
     state = tmp_path / "session.json"
     first = kr.Session(port=free_port(), krd_args=["--state", str(state)], restore=False)
     try:
@@ -250,6 +246,7 @@ def test_a_krd_without_link_restores_the_rest_of_a_session_that_had_it(
         again.close()
 
 
+@pytest.mark.link_build
 def test_krd_adopts_the_peers_tempo(linked: Linked) -> None:
     session, peer, _ = linked
     assert session.tempo == 120.0
@@ -271,6 +268,7 @@ def test_krd_adopts_the_peers_tempo(linked: Linked) -> None:
     )
 
 
+@pytest.mark.link_build
 def test_onsets_fall_on_the_peers_beats_and_cycles_on_its_bars(linked: Linked) -> None:
     session, peer, _ = linked
     session.node("beats", CLICK)
@@ -303,6 +301,7 @@ def test_onsets_fall_on_the_peers_beats_and_cycles_on_its_bars(linked: Linked) -
     assert max(bar_errors) < 1.0, f"cycles start off the peer's bar lines by (ms): {bar_errors}"
 
 
+@pytest.mark.link_build
 def test_krds_tempo_change_reaches_the_peer(linked: Linked) -> None:
     session, peer, _ = linked
     session.tempo = 133
@@ -310,6 +309,7 @@ def test_krds_tempo_change_reaches_the_peer(linked: Linked) -> None:
     assert abs(session.tempo - 133) < 1e-3
 
 
+@pytest.mark.link_build
 def test_a_bundle_that_fails_does_not_join(linked: Linked) -> None:
     from kr import RequestError
 
@@ -321,6 +321,7 @@ def test_a_bundle_that_fails_does_not_join(linked: Linked) -> None:
     assert session.dump()["link"] is None, "krd joined Link for a bundle that failed"
 
 
+@pytest.mark.link_build
 def test_the_state_file_keeps_whether_link_is_on(linked: Linked) -> None:
     session, _, state = linked
 
