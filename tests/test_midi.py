@@ -298,17 +298,11 @@ def test_hostile_midi_input_leaves_krd_up_and_the_sound_on(peer: MidiPeer) -> No
     sysex = bytes([0xF0, 0x7E, 0x7F, 0x09, 0x01, 0xF7])
     peer.send_many([sysex, bytes([0x40]), bytes([0x40, 0x40])])  # SysEx, stray data bytes
     peer.send_many([bytes([0xFE]), bytes([0xFF]), bytes([0xF8]), bytes([0x92, 60, 100])])
-    # 100 messages a cycle at most: the peer writes them from Python in JACK's thread, and a
-    # peer late for its cycle (an xrun of its own) would lose some before krd sees them.
-    for k in range(30):
-        peer.send_many([bytes([0xB0, 74, (k * 100 + i) % 128]) for i in range(100)])
-    for k in range(3):  # 300 note-ons, none released: more than the 256 held notes krd keeps
-        peer.send_many([bytes([0x90, (k * 100 + i) % 128, 1 + i % 127]) for i in range(100)])
+    for k in range(15):
+        peer.send_many([bytes([0xB0, 74, (k * 200 + i) % 128]) for i in range(200)])
+    for k in range(2):  # 300 note-ons, none released: more than the 256 held notes krd keeps
+        peer.send_many([bytes([0x90, (k * 150 + i) % 128, 1 + i % 127]) for i in range(150)])
     rec.wait(5)
-    # /kr/status is posted a few times a second: wait for the count to catch up.
-    deadline = time.monotonic() + 5
-    while kr.status()["midi"]["received"] - before < 3300 and time.monotonic() < deadline:
-        time.sleep(0.1)
     status = kr.status()
     assert status["midi"]["received"] - before >= 3000 + 300, status["midi"]
     assert 200 <= kr.get("probe/cutoff") <= 4000
