@@ -64,6 +64,15 @@ class MidiPeer:
         assert sent.wait(5), "the peer's process callback did not run"
         return frame[0]
 
+    def send_many(self, messages: list[bytes]) -> None:
+        """Send `messages` in one cycle, spread over its frames (in order)."""
+        sent = threading.Event()
+        step = max(1, self.client.blocksize // max(1, len(messages)))
+        with self._lock:
+            for i, data in enumerate(messages):
+                self._queue.append((min(i * step, self.client.blocksize - 1), data, sent, []))
+        assert sent.wait(5), "the peer's process callback did not run"
+
     def send_clock(self, bpm: float | None) -> None:
         """Send MIDI clock at `bpm` (ticks at exact frames from the next cycle on), or stop."""
         self._next_tick = 0

@@ -281,6 +281,43 @@ def test_a_failed_bundle_sends_no_midi(peer: MidiPeer) -> None:
     assert [o["name"] for o in kr.midi_maps()["outs"]] == ["lead"], "the out is still there"
 
 
+def test_hostile_midi_input_leaves_krd_up_and_the_sound_on(peer: MidiPeer) -> None:
+    """SysEx, stray data bytes, realtime bytes, thousands of controllers and more held notes
+    than krd keeps: krd answers, the other node keeps sounding, the mapped control stays in its
+    range, and the input was counted."""
+    kr.node("tone", 'import("stdfaust.lib"); process = os.osc(330) * 0.2;')
+    kr.node("probe", PROBE, count=2)
+    kr.midi_map(74, "probe/cutoff", 200, 4000)
+    kr.midi_notes("probe")
+    kr.node("gone", PROBE)
+    kr.midi_notes("gone", channel=3)
+    kr.remove("gone")  # its note route stays, onto nothing
+    peer.feed(f"{client()}:midi_in")
+    before = kr.status()["midi"]["received"]
+    rec = start_recording(f"{client()}:tone/out_1", 2.0)
+    sysex = bytes([0xF0, 0x7E, 0x7F, 0x09, 0x01, 0xF7])
+    peer.send_many([sysex, bytes([0x40]), bytes([0x40, 0x40])])  # SysEx, stray data bytes
+    peer.send_many([bytes([0xFE]), bytes([0xFF]), bytes([0xF8]), bytes([0x92, 60, 100])])
+    # 100 messages a cycle at most: the peer writes them from Python in JACK's thread, and a
+    # peer late for its cycle (an xrun of its own) would lose some before krd sees them.
+    for k in range(30):
+        peer.send_many([bytes([0xB0, 74, (k * 100 + i) % 128]) for i in range(100)])
+    for k in range(3):  # 300 note-ons, none released: more than the 256 held notes krd keeps
+        peer.send_many([bytes([0x90, (k * 100 + i) % 128, 1 + i % 127]) for i in range(100)])
+    rec.wait(5)
+    # /kr/status is posted a few times a second: wait for the count to catch up.
+    deadline = time.monotonic() + 5
+    while kr.status()["midi"]["received"] - before < 3300 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    status = kr.status()
+    assert status["midi"]["received"] - before >= 3000 + 300, status["midi"]
+    assert 200 <= kr.get("probe/cutoff") <= 4000
+    tail = rec.data[0, rec.pos // 2 : rec.pos]
+    assert np.abs(tail).max() > 0.19, "the other node stopped sounding"
+    peer.send(bytes([0xB0, 123, 0]))  # All Notes Off: every held note ends
+    kr.midi_unmap("gone")
+
+
 def test_mistakes_are_refused_and_change_nothing(kr_clean: None) -> None:
     kr.node("probe", PROBE)
     with pytest.raises(RequestError, match="taken by a node"):

@@ -138,7 +138,12 @@ impl jack::ProcessHandler for Processor {
             // engine goes silent and the rest of krd keeps answering.
             let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 crate::rt_guard::no_alloc(|| {
-                    let jack_frame = ps.last_frame_time();
+                    // The cycle's first frame and its time from one read of JACK's timer: read
+                    // apart, a callback preempted between the reads (a late cycle under load)
+                    // paired one cycle's frame with a later cycle's time, and every time tag
+                    // converted from that pair landed early by the cycles missed.
+                    let times = ps.cycle_times().ok();
+                    let jack_frame = times.as_ref().map_or_else(|| ps.last_frame_time(), |ct| ct.current_frames);
                     // The first client counts with JACK's frames; a later one (a new server)
                     // carries on from the engine's clock.
                     let offset = *offset.get_or_insert_with(|| match engine.frame() {
@@ -146,7 +151,7 @@ impl jack::ProcessHandler for Processor {
                         f => (f as u32).wrapping_sub(jack_frame),
                     });
                     engine.sync_clock(jack_frame.wrapping_add(offset));
-                    if let Ok(ct) = ps.cycle_times() {
+                    if let Some(ct) = times {
                         let t = CycleTimes {
                             frame: engine.frame(),
                             usecs: ct.current_usecs,

@@ -101,7 +101,10 @@ impl EngineTelemetry {
                 period_usecs: f32::from_bits(self.cycle_period_usecs.load(Relaxed)),
                 frames: self.cycle_frames.load(Relaxed),
             };
-            if before.is_multiple_of(2) && self.cycle_seq.load(Ordering::Acquire) == before {
+            // The fence keeps the field loads above from moving after the second sequence
+            // load (an acquire load alone only stops later loads from moving before it).
+            std::sync::atomic::fence(Ordering::Acquire);
+            if before.is_multiple_of(2) && self.cycle_seq.load(Relaxed) == before {
                 return Some(t);
             }
             std::hint::spin_loop();

@@ -234,19 +234,37 @@ impl Session {
     /// clock and the backend's clock is measured now. Without one, frames advance at the sample
     /// rate.
     pub fn frame_at(&self, when: std::time::SystemTime) -> u64 {
-        let now = std::time::SystemTime::now();
-        let ahead = match when.duration_since(now) {
+        let seconds_until = |now: std::time::SystemTime| match when.duration_since(now) {
             Ok(d) => d.as_secs_f64(),
             Err(e) => -e.duration().as_secs_f64(),
         };
-        match (self.rt.telemetry().cycle(), self.rt.clock_usecs()) {
-            (Some(c), Some(backend_now)) if c.period_usecs > 0.0 => {
-                let target_usecs = backend_now as f64 + ahead * 1e6;
+        match (self.rt.telemetry().cycle(), self.wall_and_backend_clock()) {
+            (Some(c), Some((now, backend_now))) if c.period_usecs > 0.0 => {
+                let target_usecs = backend_now + seconds_until(now) * 1e6;
                 let frames = (target_usecs - c.usecs as f64) * c.frames as f64 / c.period_usecs as f64;
                 (c.frame as f64 + frames).round().max(0.0) as u64
             }
-            _ => (self.now() as f64 + ahead * self.sample_rate as f64).round().max(0.0) as u64,
+            _ => {
+                let ahead = seconds_until(std::time::SystemTime::now());
+                (self.now() as f64 + ahead * self.sample_rate as f64).round().max(0.0) as u64
+            }
         }
+    }
+
+    /// The wall clock and the backend's clock (µs) read together: of three readings, the one
+    /// with the least time between its two wall-clock reads, the backend's read taken as their
+    /// midpoint, so a thread preempted between the reads moves no time tag.
+    fn wall_and_backend_clock(&self) -> Option<(std::time::SystemTime, f64)> {
+        (0..3)
+            .filter_map(|_| {
+                let before = std::time::SystemTime::now();
+                let backend = self.rt.clock_usecs()?;
+                let after = std::time::SystemTime::now();
+                let gap = after.duration_since(before).unwrap_or_default();
+                Some((gap, before + gap / 2, backend as f64))
+            })
+            .min_by_key(|&(gap, ..)| gap)
+            .map(|(_, wall, backend)| (wall, backend))
     }
 
     /// Frames scheduled ahead of the audio clock.
