@@ -30,8 +30,15 @@ class MidiPeer:
         # MIDI clock sent from this frame on, a tick every `_tick` frames (None: no clock).
         self._clock: tuple[int, float] | None = None
         self._next_tick = 0
+        # xruns JACK reported while this peer ran: a cycle the peer was late for carried none of
+        # the messages it wrote then.
+        self.xruns = 0
+        self.client.set_xrun_callback(self._xrun)
         self.client.set_process_callback(self._process)
         self.client.activate()
+
+    def _xrun(self, delayed_usecs: float) -> None:
+        self.xruns += 1
 
     def _process(self, frames: int) -> None:
         start = self.client.last_frame_time
