@@ -153,10 +153,19 @@ struct Voices {
     next: usize,
 }
 
-/// A voice given to a new note, and the note it takes the voice from, if it was still sounding.
+/// A voice given to a new note, and the voice's last note, if it had one.
 struct Taken {
     voice: u16,
-    stolen: Option<(u32, u64)>,
+    previous: Option<Previous>,
+}
+
+/// A voice's last note: its id and onset, and whether it is still held (the voice is stolen)
+/// rather than released (its release tail may still ring).
+#[derive(Debug, Clone, Copy)]
+struct Previous {
+    note: u32,
+    started: u64,
+    held: bool,
 }
 
 impl Voices {
@@ -167,11 +176,13 @@ impl Voices {
         }
         let free = (0..n).map(|i| (self.next + i) % n).find(|&v| self.busy_until[v] <= onset);
         let v = free.unwrap_or_else(|| (0..n).min_by_key(|&v| self.started[v]).unwrap_or(0));
-        let stolen = free.is_none().then_some((self.notes[v], self.started[v]));
+        let held = free.is_none();
+        let previous =
+            (held || self.notes[v] != 0).then_some(Previous { note: self.notes[v], started: self.started[v], held });
         self.busy_until[v] = release;
         self.started[v] = onset;
         self.next = (v + 1) % n;
-        Taken { voice: v as u16, stolen }
+        Taken { voice: v as u16, previous }
     }
 }
 
@@ -496,16 +507,18 @@ impl Scheduler {
     ) {
         let taken = self.voices.entry(t.node).or_default().take(t.voices, frame, off_frame);
         let voice = taken.voice;
-        if let (Some((note, started)), true) = (taken.stolen, t.voices > 1) {
+        if let (Some(previous), true) = (taken.previous, t.voices > 1) {
             let fade = (STEAL_FADE_SECONDS * clock.sample_rate) as u64;
-            let at = frame.saturating_sub(fade).max(started + 1);
-            if at < frame {
-                // With a gate, the engine also fades the voice out by the onset (no gate: no
-                // note to end, and no GateOn to fade the voice back in).
-                let kind = match t.gate {
-                    Some(_) => RtEventKind::Steal { note, frames: (frame - at) as u32 },
-                    None => RtEventKind::GateOff { note },
-                };
+            let at = frame.saturating_sub(fade).max(previous.started + 1);
+            // With a gate, the engine fades the voice out by the onset, whether its last note
+            // is still held (stolen) or released and maybe still in its release tail, where the
+            // new gate would restart the envelope (the engine leaves a silent voice alone). No
+            // gate: no note to end, and no GateOn to fade the voice back in.
+            let kind = match t.gate {
+                Some(_) => Some(RtEventKind::Steal { note: previous.note, frames: (frame - at) as u32 }),
+                None => previous.held.then_some(RtEventKind::GateOff { note: previous.note }),
+            };
+            if let (Some(kind), true) = (kind, at < frame) {
                 emit(RtEvent { frame: at, node: t.node, voice, kind });
             }
         }
@@ -659,9 +672,14 @@ mod tests {
         assert_eq!(v.take(2, 0, 100).voice, 1);
         // Both busy: the oldest (voice 0, started first) is stolen.
         let t = v.take(2, 50, 150);
-        assert_eq!((t.voice, t.stolen.map(|s| s.1)), (0, Some(0)));
+        assert_eq!((t.voice, t.previous.map(|p| (p.held, p.started))), (0, Some((true, 0))));
+        // Free, and no note was played on it with a gate: nothing to end.
         let t = v.take(2, 200, 300);
-        assert_eq!((t.voice, t.stolen), (1, None));
+        assert_eq!((t.voice, t.previous.is_none()), (1, true));
+        // Free, its last note released (its tail may still ring): that note, not held.
+        v.notes = vec![5, 6];
+        let t = v.take(2, 400, 500);
+        assert_eq!((t.voice, t.previous.map(|p| (p.note, p.started, p.held))), (0, Some((5, 50, false))));
     }
 
     #[test]

@@ -50,6 +50,8 @@ pub struct VoiceState {
     pub fade: f32,
     pub fade_step: f32,
     pub fade_left: u32,
+    /// The loudest sample the last fade-out took away: a fade-out of silence needs no fade-in.
+    pub faded_peak: f32,
 }
 
 /// Controls of one voice that can ramp at once.
@@ -76,6 +78,7 @@ impl VoiceState {
             fade: 1.0,
             fade_step: 0.0,
             fade_left: 0,
+            faded_peak: 0.0,
         }
     }
 }

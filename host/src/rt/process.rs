@@ -721,7 +721,11 @@ fn apply_event(voice: &mut VoiceState, gate: Option<u16>, kind: RtEventKind) {
                 if let Some(g) = gate {
                     voice.processor.set(g as usize, 0.0);
                 }
-                if let RtEventKind::Steal { frames, .. } = kind {
+            }
+            // A stolen note, or the release tail of the voice's last note, fades out (an idle
+            // voice is silent already). Another note on the voice since then is left alone.
+            if let RtEventKind::Steal { frames, .. } = kind {
+                if voice.note == note && !voice.idle {
                     steal::fade_out(voice, frames);
                 }
             }
