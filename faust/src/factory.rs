@@ -69,7 +69,7 @@ impl Factory {
         let c_src = c_string("the source", source, name)?;
         let c_args: Vec<CString> = args.iter().map(|a| c_string("an argument", a, name)).collect::<Result<_, _>>()?;
         let argv: Vec<*const c_char> = c_args.iter().map(|a| a.as_ptr()).collect();
-        let target = CString::default();
+        let target = crate::target::machine_target_c();
         let mut err = vec![0 as c_char; ffi::ERROR_BUF];
         let ptr = {
             let _g = lock::factory_api();
@@ -97,7 +97,7 @@ impl Factory {
     pub fn from_machine_code(name: &str, code: &str) -> Result<Factory, CompileError> {
         let load_err = |message: String| CompileError::Load { name: name.into(), message };
         let c_code = CString::new(code).map_err(|_| load_err("machine code contains a NUL byte".into()))?;
-        let target = CString::default();
+        let target = crate::target::machine_target_c();
         let mut err = vec![0 as c_char; ffi::ERROR_BUF];
         let ptr = {
             let _g = lock::factory_api();
@@ -187,7 +187,7 @@ impl Factory {
 
     /// Machine code for this host's CPU target, to be loaded by [`Factory::from_machine_code`].
     pub fn machine_code(&self) -> Result<String, CompileError> {
-        let target = CString::default();
+        let target = crate::target::machine_target_c();
         let _g = lock::factory_api();
         // SAFETY: live factory; the returned string is owned by us and freed with freeCMemory.
         let p = unsafe { ffi::writeCDSPFactoryToMachine(self.ptr.as_ptr(), target.as_ptr()) };
@@ -252,18 +252,4 @@ pub fn factory_loads() -> u64 {
 pub fn libfaust_version() -> String {
     // SAFETY: returns a static NUL-terminated string.
     unsafe { CStr::from_ptr(ffi::getCLibFaustVersion()) }.to_string_lossy().into_owned()
-}
-
-/// The LLVM machine target machine code is built for (part of every cache key).
-pub fn machine_target() -> String {
-    // SAFETY: returns a string allocated by libfaust, freed once below.
-    let p = unsafe { ffi::getCDSPMachineTarget() };
-    if p.is_null() {
-        return String::new();
-    }
-    // SAFETY: non-null NUL-terminated string from libfaust.
-    let s = unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned();
-    // SAFETY: freed exactly once with libfaust's allocator.
-    unsafe { ffi::freeCMemory(p.cast()) };
-    s
 }
