@@ -65,11 +65,30 @@ impl Factory {
     /// libfaust `chdir`s the process and forks `which faust` while compiling: call this only in
     /// the compile worker process, never in the engine.
     pub fn compile(name: &str, source: &str, args: &[String]) -> Result<Factory, CompileError> {
+        let target = crate::target::machine_target_c();
+        // Unoptimised first: the IR is optimised once, with the instance `noalias`; should that
+        // fail, the program is compiled again the plain way, optimised.
+        let plain = Self::create(name, source, args, &target, 0)?;
+        let optimised = Self::optimised_noalias(plain, &target);
+        delete_factory(plain);
+        match optimised {
+            Some(ptr) => Self::wrap(name, ptr),
+            None => Self::wrap(name, Self::create(name, source, args, &target, -1)?),
+        }
+    }
+
+    /// libfaust's compile of `source` at `opt_level` (-1: its highest).
+    fn create(
+        name: &str,
+        source: &str,
+        args: &[String],
+        target: &CStr,
+        opt_level: i32,
+    ) -> Result<NonNull<ffi::llvm_dsp_factory>, CompileError> {
         let c_name = c_string("the name", name, name)?;
         let c_src = c_string("the source", source, name)?;
         let c_args: Vec<CString> = args.iter().map(|a| c_string("an argument", a, name)).collect::<Result<_, _>>()?;
         let argv: Vec<*const c_char> = c_args.iter().map(|a| a.as_ptr()).collect();
-        let target = crate::target::machine_target_c();
         let mut err = vec![0 as c_char; ffi::ERROR_BUF];
         let ptr = {
             let _g = lock::factory_api();
@@ -83,14 +102,36 @@ impl Factory {
                     argv.as_ptr(),
                     target.as_ptr(),
                     err.as_mut_ptr(),
-                    -1,
+                    opt_level,
                 )
             }
         };
-        match NonNull::new(ptr) {
-            Some(ptr) => Self::wrap(name, ptr),
-            None => Err(CompileError::Faust { name: name.into(), message: error_text(&err) }),
+        NonNull::new(ptr).ok_or_else(|| CompileError::Faust { name: name.into(), message: error_text(&err) })
+    }
+
+    /// The factory built again from its IR, its compute function's instance marked `noalias`
+    /// (see `crate::noalias`) and optimised at libfaust's highest level; `None` when libfaust
+    /// gives no IR or cannot build it again. `factory` is kept either way: the caller releases it.
+    fn optimised_noalias(
+        factory: NonNull<ffi::llvm_dsp_factory>,
+        target: &CStr,
+    ) -> Option<NonNull<ffi::llvm_dsp_factory>> {
+        let _g = lock::factory_api();
+        // SAFETY: live factory; the returned string is ours, freed with freeCMemory below.
+        let p = unsafe { ffi::writeCDSPFactoryToIR(factory.as_ptr()) };
+        if p.is_null() {
+            return None;
         }
+        // SAFETY: `p` is a NUL-terminated string allocated by libfaust.
+        let ir = unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned();
+        // SAFETY: `p` came from libfaust and is freed exactly once.
+        unsafe { ffi::freeCMemory(p.cast()) };
+        let marked = crate::noalias::mark_instance_noalias(&ir).unwrap_or(ir);
+        let c_ir = CString::new(marked).ok()?;
+        let mut err = vec![0 as c_char; ffi::ERROR_BUF];
+        // SAFETY: strings are NUL-terminated and outlive the call; `err` has 4096 bytes.
+        let optimised = unsafe { ffi::readCDSPFactoryFromIR(c_ir.as_ptr(), target.as_ptr(), err.as_mut_ptr(), -1) };
+        NonNull::new(optimised)
     }
 
     /// Load machine code produced by [`Factory::machine_code`] (well under a millisecond).
@@ -222,6 +263,13 @@ fn describe(dsp: NonNull<ffi::llvm_dsp>) -> Collector {
 /// Walk an instance's UI and return each control with its zone.
 pub(crate) fn describe_controls(dsp: NonNull<ffi::llvm_dsp>) -> Vec<(ControlSpec, *mut f32)> {
     describe(dsp).controls
+}
+
+/// Release one reference to a factory that no `Factory` owns (a step of [`Factory::compile`]).
+fn delete_factory(factory: NonNull<ffi::llvm_dsp_factory>) {
+    let _g = lock::factory_api();
+    // SAFETY: the caller owns this reference, made no instance of it, and releases it once.
+    unsafe { ffi::deleteCDSPFactory(factory.as_ptr()) };
 }
 
 pub(crate) fn delete_instance(dsp: NonNull<ffi::llvm_dsp>) {

@@ -50,6 +50,7 @@ pub mod footprint;
 mod instance;
 mod lock;
 pub mod maps;
+pub(crate) mod noalias;
 pub mod paths;
 pub mod sandbox;
 mod service;
