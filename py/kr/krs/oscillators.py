@@ -51,6 +51,11 @@ LIBRARY_SOURCE = """kr_osc = environment {
     dt = max(abs(F), 0.001) / ma.SR;
     idt = 1.0 / dt;  // per block when F is a control: a multiply per sample, not a divide
     near(e) = (t - e - fl(t - e + 0.5)) * idt;
+    // near(0.0) and near(0.5) with what the phase's range [0, 1] gives: fewer operations per
+    // sample, the same values but where the phase is half a cycle from the edge either way,
+    // which both break alike (blamp is even; blep there is 0 below SR / 6).
+    near0 = (t - float(t >= 0.5)) * idt;
+    near_half = (t - 0.5) * idt;
     b(u) = 3.0 - min(abs(u), 3.0);
     // Each residual is 0 beyond 3 samples of its edge, i.e. most of the time: selected as 0
     // there, which the JIT code skips the polynomial for (a quarter of a saw voice's CPU).
@@ -63,10 +68,10 @@ LIBRARY_SOURCE = """kr_osc = environment {
     };
     spline(p, x) = p(x) - 6.0 * p(max(x - 1.0, 0.0)) + 15.0 * p(max(x - 2.0, 0.0));
   };
-  saw(F) = 2.0 * e.t - 1.0 - 2.0 * e.blep(e.near(0.0)) with { e = edges(F); };
-  pulse(F, W) = select2(e.t < w, -1.0, 1.0) + 2.0 * e.blep(e.near(0.0)) - 2.0 * e.blep(e.near(w))
+  saw(F) = 2.0 * e.t - 1.0 - 2.0 * e.blep(e.near0) with { e = edges(F); };
+  pulse(F, W) = select2(e.t < w, -1.0, 1.0) + 2.0 * e.blep(e.near0) - 2.0 * e.blep(e.near(w))
     with { e = edges(F); w = max(0.0, min(W, 1.0)); };
-  triangle(F) = 4.0 * abs(e.t - 0.5) - 1.0 - k * e.blamp(e.near(0.0)) + k * e.blamp(e.near(0.5))
+  triangle(F) = 4.0 * abs(e.t - 0.5) - 1.0 - k * e.blamp(e.near0) + k * e.blamp(e.near_half)
     with { e = edges(F); k = 8.0 * e.dt; };
 };"""
 
