@@ -301,3 +301,35 @@ pub fn libfaust_version() -> String {
     // SAFETY: returns a static NUL-terminated string.
     unsafe { CStr::from_ptr(ffi::getCLibFaustVersion()) }.to_string_lossy().into_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// libfaust's real IR has the compute function `noalias` marks, and the marked IR builds:
+    /// a libfaust whose IR changed shape would otherwise silently lose the `noalias` speed-up.
+    #[test]
+    fn libfaust_ir_takes_the_noalias_mark_and_builds_again() {
+        let source = "import(\"stdfaust.lib\"); process = os.sawtooth(220) : fi.lowpass(2, 1200);";
+        let args = ["-I".to_string(), "/usr/share/faust".to_string()];
+        let target = crate::target::machine_target_c();
+        let plain = Factory::create("noalias_test", source, &args, &target, 0).unwrap();
+        let ir = {
+            let _g = lock::factory_api();
+            // SAFETY: live factory; the string is freed once below.
+            let p = unsafe { ffi::writeCDSPFactoryToIR(plain.as_ptr()) };
+            assert!(!p.is_null());
+            // SAFETY: NUL-terminated string from libfaust.
+            let ir = unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned();
+            // SAFETY: `p` came from libfaust and is freed exactly once.
+            unsafe { ffi::freeCMemory(p.cast()) };
+            ir
+        };
+        let marked = crate::noalias::mark_instance_noalias(&ir).expect("compute's instance parameter");
+        assert!(marked.contains("define void @computemydsp(%struct.dspmydsp* noalias "), "{marked}");
+        let optimised = Factory::optimised_noalias(plain, &target).expect("the marked IR builds");
+        delete_factory(plain);
+        let factory = Factory::wrap("noalias_test", optimised).unwrap();
+        assert_eq!((factory.info().inputs, factory.info().outputs), (0, 1));
+    }
+}
