@@ -31,9 +31,14 @@ pub fn default_dir() -> Option<PathBuf> {
     crate::paths::cache_dir().map(|d| d.join("faust"))
 }
 
+/// What kr itself does to libfaust's code (`Factory::compile`), in every key: a change to it
+/// must not load machine code made the old way. `noalias`: the instance `noalias` in compute.
+const CODEGEN: &str = "noalias";
+
 /// The cache key of a compile: everything that changes the machine code (the source, libfaust's
-/// arguments, libfaust's version and the CPU target), as 64 hex digits. Every part is hashed with
-/// its length, so no two different inputs share a key by moving text between parts.
+/// arguments, libfaust's version, the CPU target and kr's own code generation), as 64 hex
+/// digits. Every part is hashed with its length, so no two different inputs share a key by
+/// moving text between parts.
 pub fn key(source: &str, args: &[String], version: &str, target: &str) -> String {
     let mut h = Sha256::new();
     let mut part = |p: &str| {
@@ -45,6 +50,7 @@ pub fn key(source: &str, args: &[String], version: &str, target: &str) -> String
     args.iter().for_each(|a| part(a));
     part(version);
     part(target);
+    part(CODEGEN);
     hex(&h.finalize())
 }
 

@@ -65,11 +65,30 @@ impl Factory {
     /// libfaust `chdir`s the process and forks `which faust` while compiling: call this only in
     /// the compile worker process, never in the engine.
     pub fn compile(name: &str, source: &str, args: &[String]) -> Result<Factory, CompileError> {
+        let target = crate::target::machine_target_c();
+        // Unoptimised first: the IR is optimised once, with the instance `noalias`; should that
+        // fail, the program is compiled again the plain way, optimised.
+        let plain = Self::create(name, source, args, &target, 0)?;
+        let optimised = Self::optimised_noalias(plain, &target);
+        delete_factory(plain);
+        match optimised {
+            Some(ptr) => Self::wrap(name, ptr),
+            None => Self::wrap(name, Self::create(name, source, args, &target, -1)?),
+        }
+    }
+
+    /// libfaust's compile of `source` at `opt_level` (-1: its highest).
+    fn create(
+        name: &str,
+        source: &str,
+        args: &[String],
+        target: &CStr,
+        opt_level: i32,
+    ) -> Result<NonNull<ffi::llvm_dsp_factory>, CompileError> {
         let c_name = c_string("the name", name, name)?;
         let c_src = c_string("the source", source, name)?;
         let c_args: Vec<CString> = args.iter().map(|a| c_string("an argument", a, name)).collect::<Result<_, _>>()?;
         let argv: Vec<*const c_char> = c_args.iter().map(|a| a.as_ptr()).collect();
-        let target = CString::default();
         let mut err = vec![0 as c_char; ffi::ERROR_BUF];
         let ptr = {
             let _g = lock::factory_api();
@@ -83,21 +102,43 @@ impl Factory {
                     argv.as_ptr(),
                     target.as_ptr(),
                     err.as_mut_ptr(),
-                    -1,
+                    opt_level,
                 )
             }
         };
-        match NonNull::new(ptr) {
-            Some(ptr) => Self::wrap(name, ptr),
-            None => Err(CompileError::Faust { name: name.into(), message: error_text(&err) }),
+        NonNull::new(ptr).ok_or_else(|| CompileError::Faust { name: name.into(), message: error_text(&err) })
+    }
+
+    /// The factory built again from its IR, its compute function's instance marked `noalias`
+    /// (see `crate::noalias`) and optimised at libfaust's highest level; `None` when libfaust
+    /// gives no IR or cannot build it again. `factory` is kept either way: the caller releases it.
+    fn optimised_noalias(
+        factory: NonNull<ffi::llvm_dsp_factory>,
+        target: &CStr,
+    ) -> Option<NonNull<ffi::llvm_dsp_factory>> {
+        let _g = lock::factory_api();
+        // SAFETY: live factory; the returned string is ours, freed with freeCMemory below.
+        let p = unsafe { ffi::writeCDSPFactoryToIR(factory.as_ptr()) };
+        if p.is_null() {
+            return None;
         }
+        // SAFETY: `p` is a NUL-terminated string allocated by libfaust.
+        let ir = unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned();
+        // SAFETY: `p` came from libfaust and is freed exactly once.
+        unsafe { ffi::freeCMemory(p.cast()) };
+        let marked = crate::noalias::mark_instance_noalias(&ir).unwrap_or(ir);
+        let c_ir = CString::new(marked).ok()?;
+        let mut err = vec![0 as c_char; ffi::ERROR_BUF];
+        // SAFETY: strings are NUL-terminated and outlive the call; `err` has 4096 bytes.
+        let optimised = unsafe { ffi::readCDSPFactoryFromIR(c_ir.as_ptr(), target.as_ptr(), err.as_mut_ptr(), -1) };
+        NonNull::new(optimised)
     }
 
     /// Load machine code produced by [`Factory::machine_code`] (well under a millisecond).
     pub fn from_machine_code(name: &str, code: &str) -> Result<Factory, CompileError> {
         let load_err = |message: String| CompileError::Load { name: name.into(), message };
         let c_code = CString::new(code).map_err(|_| load_err("machine code contains a NUL byte".into()))?;
-        let target = CString::default();
+        let target = crate::target::machine_target_c();
         let mut err = vec![0 as c_char; ffi::ERROR_BUF];
         let ptr = {
             let _g = lock::factory_api();
@@ -187,7 +228,7 @@ impl Factory {
 
     /// Machine code for this host's CPU target, to be loaded by [`Factory::from_machine_code`].
     pub fn machine_code(&self) -> Result<String, CompileError> {
-        let target = CString::default();
+        let target = crate::target::machine_target_c();
         let _g = lock::factory_api();
         // SAFETY: live factory; the returned string is owned by us and freed with freeCMemory.
         let p = unsafe { ffi::writeCDSPFactoryToMachine(self.ptr.as_ptr(), target.as_ptr()) };
@@ -224,6 +265,13 @@ pub(crate) fn describe_controls(dsp: NonNull<ffi::llvm_dsp>) -> Vec<(ControlSpec
     describe(dsp).controls
 }
 
+/// Release one reference to a factory that no `Factory` owns (a step of [`Factory::compile`]).
+fn delete_factory(factory: NonNull<ffi::llvm_dsp_factory>) {
+    let _g = lock::factory_api();
+    // SAFETY: the caller owns this reference, made no instance of it, and releases it once.
+    unsafe { ffi::deleteCDSPFactory(factory.as_ptr()) };
+}
+
 pub(crate) fn delete_instance(dsp: NonNull<ffi::llvm_dsp>) {
     let _g = lock::factory_api();
     // SAFETY: the instance is live and this is its only deletion.
@@ -254,16 +302,34 @@ pub fn libfaust_version() -> String {
     unsafe { CStr::from_ptr(ffi::getCLibFaustVersion()) }.to_string_lossy().into_owned()
 }
 
-/// The LLVM machine target machine code is built for (part of every cache key).
-pub fn machine_target() -> String {
-    // SAFETY: returns a string allocated by libfaust, freed once below.
-    let p = unsafe { ffi::getCDSPMachineTarget() };
-    if p.is_null() {
-        return String::new();
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// libfaust's real IR has the compute function `noalias` marks, and the marked IR builds:
+    /// a libfaust whose IR changed shape would otherwise silently lose the `noalias` speed-up.
+    #[test]
+    fn libfaust_ir_takes_the_noalias_mark_and_builds_again() {
+        let source = "import(\"stdfaust.lib\"); process = os.sawtooth(220) : fi.lowpass(2, 1200);";
+        let args = ["-I".to_string(), "/usr/share/faust".to_string()];
+        let target = crate::target::machine_target_c();
+        let plain = Factory::create("noalias_test", source, &args, &target, 0).unwrap();
+        let ir = {
+            let _g = lock::factory_api();
+            // SAFETY: live factory; the string is freed once below.
+            let p = unsafe { ffi::writeCDSPFactoryToIR(plain.as_ptr()) };
+            assert!(!p.is_null());
+            // SAFETY: NUL-terminated string from libfaust.
+            let ir = unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned();
+            // SAFETY: `p` came from libfaust and is freed exactly once.
+            unsafe { ffi::freeCMemory(p.cast()) };
+            ir
+        };
+        let marked = crate::noalias::mark_instance_noalias(&ir).expect("compute's instance parameter");
+        assert!(marked.contains("define void @computemydsp(%struct.dspmydsp* noalias "), "{marked}");
+        let optimised = Factory::optimised_noalias(plain, &target).expect("the marked IR builds");
+        delete_factory(plain);
+        let factory = Factory::wrap("noalias_test", optimised).unwrap();
+        assert_eq!((factory.info().inputs, factory.info().outputs), (0, 1));
     }
-    // SAFETY: non-null NUL-terminated string from libfaust.
-    let s = unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned();
-    // SAFETY: freed exactly once with libfaust's allocator.
-    unsafe { ffi::freeCMemory(p.cast()) };
-    s
 }

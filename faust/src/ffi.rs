@@ -82,6 +82,14 @@ unsafe extern "C" {
         error_msg: *mut c_char,
     ) -> *mut llvm_dsp_factory;
     pub fn getCWarningMessages(factory: *mut llvm_dsp_factory) -> *mut *const c_char;
+    /// The factory's LLVM IR as text, to be freed with `freeCMemory`.
+    pub fn writeCDSPFactoryToIR(factory: *mut llvm_dsp_factory) -> *mut c_char;
+    pub fn readCDSPFactoryFromIR(
+        ir_code: *const c_char,
+        target: *const c_char,
+        error_msg: *mut c_char,
+        opt_level: c_int,
+    ) -> *mut llvm_dsp_factory;
 
     pub fn createCDSPInstance(factory: *mut llvm_dsp_factory) -> *mut llvm_dsp;
     pub fn deleteCDSPInstance(dsp: *mut llvm_dsp);

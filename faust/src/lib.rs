@@ -50,17 +50,20 @@ pub mod footprint;
 mod instance;
 mod lock;
 pub mod maps;
+pub(crate) mod noalias;
 pub mod paths;
 pub mod sandbox;
 mod service;
+mod target;
 pub mod worker;
 
 pub use cache::CacheSettings;
 pub use controls::{ControlKind, ControlSpec};
 pub use error::CompileError;
-pub use factory::{factory_loads, libfaust_version, machine_target, DspInfo, Factory};
+pub use factory::{factory_loads, libfaust_version, DspInfo, Factory};
 pub use instance::Instance;
 pub use service::{CompileResult, CompileService, CompilerSettings, RECENT_FACTORIES};
+pub use target::machine_target;
 
 /// Most input or output channels a program may have (the compute call's pointer arrays live on
 /// the audio thread's stack).

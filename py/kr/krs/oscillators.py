@@ -35,32 +35,43 @@ LIBRARY = "kr_osc"
 
 LIBRARY_SOURCE = """kr_osc = environment {
   edges(F) = environment {
-    // The phase of os.lf_sawpos and the rounding in near(), with floor(x) for x in (-1, 2)
-    // written as compares: no floor, which libfaust's JIT code calls as a function (17 % of a
-    // saw voice's cost). The same numbers but at a wrap, where the JIT may round the sum in
-    // another order (the phase moves by about 1e-7 of a cycle per wrap). |F| stays below SR,
+    // The phase of os.lf_sawpos, x - floor(x) of x = prev + inc, with the floor written as
+    // selects: no floor, which libfaust's JIT code calls as a function (17 % of a saw voice's
+    // cost), and the wrap picked from x - 1, x and x + 1 computed beside each other, so the
+    // recursion's chain from one sample to the next is an add and two selects (a quarter
+    // less CPU for a saw voice than the same floor as compares and sums). |F| stays below SR,
     // so the phase wraps by 1 at most.
     t = step ~ _ with {
       inc = max(-0.999, min(F / ma.SR, 0.999));
-      step(prev) = inc + (prev - fl(inc + prev));
+      step(prev) = select2(x >= 1.0, select2(x < 0.0, x, x + 1.0), x - 1.0)
+        with { x = prev + inc; };
     };
+    // floor(x) for x in (-1, 2), as compares (the rounding in near()).
     fl(x) = float(x >= 1.0) - float(x < 0.0);
     dt = max(abs(F), 0.001) / ma.SR;
     idt = 1.0 / dt;  // per block when F is a control: a multiply per sample, not a divide
     near(e) = (t - e - fl(t - e + 0.5)) * idt;
+    // near(0.0) and near(0.5) with what the phase's range [0, 1] gives: fewer operations per
+    // sample, the same values but where the phase is half a cycle from the edge either way,
+    // which both break alike (blamp is even; blep there is 0 below SR / 6).
+    near0 = (t - float(t >= 0.5)) * idt;
+    near_half = (t - 0.5) * idt;
     b(u) = 3.0 - min(abs(u), 3.0);
+    // Each residual is 0 beyond 3 samples of its edge, i.e. most of the time: selected as 0
+    // there, which the JIT code skips the polynomial for (a quarter of a saw voice's CPU).
     blep(u) = select2(u < 0.0, 0.0 - i, i) with {
       x = b(u); p(y) = y * y * y * y * y * y;
-      i = (p(x) - 6.0 * p(max(x - 1.0, 0.0)) + 15.0 * p(max(x - 2.0, 0.0))) / 720.0;
+      i = select2(x > 0.0, 0.0, spline(p, x) / 720.0);
     };
-    blamp(u) = (p(x) - 6.0 * p(max(x - 1.0, 0.0)) + 15.0 * p(max(x - 2.0, 0.0))) / 5040.0 with {
+    blamp(u) = select2(x > 0.0, 0.0, spline(p, x) / 5040.0) with {
       x = b(u); p(y) = y * y * y * y * y * y * y;
     };
+    spline(p, x) = p(x) - 6.0 * p(max(x - 1.0, 0.0)) + 15.0 * p(max(x - 2.0, 0.0));
   };
-  saw(F) = 2.0 * e.t - 1.0 - 2.0 * e.blep(e.near(0.0)) with { e = edges(F); };
-  pulse(F, W) = select2(e.t < w, -1.0, 1.0) + 2.0 * e.blep(e.near(0.0)) - 2.0 * e.blep(e.near(w))
+  saw(F) = 2.0 * e.t - 1.0 - 2.0 * e.blep(e.near0) with { e = edges(F); };
+  pulse(F, W) = select2(e.t < w, -1.0, 1.0) + 2.0 * e.blep(e.near0) - 2.0 * e.blep(e.near(w))
     with { e = edges(F); w = max(0.0, min(W, 1.0)); };
-  triangle(F) = 4.0 * abs(e.t - 0.5) - 1.0 - k * e.blamp(e.near(0.0)) + k * e.blamp(e.near(0.5))
+  triangle(F) = 4.0 * abs(e.t - 0.5) - 1.0 - k * e.blamp(e.near0) + k * e.blamp(e.near_half)
     with { e = edges(F); k = 8.0 * e.dt; };
 };"""
 
