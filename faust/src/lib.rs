@@ -60,7 +60,9 @@ pub use controls::{ControlKind, ControlSpec};
 pub use error::CompileError;
 pub use factory::{factory_loads, libfaust_version, machine_target, DspInfo, Factory};
 pub use instance::Instance;
-pub use service::{CompileResult, CompileService, CompilerSettings, RECENT_FACTORIES};
+pub use service::{
+    CompileCounters, CompileResult, CompileService, CompilerSettings, FoundResult, Origin, RECENT_FACTORIES,
+};
 
 /// Most input or output channels a program may have (the compute call's pointer arrays live on
 /// the audio thread's stack).
