@@ -17,6 +17,7 @@
 //! - `controls`, `factory`, `instance`, `service`, `error`, `lock`: the parts behind the types
 //!   above (control discovery, factories, instances, the service thread, errors, libfaust's
 //!   process-wide lock).
+//! - [`which`]: answers libfaust's `which faust` without starting a process (in the worker).
 //! - [`dspdir`]: the `.dsp` directory — polls a folder of programs for new, changed and deleted
 //!   files (node types `faust:<relative path>`), and says what the host does with the changes.
 //!
@@ -53,6 +54,7 @@ pub mod maps;
 pub mod paths;
 pub mod sandbox;
 mod service;
+pub mod which;
 pub mod worker;
 
 pub use cache::CacheSettings;
