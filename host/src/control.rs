@@ -792,6 +792,7 @@ impl ControlThread {
             Job::Packet { packet, frame } => self.apply_packet(&packet, &p.factories, frame, &p.to),
             Job::Apply { address, id, snap, fade } => {
                 let r = self.session.apply_snapshot(&snap, &p.factories, fade, crate::rt::NEXT_BLOCK);
+                self.session.register_pending_ports();
                 if let Ok(m) = &r {
                     self.changed(address, m);
                 }
@@ -814,6 +815,9 @@ impl ControlThread {
         let bundle = packet.requests.len() > 1;
         match crate::atomic::apply(&mut self.session, &packet.requests, factories, frame) {
             Ok(results) => {
+                // The new nodes' graph is out (heard from the next block); their ports exist
+                // before the client is told they do.
+                self.session.register_pending_ports();
                 for (r, (message, extra)) in packet.requests.iter().zip(results) {
                     if commands::changes_state(&r.command) {
                         self.changed(r.command.address(), &message);
