@@ -216,3 +216,21 @@ def test_defining_a_dsp_without_krd_is_silent_and_starts_nothing(jack_server: st
             s.nodes()
     finally:
         s.close()
+
+
+def test_a_flood_of_compiles_is_refused_beyond_the_limit_and_krd_answers_on(tcp: Tcp) -> None:
+    counted()  # nothing pending from earlier tests
+    sent = 80
+    for i in range(sent):
+        tcp.send(message("/kr/compile", ("h", i), f"flood{i}", new_tone()).build().dgram)
+    replies = {}
+    while len(replies) < sent:
+        reply, args = tcp.recv(120)
+        if reply in ("/kr/done", "/kr/fail") and args[0] == "/kr/compile":
+            replies[args[1]] = (reply, args[2])
+    refused = [m for r, m in replies.values() if r == "/kr/fail"]
+    done = sum(r == "/kr/done" for r, _ in replies.values())
+    # The first 64 are taken; of the rest, those sent while 64 were pending are refused.
+    assert done >= 64 and refused, (done, refused)
+    assert all("the limit is 64" in m for m in refused), refused
+    assert kr.nodes() == []

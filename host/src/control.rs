@@ -69,6 +69,10 @@ pub enum ControlMsg {
     },
 }
 
+/// The most compiles that may be queued or running when a `/kr/compile` comes: more is refused
+/// (a flood of programs to compile ahead would otherwise queue without bound).
+pub const MAX_PENDING_COMPILES: u64 = 64;
+
 /// A report about one sound or file goes out at most this often.
 const DIRT_REPORT_EVERY: Duration = Duration::from_secs(5);
 
@@ -683,6 +687,14 @@ impl ControlThread {
         source: &DspSource,
         to: Arc<dyn Replier>,
     ) {
+        let pending = self.compiler.counters().pending.load(Relaxed);
+        if pending >= MAX_PENDING_COMPILES {
+            let message = format!(
+                "{pending} compiles are pending already; the limit is {MAX_PENDING_COMPILES}: \
+                 send this one again once some are answered"
+            );
+            return to.reply(Reply::fail(address, id, message));
+        }
         let text = match self.resolve_source(source) {
             Ok(text) => text,
             Err(e) => return to.reply(Reply::fail(address, id, e.to_string())),
