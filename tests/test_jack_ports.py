@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
+from pathlib import Path
 
 import jack
 import numpy as np
+import pytest
+from conftest import free_port
+from oscclient import Tcp, wait_until
 from record import Recorder
 
 import kr
-from kr import krs
+from kr import engine, krs
 
 
 def halve(inp: krs.Signal) -> krs.Signal:
@@ -88,3 +93,55 @@ def test_onsets_land_on_their_exact_jack_frame(kr_clean: None) -> None:
     assert len(expected) >= 4
     assert [f for f in onsets if expected[0] <= f <= expected[-1]] == expected, "0 frames of error"
     assert abs(x[expected[0]] - 0.110) < 1e-6, "A2 = 110 Hz"
+
+
+def test_a_port_jack_refuses_is_reported_and_its_node_plays_on(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A JACK server with room for few ports: the nodes made after it is full get none.
+    name = f"kr-test-ports-{os.getpid()}"
+    jackd = engine.Process(
+        ["jackd", "-n", name, "-p", "16", "-d", "dummy", "-r", "48000", "-p", "256"],
+        tmp_path / "jackd.log",
+    )
+    try:
+        assert wait_until(lambda: engine.jack_running(name), 10), jackd.log_tail()
+        monkeypatch.setenv("JACK_DEFAULT_SERVER", name)
+        s = kr.Session(port=free_port(), krd_args=["--no-state", "--dirt-port", "0"])
+        try:
+            s.status()
+            client = s.dump()["client"]
+            rec = Recorder([f"{client}:master/out_1"], 1.0, name="kr-test-full")
+            events = Tcp(s.port)
+            events.ask("/kr/notify/subscribe", 60.0)
+            for i in range(12):
+                s.node(f"n{i}", f"process = {0.01 * (i + 1):.2f};")
+            assert s.nodes() == sorted(f"n{i}" for i in range(12))
+            listed = subprocess.run(
+                ["jack_lsp", "-s", name], capture_output=True, text=True, check=True
+            ).stdout.split()
+            registered = [i for i in range(12) if f"{client}:n{i}/out_1" in listed]
+            assert registered and registered == list(range(len(registered))) and len(
+                registered
+            ) < 12, listed
+            errors = []
+            while len(errors) < 12 - len(registered):
+                address, args = events.recv(10)
+                if address == "/kr/notify/error":
+                    errors.append(args[0])
+            missing = len(registered)
+            assert f"cannot register JACK port n{missing}/out_1" in errors[0], errors
+            assert "plays on without that port" in errors[0], errors
+            rec.start()
+            rec.wait(10)
+            # Every node, those without ports too, reaches master: 0.01 + 0.02 + ... + 0.12,
+            # mono centre-panned (1/sqrt 2), times the master gain.
+            heard = rec.data[0, rec.pos // 2 : rec.pos]
+            expected = 0.78 * s.get("master") / np.sqrt(2)
+            assert np.allclose(heard, expected, atol=1e-3), (heard[:4], expected)
+            events.close()
+            rec.client.close()
+        finally:
+            s.close()
+    finally:
+        jackd.stop()

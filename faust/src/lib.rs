@@ -17,6 +17,7 @@
 //! - `controls`, `factory`, `instance`, `service`, `error`, `lock`: the parts behind the types
 //!   above (control discovery, factories, instances, the service thread, errors, libfaust's
 //!   process-wide lock).
+//! - [`which`]: answers libfaust's `which faust` without starting a process (in the worker).
 //! - [`dspdir`]: the `.dsp` directory — polls a folder of programs for new, changed and deleted
 //!   files (node types `faust:<relative path>`), and says what the host does with the changes.
 //!
@@ -55,6 +56,7 @@ pub mod paths;
 pub mod sandbox;
 mod service;
 mod target;
+pub mod which;
 pub mod worker;
 
 pub use cache::CacheSettings;
@@ -62,7 +64,9 @@ pub use controls::{ControlKind, ControlSpec};
 pub use error::CompileError;
 pub use factory::{factory_loads, libfaust_version, DspInfo, Factory};
 pub use instance::Instance;
-pub use service::{CompileResult, CompileService, CompilerSettings, RECENT_FACTORIES};
+pub use service::{
+    CompileCounters, CompileResult, CompileService, CompilerSettings, FoundResult, Origin, RECENT_FACTORIES,
+};
 pub use target::machine_target;
 
 /// Most input or output channels a program may have (the compute call's pointer arrays live on

@@ -22,8 +22,9 @@ pub const SANDBOX_ENV: &str = "KR_FAUST_SANDBOX";
 /// What the worker may read besides the given folders: how LLVM detects the CPU.
 const SYSTEM_READS: &[&str] = &["/proc/cpuinfo", "/sys/devices/system/cpu"];
 /// What the worker may run: libfaust runs `sh -c "which faust"` on every compile (and crashes
-/// when it cannot). Programs and libraries only; what they run inherits the same sandbox (no
-/// other files, no network).
+/// when it cannot). The worker answers that command itself ([`crate::which`]); running it stays
+/// allowed for a libfaust that asks differently. Programs and libraries only; what they run
+/// inherits the same sandbox (no other files, no network).
 const SYSTEM_PROGRAMS: &[&str] = &["/bin", "/usr/bin", "/lib", "/lib64", "/usr/lib", "/usr/lib64", "/etc/ld.so.cache"];
 
 /// How much of the sandbox the kernel enforces.

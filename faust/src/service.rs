@@ -12,6 +12,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -68,7 +69,43 @@ pub const RECENT_FACTORIES: usize = 32;
 
 /// What the caller gets back: a loaded factory or what went wrong.
 pub type CompileResult = Result<Arc<Factory>, CompileError>;
-type Reply = Box<dyn FnOnce(CompileResult) + Send>;
+/// A factory and where the service found it.
+pub type FoundResult = Result<(Arc<Factory>, Origin), CompileError>;
+type Reply = Box<dyn FnOnce(FoundResult) + Send>;
+
+/// Where the service found a factory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Loaded already (one factory per distinct source).
+    Memory,
+    /// Machine code from the disk cache.
+    Disk,
+    /// Compiled by the worker just now.
+    Worker,
+}
+
+/// How many compiles the service answered, by where their factory came from, how many failed,
+/// and how many are queued or in progress (read from any thread; `/kr/status` shows them).
+#[derive(Debug, Default)]
+pub struct CompileCounters {
+    pub memory: AtomicU64,
+    pub disk: AtomicU64,
+    pub worker: AtomicU64,
+    pub failed: AtomicU64,
+    pub pending: AtomicU64,
+}
+
+impl CompileCounters {
+    fn count(&self, result: &FoundResult) {
+        let counter = match result {
+            Ok((_, Origin::Memory)) => &self.memory,
+            Ok((_, Origin::Disk)) => &self.disk,
+            Ok((_, Origin::Worker)) => &self.worker,
+            Err(_) => &self.failed,
+        };
+        counter.fetch_add(1, Relaxed);
+    }
+}
 
 struct Job {
     name: String,
@@ -82,32 +119,51 @@ struct Job {
 pub struct CompileService {
     tx: Option<Sender<Job>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    counters: Arc<CompileCounters>,
 }
 
 impl CompileService {
     /// Start the supervising thread. The worker process starts on the first cache miss.
     pub fn start(settings: CompilerSettings) -> CompileService {
         let (tx, rx) = crossbeam_channel::unbounded::<Job>();
+        let counters = Arc::new(CompileCounters::default());
+        let shared = Arc::clone(&counters);
         let thread = std::thread::Builder::new()
             .name("kr-compiler".into())
-            .spawn(move || Supervisor::new(settings).run(rx))
+            .spawn(move || Supervisor::new(settings).run(rx, &shared))
             .expect("spawning the compiler thread");
-        CompileService { tx: Some(tx), thread: Some(thread) }
+        CompileService { tx: Some(tx), thread: Some(thread), counters }
+    }
+
+    /// The compiles answered so far, by where their factory came from.
+    pub fn counters(&self) -> &CompileCounters {
+        &self.counters
     }
 
     /// Queue a compile; `reply` runs on the service thread when it is done.
     pub fn submit(&self, name: &str, source: &str, reply: impl FnOnce(CompileResult) + Send + 'static) {
-        self.queue(Job { name: name.into(), source: source.into(), reply: Box::new(reply), background: false });
+        let reply = Box::new(move |r: FoundResult| reply(r.map(|(f, _)| f)));
+        self.queue(Job { name: name.into(), source: source.into(), reply, background: false });
     }
 
     /// Queue a compile that waits while other compiles are queued (programs made ahead of need,
     /// such as the bundled ones at start, go after what a user is waiting for).
     pub fn submit_background(&self, name: &str, source: &str, reply: impl FnOnce(CompileResult) + Send + 'static) {
+        let reply = Box::new(move |r: FoundResult| reply(r.map(|(f, _)| f)));
+        self.queue(Job { name: name.into(), source: source.into(), reply, background: true });
+    }
+
+    /// Queue a compile made ahead of need (a program defined but not played yet), behind what
+    /// anyone waits for like [`CompileService::submit_background`]; `reply` also learns where the
+    /// factory came from. A later request for the same source finds the factory loaded.
+    pub fn submit_ahead(&self, name: &str, source: &str, reply: impl FnOnce(FoundResult) + Send + 'static) {
         self.queue(Job { name: name.into(), source: source.into(), reply: Box::new(reply), background: true });
     }
 
     fn queue(&self, job: Job) {
+        self.counters.pending.fetch_add(1, Relaxed);
         if let Some(Err(e)) = self.tx.as_ref().map(|tx| tx.send(job)) {
+            self.counters.pending.fetch_sub(1, Relaxed);
             (e.into_inner().reply)(Err(CompileError::ServiceStopped));
         }
     }
@@ -204,6 +260,9 @@ struct Supervisor {
     maps: crate::maps::MapGuard,
     version: String,
     target: String,
+    /// Machine code compiled for the request being answered, written to disk after the reply:
+    /// key, code, the memory of one instance.
+    unsaved: Option<(String, String, u64)>,
 }
 
 impl Supervisor {
@@ -220,10 +279,11 @@ impl Supervisor {
             maps,
             version: crate::libfaust_version(),
             target: crate::machine_target(),
+            unsaved: None,
         }
     }
 
-    fn run(mut self, jobs: Receiver<Job>) {
+    fn run(mut self, jobs: Receiver<Job>, counters: &CompileCounters) {
         self.start_worker();
         let (mut waiting, mut background) = (VecDeque::new(), VecDeque::new());
         loop {
@@ -238,10 +298,17 @@ impl Supervisor {
                 },
             };
             let result = self.compile(&job.name, &job.source);
-            if let Ok(f) = &result {
+            if let Ok((f, _)) = &result {
                 self.keep_recent(f);
             }
+            counters.count(&result);
             (job.reply)(result);
+            counters.pending.fetch_sub(1, Relaxed);
+            // The disk cache is written once the requester has its factory (an fsync, and
+            // eviction reading the cache folder, need not delay a sound).
+            if let Some((key, code, bytes)) = self.unsaved.take() {
+                self.disk.put(&key, &code, bytes);
+            }
             // A worker recycled, crashed or stopped is replaced now, not when the next compile
             // (the next sound someone waits for) needs it.
             self.start_worker();
@@ -265,17 +332,17 @@ impl Supervisor {
         }
     }
 
-    fn compile(&mut self, name: &str, source: &str) -> CompileResult {
+    fn compile(&mut self, name: &str, source: &str) -> FoundResult {
         let key = cache::key(source, &self.settings.faust_args, &self.version, &self.target);
         if let Some(f) = self.loaded.get(&key).and_then(Weak::upgrade) {
-            return Ok(f);
+            return Ok((f, Origin::Memory));
         }
         self.loaded.retain(|_, w| w.strong_count() > 0);
         self.maps.check().map_err(|message| CompileError::Unsupported { name: name.into(), message })?;
         self.maps.loaded();
         if let Some((code, bytes)) = self.disk.get(&key) {
             match Factory::from_machine_code(name, &code) {
-                Ok(f) => return Ok(self.remember(key, f.with_instance_bytes(bytes))),
+                Ok(f) => return Ok((self.remember(key, f.with_instance_bytes(bytes)), Origin::Disk)),
                 Err(e) => {
                     tracing::warn!(error = %e, "cached machine code did not load; recompiling")
                 }
@@ -291,8 +358,9 @@ impl Supervisor {
             load_ms = (started.elapsed() - compiled).as_secs_f64() * 1e3,
             "compiled"
         );
-        self.disk.put(&key, &code, bytes);
-        Ok(self.remember(key, factory))
+        let factory = self.remember(key.clone(), factory);
+        self.unsaved = Some((key, code, bytes));
+        Ok((factory, Origin::Worker))
     }
 
     fn remember(&mut self, key: String, factory: Factory) -> Arc<Factory> {

@@ -57,6 +57,7 @@ pub fn run_stdio() -> i32 {
     // SAFETY: `reply_fd` is a fresh descriptor owned only by this File from here on.
     let mut out = std::io::BufWriter::new(unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(reply_fd) });
     let hooks = std::env::var_os(TEST_HOOKS_ENV).is_some();
+    crate::which::answer_in_process();
     let meter = match crate::footprint::Meter::open() {
         Ok(m) => m,
         Err(e) => {

@@ -87,6 +87,7 @@ fn a_cache_entry_failing_its_checksum_is_never_loaded() {
     let entry = {
         let svc = service(Duration::from_secs(30), false, Some(dir.path().into()));
         svc.compile("saw", SAW).unwrap();
+        drop(svc); // the service writes the disk cache after answering; stopping it finishes that
         let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
         assert_eq!(entries.len(), 1);
         entries[0].path()
@@ -105,7 +106,8 @@ fn a_cache_entry_failing_its_checksum_is_never_loaded() {
     assert!(inst.compute(4800, &[], &mut [&mut out[..]]));
     assert!(out.iter().any(|v| (v - 0.125).abs() > 0.01), "the substituted code was loaded");
     assert!((zero_crossing_hz(&out, 48000.0) - 440.0).abs() < 5.0);
-    // The entry was rewritten with the real program.
+    // The entry was rewritten with the real program (once the service finished writing).
+    drop(svc);
     let fixed = std::fs::read_to_string(&entry).unwrap();
     assert!(fixed.starts_with(checksum) && !fixed.contains(&other));
 }

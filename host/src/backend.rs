@@ -53,6 +53,11 @@ pub trait AudioBackend: Send {
     }
     /// Unregister ports that no graph uses any more.
     fn unregister(&mut self, ports: Vec<PortRef>);
+    /// Make the ports [`AudioBackend::register`] handed out since the last call exist in the
+    /// audio system. `register` may leave that for later (JACK takes a millisecond or more per
+    /// port), so that a graph using the new ports can be sent, and heard, first; a port the audio
+    /// system refuses is reported and stays without a buffer (its node plays on without it).
+    fn register_pending(&mut self) {}
     /// Whether nodes get ports at all (false when rendering offline).
     fn has_ports(&self) -> bool;
     /// The backend's clock now, in microseconds (the clock of its cycle times), if it has one.

@@ -49,6 +49,7 @@ pub fn changes_state(cmd: &Command) -> bool {
         cmd,
         Command::Status
             | Command::Ping
+            | Command::Compile { .. }
             | Command::Get { .. }
             | Command::Dump
             | Command::SceneList
@@ -137,7 +138,7 @@ pub fn execute(
         Command::SceneRecall { .. } => {
             Err(SessionError::Unsupported("a scene recall cannot be part of a bundle".into()))
         }
-        Command::Status | Command::Subscribe { .. } | Command::Unsubscribe => {
+        Command::Status | Command::Subscribe { .. } | Command::Unsubscribe | Command::Compile { .. } => {
             Err(SessionError::Unsupported(format!("{} cannot be part of a bundle", cmd.address())))
         }
     }

@@ -18,7 +18,7 @@ use crate::session::{Session, SessionError, Snapshot, NEXT_BLOCK};
 use crate::state::StateWriter;
 use crate::status::{is_probe, StatusBoard};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-use kr_faust::{CompileError, CompileResult, CompileService, Factory};
+use kr_faust::{CompileError, CompileResult, CompileService, Factory, Origin};
 use kr_osc::{Command, DspSource, Notification, Packet, Reply, TimeTag};
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
@@ -68,6 +68,10 @@ pub enum ControlMsg {
         result: CompileResult,
     },
 }
+
+/// The most compiles that may be queued or running when a `/kr/compile` comes: more is refused
+/// (a flood of programs to compile ahead would otherwise queue without bound).
+pub const MAX_PENDING_COMPILES: u64 = 64;
 
 /// A report about one sound or file goes out at most this often.
 const DIRT_REPORT_EVERY: Duration = Duration::from_secs(5);
@@ -642,6 +646,10 @@ impl ControlThread {
                     }
                     return None;
                 }
+                Command::Compile { name, source } => {
+                    self.compile_ahead(address, id, name, source, to);
+                    return None;
+                }
                 Command::SceneRecall { name, cycles } => {
                     return match self.session.scene(name) {
                         Ok(snap) => self.start_job(Job::Apply { address, id, snap, fade: *cycles }, to),
@@ -666,6 +674,52 @@ impl ControlThread {
             }
         }
         self.start_job(Job::Packet { packet, frame }, to)
+    }
+
+    /// `/kr/compile`: compile a program into the cache, answered from the compile service's
+    /// thread when it is done. Nothing waits for it: later packets go on, and a node made from
+    /// the same source meanwhile queues behind it and finds its factory.
+    fn compile_ahead(
+        &self,
+        address: &'static str,
+        id: Option<i64>,
+        name: &str,
+        source: &DspSource,
+        to: Arc<dyn Replier>,
+    ) {
+        let pending = self.compiler.counters().pending.load(Relaxed);
+        if pending >= MAX_PENDING_COMPILES {
+            let message = format!(
+                "{pending} compiles are pending already; the limit is {MAX_PENDING_COMPILES}: \
+                 send this one again once some are answered"
+            );
+            return to.reply(Reply::fail(address, id, message));
+        }
+        let text = match self.resolve_source(source) {
+            Ok(text) => text,
+            Err(e) => return to.reply(Reply::fail(address, id, e.to_string())),
+        };
+        let label = name.to_string();
+        self.compiler.submit_ahead(name, &text, move |result| {
+            to.reply(match result {
+                Ok((f, origin)) => {
+                    let info = f.info();
+                    let how = match origin {
+                        Origin::Memory => "loaded already",
+                        Origin::Disk => "from the disk cache",
+                        Origin::Worker => "compiled",
+                    };
+                    let message = format!(
+                        "'{label}' {how} ({} in, {} out, {} controls)",
+                        info.inputs,
+                        info.outputs,
+                        info.controls.len()
+                    );
+                    Reply::done(address, id, message)
+                }
+                Err(e) => Reply::fail(address, id, e.to_string()),
+            })
+        });
     }
 
     /// Submit a job's compiles; finish it at once when it needs none.
@@ -750,6 +804,7 @@ impl ControlThread {
             Job::Packet { packet, frame } => self.apply_packet(&packet, &p.factories, frame, &p.to),
             Job::Apply { address, id, snap, fade } => {
                 let r = self.session.apply_snapshot(&snap, &p.factories, fade, crate::rt::NEXT_BLOCK);
+                self.session.register_pending_ports();
                 if let Ok(m) = &r {
                     self.changed(address, m);
                 }
@@ -772,6 +827,9 @@ impl ControlThread {
         let bundle = packet.requests.len() > 1;
         match crate::atomic::apply(&mut self.session, &packet.requests, factories, frame) {
             Ok(results) => {
+                // The new nodes' graph is out (heard from the next block); their ports exist
+                // before the client is told they do.
+                self.session.register_pending_ports();
                 for (r, (message, extra)) in packet.requests.iter().zip(results) {
                     if commands::changes_state(&r.command) {
                         self.changed(r.command.address(), &message);
@@ -827,6 +885,18 @@ impl ControlThread {
         commands::dsp_text(source, self.dsp_dir.as_deref(), |t| self.dsp_files.as_ref().and_then(|d| d.source(t)))
     }
 
+    /// The compile service's answers so far, by where each factory came from.
+    fn compile_counts(&self) -> serde_json::Value {
+        let c = self.compiler.counters();
+        serde_json::json!({
+            "compiled": c.worker.load(Relaxed),
+            "disk": c.disk.load(Relaxed),
+            "memory": c.memory.load(Relaxed),
+            "failed": c.failed.load(Relaxed),
+            "pending": c.pending.load(Relaxed),
+        })
+    }
+
     fn status(&self) -> serde_json::Value {
         let t = self.session.telemetry();
         let (mean, peak) = t.load();
@@ -860,6 +930,7 @@ impl ControlThread {
                 "samples_mb": self.session.samples_loaded_bytes() as f64 / (1 << 20) as f64,
             },
             "midi": self.session.midi_status(),
+            "compiles": self.compile_counts(),
         })
     }
 }

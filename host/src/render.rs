@@ -213,6 +213,11 @@ fn apply(
         Command::RecordStart { .. } | Command::RecordStop { .. } => {
             return Err("recording is for live sessions; `krd render` writes its output with -o".into())
         }
+        // A score's compile ahead of need: its FAUST errors are the score's errors.
+        Command::Compile { name, source } => {
+            compile(name, source)?;
+            return Ok(());
+        }
         Command::Status | Command::Subscribe { .. } | Command::Unsubscribe => return Ok(()),
         _ => {}
     }

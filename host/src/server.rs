@@ -11,6 +11,7 @@ use kr_osc::tcp::{write_frame, FrameDecoder, FrameError};
 use kr_osc::{decode_bundle, DecodeError, Limits, Packet, Reply};
 use std::io::Read;
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
@@ -229,6 +230,17 @@ pub struct TcpSettings {
     pub idle_timeout: Duration,
 }
 
+/// How often the accepting thread looks at its `stop` flag while no connection comes.
+const STOP_CHECK: Duration = Duration::from_millis(50);
+
+/// Wait until a connection is ready to be accepted on `listener`, or `timeout` passes.
+fn wait_for_connection(listener: &TcpListener, timeout: Duration) {
+    let mut fd = libc::pollfd { fd: listener.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+    let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+    // SAFETY: one valid pollfd that outlives the call; poll only reads and writes it.
+    unsafe { libc::poll(&mut fd, 1, ms) };
+}
+
 /// Accept TCP connections, a reader and a writer thread each, until `stop`.
 pub fn serve_tcp(
     listener: TcpListener,
@@ -245,8 +257,15 @@ pub fn serve_tcp(
     while !stop.load(Relaxed) {
         let (mut stream, from) = match listener.accept() {
             Ok(x) => x,
+            // Woken by the next connection at once (a client's first request waits for it),
+            // and at least every STOP_CHECK to see `stop`.
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                wait_for_connection(&listener, STOP_CHECK);
+                continue;
+            }
+            // Out of descriptors, say: the waiting connection stays readable, so no busy loop.
             Err(_) => {
-                std::thread::sleep(Duration::from_millis(50));
+                std::thread::sleep(STOP_CHECK);
                 continue;
             }
         };

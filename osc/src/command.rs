@@ -50,6 +50,12 @@ pub enum Command {
         #[serde(default)]
         meta: String,
     },
+    /// Compile a program into the engine's compile cache without making a node, so that a node
+    /// made from it later starts without waiting for the compiler. `name` only labels messages.
+    Compile {
+        name: String,
+        source: DspSource,
+    },
     NodeFree {
         name: String,
     },

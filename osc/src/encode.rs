@@ -76,6 +76,9 @@ fn fields(c: &Command) -> Fields<'_> {
             ("gain", f32(*gain)),
             ("meta", if meta.is_empty() { Value::Absent } else { s(meta) }),
         ]),
+        Command::Compile { name, source } => {
+            Fields::of([("name", s(name)), ("source", Value::Str(Cow::Owned(source.to_wire())))])
+        }
         Command::NodeFree { name }
         | Command::NodeInfo { name }
         | Command::Mute { name, .. }

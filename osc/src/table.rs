@@ -61,6 +61,15 @@ const NODE_NEW: CommandSpec = CommandSpec {
         })
     },
 };
+const COMPILE: CommandSpec = CommandSpec {
+    address: "/kr/compile",
+    cmd: "compile",
+    fixed: None,
+    args: &[arg("name", Kind::Path), arg("source", Kind::Source)],
+    reply: "`/kr/done` when the program is compiled (or found in the cache), or `/kr/fail` with libfaust's message",
+    doc: "compile a program ahead of need, without making a node",
+    build: |v| Some(Command::Compile { name: v.string("name")?, source: v.source("source")? }),
+};
 const NODES: CommandSpec = CommandSpec {
     address: "/kr/nodes",
     cmd: "nodes",
@@ -347,6 +356,7 @@ pub const TABLE: &[CommandSpec] = &[
     STATUS,
     PING,
     NODE_NEW,
+    COMPILE,
     NODE_FREE,
     NODES,
     NODE_INFO,
@@ -494,6 +504,7 @@ impl Command {
             Command::Status => &STATUS,
             Command::Ping => &PING,
             Command::NodeNew { .. } => &NODE_NEW,
+            Command::Compile { .. } => &COMPILE,
             Command::NodeFree { .. } => &NODE_FREE,
             Command::Nodes => &NODES,
             Command::NodeInfo { .. } => &NODE_INFO,

@@ -12,6 +12,7 @@ const SIGNATURES: &[(&str, &str)] = &[
     ("/kr/status", "no arguments"),
     ("/kr/ping", "no arguments"),
     ("/kr/node/new", "name:s source:s [count:i] [gain:f] [meta:s]"),
+    ("/kr/compile", "name:s source:s"),
     ("/kr/node/free", "name:s"),
     ("/kr/nodes", "no arguments"),
     ("/kr/node/info", "name:s"),

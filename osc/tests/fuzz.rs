@@ -67,6 +67,7 @@ fn command() -> impl Strategy<Value = Command> {
         (name(), source(), 1u32..=64, gain.clone()).prop_map(|(name, source, count, gain)| {
             Command::NodeNew { name, source, count, gain, meta: String::new() }
         }),
+        (name(), source()).prop_map(|(name, source)| Command::Compile { name, source }),
         name().prop_map(|name| Command::NodeFree { name }),
         name().prop_map(|name| Command::NodeInfo { name }),
         (name(), finite_f32()).prop_map(|(path, value)| Command::Set { path, value }),

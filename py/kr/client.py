@@ -36,6 +36,8 @@ MAX_DATAGRAM = 65507
 MAX_FRAME = 1 << 30
 """A TCP frame announcing more than this is not krd talking: the stream is broken."""
 CONNECT_TIMEOUT = 3.0
+NOWAIT_LOCK = 0.05
+"""The longest `send_nowait` waits for the connection (another thread's request) or to send."""
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,49 @@ class Client:
                 raise RequestError(f"{e}{hint}") from None
             replies = self._exchange(data, set(ids), what, timeout)
         return [replies[rid] for rid in ids]
+
+    def send_nowait(self, cmd: str, fields: dict[str, Any]) -> bool:
+        """Send one command without waiting for its reply (later requests skip it). Never
+        raises, and never waits long: False when it was not sent (krd gone, another thread busy
+        with a request, or a message the engine would refuse)."""
+        if not self._lock.acquire(timeout=NOWAIT_LOCK):
+            return False
+        try:
+            try:
+                _check_command(cmd)
+                _check_finite(cmd, fields)
+                data = _kr.encode_request_json(
+                    json.dumps({"cmd": cmd, "id": self._take_id(), **fields})
+                )
+            except (KrError, ValueError):
+                return False
+            if self._udp_only:
+                return len(data) <= MAX_DATAGRAM and self._send_udp_nowait(data)
+            if self._tcp is not None and not self._pump(self._tcp):
+                self._drop_tcp()  # krd closed it: it stopped or restarted
+            if self._tcp is None:
+                try:
+                    self._tcp = socket.create_connection((self.host, self.port), NOWAIT_LOCK)
+                    self._tcp.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                except OSError:
+                    self._drop_tcp()
+                    return False
+            self._tcp.settimeout(NOWAIT_LOCK)
+            try:
+                self._tcp.sendall(len(data).to_bytes(4, "big") + data)
+            except OSError:
+                self._drop_tcp()  # part of a frame may be sent: the stream cannot be used
+                return False
+            return True
+        finally:
+            self._lock.release()
+
+    def _send_udp_nowait(self, data: bytes) -> bool:
+        try:
+            self._udp.send(data)
+        except OSError:
+            return False
+        return True
 
     def _take_id(self) -> int:
         rid = self._next_id

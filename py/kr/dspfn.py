@@ -1,5 +1,10 @@
 """`@kr.dsp`: mark a Python function as a DSP definition, and remember the Python source of the
 DSP functions this process turned into nodes, so that `kr.export` can write them back as Python.
+
+A definition made while a session is connected to krd is compiled at once, in the background
+(`/kr/compile`, not waited for), and those made before a session connects are compiled when it
+does: the first node made from one then starts without waiting for the compiler. Nothing of
+this is ever an error: without krd, or when the function cannot be traced yet, nothing is sent.
 """
 
 from __future__ import annotations
@@ -9,11 +14,13 @@ import dis
 import functools
 import inspect
 import json
+import re
 import textwrap
 import types
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from . import krs
 
@@ -31,6 +38,8 @@ class Dsp:
             raise TypeError(f"@kr.dsp decorates a function, not {type(fn).__name__}")
         self.fn = fn
         functools.update_wrapper(self, fn)  # __name__, __doc__, __wrapped__ (inspect follows it)
+        _defined.add(self)
+        _compile_ahead(self, list(_connected))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.fn(*args, **kwargs)
@@ -53,8 +62,47 @@ class Dsp:
 
 def dsp(fn: Callable[..., Any]) -> Dsp:
     """Decorator: `@kr.dsp def kick() -> krs.Signal: ...`. The function is traced (and errors in
-    it raised) each time a node is made from it, so redefining it and the node picks up changes."""
+    it raised) each time a node is made from it, so redefining it and the node picks up changes.
+    While a session is connected, it is also traced once when defined and compiled by krd in the
+    background, so the first node made from it need not wait for the compiler (an error in it is
+    not raised then, but when a node is made from it)."""
     return Dsp(fn)
+
+
+class CompilesAhead(Protocol):
+    """A session that can have krd compile a program without waiting for it."""
+
+    def _compile_ahead(self, name: str, source: str) -> bool: ...
+
+
+_connected: weakref.WeakSet[CompilesAhead] = weakref.WeakSet()
+_defined: weakref.WeakSet[Dsp] = weakref.WeakSet()
+_NOT_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def connected(session: CompilesAhead) -> None:
+    """`session` is connected to a krd: it compiles each `@kr.dsp` defined from now on, and
+    those defined so far (in the background)."""
+    _connected.add(session)
+    for d in list(_defined):
+        _compile_ahead(d, [session])
+
+
+def disconnected(session: CompilesAhead) -> None:
+    _connected.discard(session)
+
+
+def _compile_ahead(d: Dsp, sessions: list[CompilesAhead]) -> None:
+    """Send `d`'s FAUST program to each session's krd to compile, waiting for none."""
+    if not sessions:
+        return
+    try:
+        source = krs.trace(d.fn).source
+    except Exception:  # the user's code: its error is raised when a node is made from it
+        return
+    name = _NOT_IN_NAME.sub("_", getattr(d.fn, "__name__", "")).strip(".") or "dsp"
+    for s in sessions:
+        s._compile_ahead(name, source)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Literal
 
-from . import engine, sessionfile
+from . import dspfn, engine, sessionfile
 from ._kr import Pattern
 from .client import DEFAULT_HOST, DEFAULT_PORT, Client, Reply
 from .dspfn import DspLike, faust_of
@@ -90,6 +90,7 @@ class Session:
         "_origin",
         "_batch",
         "_fade_cycles",
+        "__weakref__",
     )
 
     def __init__(
@@ -131,6 +132,7 @@ class Session:
         """The connection to krd, made (and krd started, if none answers) on first use."""
         if self._client is None:
             self._client = self._connect()
+            dspfn.connected(self)
         return self._client
 
     def _connect(self) -> Client:
@@ -199,6 +201,7 @@ class Session:
 
     def close(self) -> None:
         """Disconnect; stop the krd this session started, if any."""
+        dspfn.disconnected(self)
         if self._client is not None:
             self._client.close()
             self._client = None
@@ -206,6 +209,13 @@ class Session:
         if self._krd is not None:
             self._krd.stop()
             self._krd = None
+
+    def _compile_ahead(self, name: str, source: str) -> bool:
+        """Have krd compile `source` into its cache (`/kr/compile`) without waiting for it, on
+        the connection there is (none is made): False when it was not sent."""
+        if self._client is None:
+            return False
+        return self._client.send_nowait("compile", {"name": name, "source": _wire_source(source)})
 
     def _send(self, cmd: str, timeout: float = 5.0, **fields: Any) -> Reply | None:
         """A command that changes the session: queued inside `batch()`, else sent now."""

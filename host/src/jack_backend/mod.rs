@@ -130,6 +130,9 @@ pub struct JackBackend {
     retry: Backoff,
     /// When the patchbay last looked at the graph.
     looked: Instant,
+    /// Slots of node ports handed out whose JACK port is not registered yet (see
+    /// [`AudioBackend::register_pending`]).
+    pending: Vec<usize>,
 }
 
 /// How often the patchbay looks at the graph when no notification said it changed.
@@ -157,6 +160,7 @@ impl JackBackend {
             patchbay: Patchbay::default(),
             retry: Backoff::new(Instant::now()),
             looked: Instant::now(),
+            pending: Vec::new(),
         };
         let opened = backend.open()?;
         backend.idle_engine = Some(make(opened.client.sample_rate()));
@@ -314,16 +318,34 @@ fn register(client: &Client, name: &str, kind: PortKind) -> Result<OwnedPort, St
 }
 
 impl JackBackend {
-    /// Register port `name` in a free slot of the port table (now, or when a server comes).
-    fn register_in_slot(&mut self, name: String, kind: PortKind) -> Result<PortRef, String> {
-        let slot = match self.free_slots.pop() {
-            Some(s) => s,
+    /// Take a slot of the port table for port `name`, registered by the next
+    /// [`AudioBackend::register_pending`] (or when a server comes): until then the audio thread
+    /// finds no buffer there, and a node writes nothing to it.
+    fn reserve_slot(&mut self, name: String, kind: PortKind) -> Result<PortRef, String> {
+        let slot = self.free_slot(&name)?;
+        self.table.set(slot, 0);
+        self.ports[slot] = Some(NodePort { name, kind, port: None });
+        if self.live.is_some() {
+            self.pending.push(slot);
+        }
+        Ok(PortRef::from_raw(slot))
+    }
+
+    /// A slot of the port table no port uses.
+    fn free_slot(&mut self, name: &str) -> Result<usize, String> {
+        match self.free_slots.pop() {
+            Some(s) => Ok(s),
             None if self.ports.len() < MAX_PORTS => {
                 self.ports.push(None);
-                self.ports.len() - 1
+                Ok(self.ports.len() - 1)
             }
-            None => return Err(format!("cannot register {name}: krd holds {MAX_PORTS} ports already")),
-        };
+            None => Err(format!("cannot register {name}: krd holds {MAX_PORTS} ports already")),
+        }
+    }
+
+    /// Register port `name` in a free slot of the port table (now, or when a server comes).
+    fn register_in_slot(&mut self, name: String, kind: PortKind) -> Result<PortRef, String> {
+        let slot = self.free_slot(&name)?;
         let port = match &self.live {
             Some(live) => match register(live.client.as_client(), &name, kind) {
                 Ok(p) => Some(p),
@@ -343,7 +365,31 @@ impl JackBackend {
 
 impl AudioBackend for JackBackend {
     fn register(&mut self, node: &str, direction: Direction, index: usize) -> Result<PortRef, String> {
-        self.register_in_slot(format!("{node}/{}_{index}", direction.prefix()), PortKind::Audio(direction))
+        self.reserve_slot(format!("{node}/{}_{index}", direction.prefix()), PortKind::Audio(direction))
+    }
+
+    fn register_pending(&mut self) {
+        let Some(live) = &self.live else {
+            self.pending.clear(); // the next client registers every port
+            return;
+        };
+        for slot in std::mem::take(&mut self.pending) {
+            let Some(entry) = self.ports.get_mut(slot).and_then(Option::as_mut) else { continue };
+            if entry.port.is_some() {
+                continue;
+            }
+            match register(live.client.as_client(), &entry.name, entry.kind) {
+                Ok(port) => {
+                    self.table.set(slot, port.address());
+                    entry.port = Some(port);
+                }
+                Err(e) => {
+                    let message = format!("{e}: the node plays on without that port");
+                    tracing::error!("{message}");
+                    (self.notice)(message);
+                }
+            }
+        }
     }
 
     fn register_midi(&mut self, name: &str, direction: Direction) -> Result<PortRef, String> {
@@ -351,6 +397,7 @@ impl AudioBackend for JackBackend {
     }
 
     fn unregister(&mut self, ports: Vec<PortRef>) {
+        self.pending.retain(|slot| !ports.iter().any(|p| p.raw() == *slot));
         for p in ports {
             let Some(entry) = self.ports.get_mut(p.raw()).and_then(Option::take) else { continue };
             self.table.set(p.raw(), 0);
@@ -385,6 +432,7 @@ impl AudioBackend for JackBackend {
     }
 
     fn maintain(&mut self) {
+        self.register_pending();
         if self.live.as_mut().is_some_and(Live::gone) {
             let name = self.live.as_ref().map(|l| l.name.clone()).unwrap_or_default();
             if !self.lose() {

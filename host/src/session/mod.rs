@@ -202,6 +202,13 @@ impl Session {
         &self.clock
     }
 
+    /// Make the JACK ports of nodes made since the last call exist. Node creation leaves that
+    /// for after its graph is sent, so a new node is heard first (registering a JACK port takes
+    /// a millisecond or more); the control thread calls this before it answers.
+    pub fn register_pending_ports(&mut self) {
+        self.rt.register_pending();
+    }
+
     pub fn node_count(&self) -> usize {
         self.model.len()
     }

@@ -251,6 +251,12 @@ impl Realtime {
         self.collector.collect();
     }
 
+    /// Register the ports handed out since the last call (see
+    /// [`AudioBackend::register_pending`]).
+    pub fn register_pending(&mut self) {
+        self.backend.register_pending();
+    }
+
     /// Keep the backend going (a JACK server gone and back, the patchbay followed).
     pub fn maintain(&mut self) {
         self.backend.maintain();
