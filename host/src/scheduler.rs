@@ -514,11 +514,13 @@ impl Scheduler {
             // is still held (stolen) or released and maybe still in its release tail, where the
             // new gate would restart the envelope (the engine leaves a silent voice alone). No
             // gate: no note to end, and no GateOn to fade the voice back in.
+            // (A last note that began on this very frame leaves no time before the onset.)
+            let frames = frame.saturating_sub(at) as u32;
             let kind = match t.gate {
-                Some(_) => Some(RtEventKind::Steal { note: previous.note, frames: (frame - at) as u32 }),
+                Some(_) => Some(RtEventKind::Steal { note: previous.note, frames }),
                 None => previous.held.then_some(RtEventKind::GateOff { note: previous.note }),
             };
-            if let (Some(kind), true) = (kind, at < frame) {
+            if let (Some(kind), true) = (kind, frames > 0) {
                 emit(RtEvent { frame: at, node: t.node, voice, kind });
             }
         }

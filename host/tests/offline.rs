@@ -164,6 +164,21 @@ fn a_chord_on_a_poly_node_sounds_every_note_on_its_own_voice() {
 }
 
 #[test]
+fn a_chord_with_more_notes_than_voices_sounds_its_last_note_on_a_taken_voice() {
+    let mut rig = Rig::new();
+    rig.node("pad", PROBE, 2);
+    // Three notes on one frame, two voices: a4 takes the voice of a note that began on that
+    // very frame (no time to fade it out first), in every cycle.
+    rig.session.play("pad", Ir::mini("[a2, a3, a4]"), false).unwrap();
+    rig.run(RATE as usize * 5);
+    for frame in [0, RATE as usize * 2, RATE as usize * 4] {
+        // a4 and one of the others, each on a voice of its own.
+        let other = rig.left[frame + 100] / C * 1000.0 - 440.0;
+        assert!((other - 110.0).abs() < 0.05 || (other - 220.0).abs() < 0.05, "frame {frame}: {other}");
+    }
+}
+
+#[test]
 fn sends_are_post_fader_and_mute_silences_them() {
     let mut rig = Rig::new();
     rig.node("src", &dc(0.1), 1);

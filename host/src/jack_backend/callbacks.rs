@@ -140,8 +140,8 @@ impl jack::ProcessHandler for Processor {
                 crate::rt_guard::no_alloc(|| {
                     // The cycle's first frame and its time from one read of JACK's timer: read
                     // apart, a callback preempted between the reads (a late cycle under load)
-                    // paired one cycle's frame with a later cycle's time, and every time tag
-                    // converted from that pair landed early by the cycles missed.
+                    // would pair one cycle's frame with a later cycle's time, and a time tag
+                    // converted from that pair would land early by the cycles missed.
                     let times = ps.cycle_times().ok();
                     let jack_frame = times.as_ref().map_or_else(|| ps.last_frame_time(), |ct| ct.current_frames);
                     // The first client counts with JACK's frames; a later one (a new server)
