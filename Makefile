@@ -40,6 +40,7 @@ lint: venv
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cd py && ../$(VENV)/bin/ruff check kr tests ../tests ../examples ../scripts
+	cd py && ../$(VENV)/bin/ruff format --check kr tests ../tests ../scripts
 	cd py && ../$(VENV)/bin/mypy
 
 test-rust: build

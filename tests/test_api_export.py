@@ -13,6 +13,8 @@ from test_spine import acid_bass, reverb
 
 import kr
 from kr import krs
+from kr.namespace import scope
+from kr.sessionfile import render_session
 
 
 @kr.dsp
@@ -117,6 +119,28 @@ def test_export_falls_back_to_faust_and_ir_when_it_must(
     assert "def closure_synth" not in text and "C_FAUST = " in text
     fresh_session.load(path)
     assert comparable(fresh_session.dump()) == comparable(kr.dump())
+
+
+def test_a_session_that_followed_link_exports_it_and_loads_without_link(
+    kr_clean: None,
+    fresh_session: kr.Session,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A session dumped by a krd with Link on exports `kr.link(True, quantum=...)`; this krd,
+    built without Link, refuses to join, and the file says so and loads the rest."""
+    kr.tempo = 131
+    kr.node("k", kick)
+    state = kr.dump()
+    state["link"] = 2.0  # as a krd with Link, following it with quantum 2, dumps it
+    text = render_session(state, scope(fresh_session), "a krd with Link")
+    assert "    kr.link(True, quantum=2)\n" in text, text
+    path = tmp_path / "linked.py"
+    path.write_text(text)
+    fresh_session.load(path)
+    assert "kr: not following Link: krd was built without Link" in capsys.readouterr().out
+    assert fresh_session.tempo == 131 and fresh_session.nodes() == ["k"]
+    assert fresh_session.dump()["link"] is None
 
 
 def test_scenes_page_my_kit(

@@ -72,9 +72,7 @@ def test_freeing_a_playing_node_fades_it_out() -> None:
     at = int(free_at * RATE)
     steady = largest_step(left[RATE // 2 : at - 256])
     after = step_at(left, at)
-    assert after <= 1.1 * steady, (
-        f"a click: step {after:.4f} after the free, {steady:.4f} steady"
-    )
+    assert after <= 1.1 * steady, f"a click: step {after:.4f} after the free, {steady:.4f} steady"
     # the freed node is gone (only `other` is heard), not merely turned down
     tail = left[at + RATE // 10 :]
     spectrum = np.abs(np.fft.rfft(tail * np.hanning(len(tail))))
@@ -105,12 +103,8 @@ def test_unsolo_fades_the_others_back_in() -> None:
     solo = int(0.5 * RATE)
     soloing = step_at(left, solo)
     after = step_at(left, at)
-    assert soloing <= 1.1 * steady, (
-        f"a click: step {soloing:.4f} at the solo, {steady:.4f} steady"
-    )
-    assert after <= 1.1 * steady, (
-        f"a click: step {after:.4f} at the unsolo, {steady:.4f} steady"
-    )
+    assert soloing <= 1.1 * steady, f"a click: step {soloing:.4f} at the solo, {steady:.4f} steady"
+    assert after <= 1.1 * steady, f"a click: step {after:.4f} at the unsolo, {steady:.4f} steady"
     assert np.abs(left[at + RATE // 10 :]).max() > 0.5, "both tones are heard again"
 
 
@@ -127,18 +121,14 @@ def test_route_and_unroute_fade_the_send() -> None:
         ],
     }
     left = render(json.dumps(score))[:, 0]
-    routed = largest_step(
-        left[int(route_at * RATE) + 1024 : int(unroute_at * RATE) - 256]
-    )
+    routed = largest_step(left[int(route_at * RATE) + 1024 : int(unroute_at * RATE) - 256])
     assert routed > 1.8 * largest_step(left[RATE // 2 : int(route_at * RATE) - 256]), (
         "the send is heard"
     )
     for name, t in (("route", route_at), ("unroute", unroute_at)):
         at = int(t * RATE)
         step = step_at(left, at)
-        assert step <= 1.1 * routed, (
-            f"a click: step {step:.4f} at the {name}, {routed:.4f} steady"
-        )
+        assert step <= 1.1 * routed, f"a click: step {step:.4f} at the {name}, {routed:.4f} steady"
 
 
 def test_redefining_a_routed_node_keeps_its_send() -> None:
@@ -184,14 +174,12 @@ def test_a_send_level_change_fades() -> None:
     left = render(json.dumps(score))[:, 0]
     down, up = int(down_at * RATE), int(up_at * RATE)
     steady = largest_step(left[RATE // 2 : down - 256])
-    assert (
-        np.abs(left[up - 4096 : up - 64]).max() < 0.7 * np.abs(left[: down - 64]).max()
-    ), "the lower level is heard"
+    assert np.abs(left[up - 4096 : up - 64]).max() < 0.7 * np.abs(left[: down - 64]).max(), (
+        "the lower level is heard"
+    )
     for name, at in (("lowering", down), ("raising", up)):
         step = step_at(left, at)
-        assert step <= 1.1 * steady, (
-            f"a click: step {step:.4f} {name} the send ({steady:.4f})"
-        )
+        assert step <= 1.1 * steady, f"a click: step {step:.4f} {name} the send ({steady:.4f})"
 
 
 def test_recalling_a_scene_glides_its_controls() -> None:
@@ -221,9 +209,7 @@ def test_recalling_a_scene_glides_its_controls() -> None:
     at = int(recall_at * RATE)
     steady = largest_step(left[RATE // 2 : at - 256])
     step = step_at(left, at)
-    assert step <= 1.1 * steady, (
-        f"a click: step {step:.4f} at the recall, {steady:.4f} steady"
-    )
+    assert step <= 1.1 * steady, f"a click: step {step:.4f} at the recall, {steady:.4f} steady"
     # the scene is what is heard: a alone at level 0.1, fader 0.5 (mono: -3 dB; master 0.8)
     expected = 0.1 * 0.5 * np.sqrt(0.5) * 0.8
     assert abs(np.abs(left[at + RATE // 10 :]).max() - expected) < 0.02 * expected
@@ -238,14 +224,9 @@ def test_a_stolen_voice_fades_out_before_its_new_note() -> None:
         # the two notes held just before, against the steal and the new note's first ms
         steady = largest_step(left[at - 1200 : at - 240])
         step = largest_step(left[at - 240 : at + 48])
-        assert step <= 1.1 * steady, (
-            f"a click: step {step:.4f} at steal {k}, {steady:.4f} before"
-        )
+        assert step <= 1.1 * steady, f"a click: step {step:.4f} at steal {k}, {steady:.4f} before"
         # the new note is heard at full level (a sine at 0.4 x sustain 0.8, with the other note)
-        assert (
-            np.abs(left[at + RATE // 10 : at + RATE // 5]).max()
-            > 0.4 * 0.8 * np.sqrt(0.5) * 0.8
-        )
+        assert np.abs(left[at + RATE // 10 : at + RATE // 5]).max() > 0.4 * 0.8 * np.sqrt(0.5) * 0.8
 
 
 def test_hush_leaves_the_sound_as_it_was() -> None:
@@ -294,8 +275,6 @@ def test_a_voice_reused_in_its_release_tail_fades_out_first() -> None:
         at = k * RATE // 8
         steady = largest_step(left[at - 1200 : at - 240])
         step = largest_step(left[at - 240 : at + 48])
-        assert step <= 1.1 * steady, (
-            f"a click: step {step:.4f} at note {k}, {steady:.4f} before"
-        )
+        assert step <= 1.1 * steady, f"a click: step {step:.4f} at note {k}, {steady:.4f} before"
         # the new note is heard at full level (a sine at 0.4 x sustain 0.8 at least)
         assert np.abs(left[at + RATE // 100 : at + RATE // 20]).max() > 0.4 * 0.8

@@ -121,9 +121,9 @@ def test_a_port_jack_refuses_is_reported_and_its_node_plays_on(
                 ["jack_lsp", "-s", name], capture_output=True, text=True, check=True
             ).stdout.split()
             registered = [i for i in range(12) if f"{client}:n{i}/out_1" in listed]
-            assert registered and registered == list(range(len(registered))) and len(
-                registered
-            ) < 12, listed
+            assert (
+                registered and registered == list(range(len(registered))) and len(registered) < 12
+            ), listed
             errors = []
             while len(errors) < 12 - len(registered):
                 address, args = events.recv(10)

@@ -338,3 +338,15 @@ def test_the_state_file_keeps_whether_link_is_on(linked: Linked) -> None:
     session.link(False)
     assert session.dump()["link"] is None
     _wait("the state file says Link is off", lambda: saved_link() is None)
+
+
+@pytest.mark.link_build
+def test_an_export_follows_link_again_when_loaded(linked: Linked, tmp_path: Any) -> None:
+    session, _, _ = linked
+    session.link(True, quantum=2)
+    text = session.export(tmp_path / "linked.py").read_text()
+    assert "    kr.link(True, quantum=2)\n" in text, text
+    session.link(False)
+    session.load(tmp_path / "linked.py")
+    assert session.dump()["link"] == 2.0, "loading the export did not join Link again"
+    session.link(False)

@@ -85,6 +85,15 @@ def render_session(state: dict[str, Any], kr_scope: Any, origin: str) -> str:
         f"kr.meter = {_num(state['meter'])}",
         f"kr.master = {_f32(state['master'])}",
     ]
+    if state.get("link") is not None:
+        # A krd built without Link refuses to join: the file says so and loads the rest.
+        lines += [
+            "# This session followed Ableton Link.",
+            "try:",
+            f"    kr.link(True, quantum={_num(state['link'])})",
+            "except kr.RequestError as e:",
+            '    print(f"kr: not following Link: {e}")',
+        ]
     nodes = sorted(state["nodes"], key=lambda n: (n["inputs"] > 0, n["name"]))
     patterns = sorted(state["patterns"], key=lambda p: p["target"])
     targets = {p["target"] for p in patterns}
