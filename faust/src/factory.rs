@@ -116,16 +116,8 @@ impl Factory {
         factory: NonNull<ffi::llvm_dsp_factory>,
         target: &CStr,
     ) -> Option<NonNull<ffi::llvm_dsp_factory>> {
+        let ir = ir_text(factory)?;
         let _g = lock::factory_api();
-        // SAFETY: live factory; the returned string is ours, freed with freeCMemory below.
-        let p = unsafe { ffi::writeCDSPFactoryToIR(factory.as_ptr()) };
-        if p.is_null() {
-            return None;
-        }
-        // SAFETY: `p` is a NUL-terminated string allocated by libfaust.
-        let ir = unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned();
-        // SAFETY: `p` came from libfaust and is freed exactly once.
-        unsafe { ffi::freeCMemory(p.cast()) };
         let marked = crate::noalias::mark_instance_noalias(&ir).unwrap_or(ir);
         let c_ir = CString::new(marked).ok()?;
         let mut err = vec![0 as c_char; ffi::ERROR_BUF];
@@ -265,6 +257,21 @@ pub(crate) fn describe_controls(dsp: NonNull<ffi::llvm_dsp>) -> Vec<(ControlSpec
     describe(dsp).controls
 }
 
+/// A factory's LLVM IR as text (None when libfaust gives none).
+fn ir_text(factory: NonNull<ffi::llvm_dsp_factory>) -> Option<String> {
+    let _g = lock::factory_api();
+    // SAFETY: live factory; the returned string is ours, freed with freeCMemory below.
+    let p = unsafe { ffi::writeCDSPFactoryToIR(factory.as_ptr()) };
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: `p` is a NUL-terminated string allocated by libfaust.
+    let ir = unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned();
+    // SAFETY: `p` came from libfaust and is freed exactly once.
+    unsafe { ffi::freeCMemory(p.cast()) };
+    Some(ir)
+}
+
 /// Release one reference to a factory that no `Factory` owns (a step of [`Factory::compile`]).
 fn delete_factory(factory: NonNull<ffi::llvm_dsp_factory>) {
     let _g = lock::factory_api();
@@ -314,17 +321,7 @@ mod tests {
         let args = ["-I".to_string(), "/usr/share/faust".to_string()];
         let target = crate::target::machine_target_c();
         let plain = Factory::create("noalias_test", source, &args, &target, 0).unwrap();
-        let ir = {
-            let _g = lock::factory_api();
-            // SAFETY: live factory; the string is freed once below.
-            let p = unsafe { ffi::writeCDSPFactoryToIR(plain.as_ptr()) };
-            assert!(!p.is_null());
-            // SAFETY: NUL-terminated string from libfaust.
-            let ir = unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned();
-            // SAFETY: `p` came from libfaust and is freed exactly once.
-            unsafe { ffi::freeCMemory(p.cast()) };
-            ir
-        };
+        let ir = ir_text(plain).expect("libfaust's IR of the program");
         let marked = crate::noalias::mark_instance_noalias(&ir).expect("compute's instance parameter");
         assert!(marked.contains("define void @computemydsp(%struct.dspmydsp* noalias "), "{marked}");
         let optimised = Factory::optimised_noalias(plain, &target).expect("the marked IR builds");

@@ -37,6 +37,7 @@
 pub mod atomic;
 pub mod backend;
 pub mod clock;
+pub mod clock_pair;
 pub mod commands;
 pub mod config;
 pub mod control;

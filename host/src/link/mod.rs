@@ -144,15 +144,10 @@ impl LinkSync {
     #[cfg(feature = "link")]
     fn follow(&mut self, clock: &mut Clock, anchor: Time, cycle: CycleTimes, backend_now: &dyn Fn() -> Option<u64>) {
         let Some(j) = self.joined.as_mut() else { return };
-        let readings = (0..3).filter_map(|_| {
-            let backend_before = backend_now()?;
-            let link = j.clock_micros();
-            let backend_after = backend_now()?;
-            Some(timing::ClockPair { backend_before, backend_after, link })
-        });
-        let Some(pair) = timing::tightest(readings.collect::<Vec<_>>()) else { return };
+        let Some(pair) = crate::clock_pair::read(backend_now, &mut || j.clock_micros()) else { return };
         let Some(map) = timing::FrameMap::new(cycle, pair.offset()) else { return };
-        let at = peer::Placement { anchor, map, quantum: self.quantum, latency_us: self.latency_us, now_us: pair.link };
+        let at =
+            peer::Placement { anchor, map, quantum: self.quantum, latency_us: self.latency_us, now_us: pair.other };
         self.reading = Some(j.follow(clock, &at));
     }
 

@@ -8,32 +8,6 @@
 
 use crate::rt::CycleTimes;
 
-/// One reading of the two clocks, taken back to back on the control thread.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ClockPair {
-    /// The backend clock read just before and just after Link's, in µs.
-    pub backend_before: u64,
-    pub backend_after: u64,
-    pub link: i64,
-}
-
-impl ClockPair {
-    /// How far apart the two backend readings are: the uncertainty of the offset, in µs.
-    pub fn spread(&self) -> u64 {
-        self.backend_after.saturating_sub(self.backend_before)
-    }
-
-    /// Link µs minus backend µs at the same instant.
-    pub fn offset(&self) -> f64 {
-        self.link as f64 - (self.backend_before as f64 + self.backend_after as f64) / 2.0
-    }
-}
-
-/// The tightest of several readings (the one least disturbed by preemption).
-pub fn tightest(pairs: impl IntoIterator<Item = ClockPair>) -> Option<ClockPair> {
-    pairs.into_iter().min_by_key(ClockPair::spread)
-}
-
 /// The map between engine frames and Link µs, as of one audio cycle.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FrameMap {
@@ -44,7 +18,7 @@ pub struct FrameMap {
 
 impl FrameMap {
     /// From the cycle times the audio thread published and the measured clock offset
-    /// ([`ClockPair::offset`]). None when the cycle times carry no period yet.
+    /// ([`crate::clock_pair::ClockPair::offset`]). None when the cycle times carry no period yet.
     pub fn new(cycle: CycleTimes, offset_us: f64) -> Option<FrameMap> {
         if cycle.period_usecs <= 0.0 || cycle.frames == 0 {
             return None;
@@ -89,14 +63,5 @@ mod tests {
     fn no_map_before_the_first_period_is_known() {
         let c = CycleTimes { period_usecs: 0.0, ..cycle() };
         assert_eq!(FrameMap::new(c, 0.0), None);
-    }
-
-    #[test]
-    fn the_tightest_reading_wins() {
-        let loose = ClockPair { backend_before: 100, backend_after: 180, link: 1_140 };
-        let tight = ClockPair { backend_before: 150, backend_after: 152, link: 1_151 };
-        let best = tightest([loose, tight]).unwrap();
-        assert_eq!(best, tight);
-        assert_eq!(best.offset(), 1_000.0);
     }
 }

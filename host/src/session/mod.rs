@@ -19,6 +19,7 @@ use crate::rt::{AudioLink, EngineTelemetry, RtEvent, RtEventKind, ALL_VOICES};
 use crate::scheduler::Scheduler;
 use basedrop::Collector;
 use std::sync::atomic::Ordering::Relaxed;
+use std::time::SystemTime;
 use thiserror::Error;
 
 mod controls;
@@ -238,40 +239,21 @@ impl Session {
 
     /// The engine frame at which wall-clock time `when` sounds: the backend's cycle times map its
     /// clock to frames (JACK's delay-locked loop filters the period); the offset between the wall
-    /// clock and the backend's clock is measured now. Without one, frames advance at the sample
-    /// rate.
-    pub fn frame_at(&self, when: std::time::SystemTime) -> u64 {
-        let seconds_until = |now: std::time::SystemTime| match when.duration_since(now) {
-            Ok(d) => d.as_secs_f64(),
-            Err(e) => -e.duration().as_secs_f64(),
-        };
-        match (self.rt.telemetry().cycle(), self.wall_and_backend_clock()) {
-            (Some(c), Some((now, backend_now))) if c.period_usecs > 0.0 => {
-                let target_usecs = backend_now + seconds_until(now) * 1e6;
+    /// clock and the backend's clock is measured now ([`crate::clock_pair`]). Without one, frames
+    /// advance at the sample rate.
+    pub fn frame_at(&self, when: SystemTime) -> u64 {
+        let backend = || self.rt.clock_usecs();
+        match (self.rt.telemetry().cycle(), crate::clock_pair::read(&backend, &mut || wall_usecs(SystemTime::now()))) {
+            (Some(c), Some(pair)) if c.period_usecs > 0.0 => {
+                let target_usecs = wall_usecs(when) as f64 - pair.offset();
                 let frames = (target_usecs - c.usecs as f64) * c.frames as f64 / c.period_usecs as f64;
                 (c.frame as f64 + frames).round().max(0.0) as u64
             }
             _ => {
-                let ahead = seconds_until(std::time::SystemTime::now());
+                let ahead = (wall_usecs(when) - wall_usecs(SystemTime::now())) as f64 / 1e6;
                 (self.now() as f64 + ahead * self.sample_rate as f64).round().max(0.0) as u64
             }
         }
-    }
-
-    /// The wall clock and the backend's clock (µs) read together: of three readings, the one
-    /// with the least time between its two wall-clock reads, the backend's read taken as their
-    /// midpoint, so a thread preempted between the reads moves no time tag.
-    fn wall_and_backend_clock(&self) -> Option<(std::time::SystemTime, f64)> {
-        (0..3)
-            .filter_map(|_| {
-                let before = std::time::SystemTime::now();
-                let backend = self.rt.clock_usecs()?;
-                let after = std::time::SystemTime::now();
-                let gap = after.duration_since(before).unwrap_or_default();
-                Some((gap, before + gap / 2, backend as f64))
-            })
-            .min_by_key(|&(gap, ..)| gap)
-            .map(|(_, wall, backend)| (wall, backend))
     }
 
     /// Frames scheduled ahead of the audio clock.
@@ -281,5 +263,13 @@ impl Session {
 
     pub fn sample_rate(&self) -> u32 {
         self.sample_rate
+    }
+}
+
+/// Wall-clock time in µs since the Unix epoch (negative before it).
+fn wall_usecs(t: SystemTime) -> i64 {
+    match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => d.as_micros() as i64,
+        Err(e) => -(e.duration().as_micros() as i64),
     }
 }
