@@ -149,8 +149,7 @@ impl CompileService {
     /// Queue a compile that waits while other compiles are queued (programs made ahead of need,
     /// such as the bundled ones at start, go after what a user is waiting for).
     pub fn submit_background(&self, name: &str, source: &str, reply: impl FnOnce(CompileResult) + Send + 'static) {
-        let reply = Box::new(move |r: FoundResult| reply(r.map(|(f, _)| f)));
-        self.queue(Job { name: name.into(), source: source.into(), reply, background: true });
+        self.submit_ahead(name, source, move |r| reply(r.map(|(f, _)| f)));
     }
 
     /// Queue a compile made ahead of need (a program defined but not played yet), behind what
