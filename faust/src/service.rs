@@ -301,7 +301,12 @@ impl Supervisor {
                 self.keep_recent(f);
             }
             counters.count(&result);
-            (job.reply)(result);
+            // A reply that panics (a bug where it is answered) must not end this thread: every
+            // compile after it, and whatever waits for one, would wait forever.
+            let reply = std::panic::AssertUnwindSafe(|| (job.reply)(result));
+            if std::panic::catch_unwind(reply).is_err() {
+                tracing::error!(name = %job.name, "the reply to a compile panicked");
+            }
             counters.pending.fetch_sub(1, Relaxed);
             // The disk cache is written once the requester has its factory (an fsync, and
             // eviction reading the cache folder, need not delay a sound).

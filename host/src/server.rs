@@ -192,11 +192,16 @@ struct TcpReplier {
 
 impl Replier for TcpReplier {
     fn send(&self, bytes: &[u8]) {
-        let over = self.queued.load(Relaxed) + bytes.len() > TCP_QUEUE_BYTES;
-        let queued = !over && self.queue.try_send(bytes.to_vec()).is_ok();
-        if queued {
-            self.queued.fetch_add(bytes.len(), Relaxed);
-        } else if self.alive.swap(false, Relaxed) {
+        // Counted before it is queued: counted after, the writer could send it and subtract
+        // its length first, the count wrapping below zero (and the next send's sum overflowing:
+        // a panic in whichever thread replied, e.g. the compile service's).
+        let len = bytes.len();
+        let before = self.queued.fetch_add(len, Relaxed);
+        let queued = before.saturating_add(len) <= TCP_QUEUE_BYTES && self.queue.try_send(bytes.to_vec()).is_ok();
+        if !queued {
+            self.queued.fetch_sub(len, Relaxed);
+        }
+        if !queued && self.alive.swap(false, Relaxed) {
             tracing::warn!(peer = %self.peer, "a TCP client does not read its replies; disconnected");
         }
     }
