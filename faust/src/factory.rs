@@ -3,6 +3,7 @@
 
 use crate::controls::{Collector, ControlSpec, MetaCollector};
 use crate::error::CompileError;
+use crate::lanes::Lanes;
 use crate::{ffi, lock, Instance, MAX_CHANNELS};
 use std::ffi::{CStr, CString};
 use std::os::raw::c_char;
@@ -33,6 +34,8 @@ pub struct Factory {
     info: DspInfo,
     /// Memory one instance takes, as the compile worker measured it (0: not measured).
     instance_bytes: u64,
+    /// The same voice in lanes, once compiled (see [`crate::lanes`]).
+    lanes: std::sync::OnceLock<Lanes>,
 }
 
 // SAFETY: the factory pointer is only used through libfaust calls made under `lock::factory_api`,
@@ -151,6 +154,7 @@ impl Factory {
             name: name.into(),
             info: DspInfo { inputs: 0, outputs: 0, controls: vec![], meta: vec![] },
             instance_bytes: 0,
+            lanes: std::sync::OnceLock::new(),
         };
         // Probe one instance for the program's shape; every instance has the same one.
         let probe = factory.raw_instance()?;
@@ -206,6 +210,16 @@ impl Factory {
     pub(crate) fn with_instance_bytes(mut self, bytes: u64) -> Factory {
         self.instance_bytes = bytes;
         self
+    }
+
+    /// The voice in lanes, when its lanes program has been attached.
+    pub fn lanes(&self) -> Option<&Lanes> {
+        self.lanes.get()
+    }
+
+    /// Attach the voice's lanes program (checked by [`Lanes::new`]); the first attached stays.
+    pub fn attach_lanes(&self, lanes: Lanes) {
+        let _ = self.lanes.set(lanes);
     }
 
     /// The program's name as given at compile time.

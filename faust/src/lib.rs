@@ -49,6 +49,7 @@ mod factory;
 pub mod ffi;
 pub mod footprint;
 mod instance;
+pub mod lanes;
 mod lock;
 pub mod maps;
 pub(crate) mod noalias;

@@ -6,6 +6,7 @@
 //! up first in memory (one factory per distinct source) and on disk ([`crate::cache`]).
 
 use crate::cache::{self, CacheSettings, DiskCache};
+use crate::lanes::Lanes;
 use crate::worker::{WorkerReply, WorkerRequest};
 use crate::{CompileError, Factory};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
@@ -110,6 +111,8 @@ impl CompileCounters {
 struct Job {
     name: String,
     source: String,
+    /// libfaust arguments beyond the service's own (a lanes program's entry point).
+    args: Vec<String>,
     reply: Reply,
     /// Compiled only when no other job waits (see [`CompileService::submit_background`]).
     background: bool,
@@ -143,7 +146,7 @@ impl CompileService {
     /// Queue a compile; `reply` runs on the service thread when it is done.
     pub fn submit(&self, name: &str, source: &str, reply: impl FnOnce(CompileResult) + Send + 'static) {
         let reply = Box::new(move |r: FoundResult| reply(r.map(|(f, _)| f)));
-        self.queue(Job { name: name.into(), source: source.into(), reply, background: false });
+        self.queue(Job { name: name.into(), source: source.into(), args: vec![], reply, background: false });
     }
 
     /// Queue a compile that waits while other compiles are queued (programs made ahead of need,
@@ -156,7 +159,58 @@ impl CompileService {
     /// anyone waits for like [`CompileService::submit_background`]; `reply` also learns where the
     /// factory came from. A later request for the same source finds the factory loaded.
     pub fn submit_ahead(&self, name: &str, source: &str, reply: impl FnOnce(FoundResult) + Send + 'static) {
-        self.queue(Job { name: name.into(), source: source.into(), reply: Box::new(reply), background: true });
+        self.queue(Job {
+            name: name.into(),
+            source: source.into(),
+            args: vec![],
+            reply: Box::new(reply),
+            background: true,
+        });
+    }
+
+    /// Compile the lanes program of `voice` (compiled from `source`; see [`crate::lanes`]) and
+    /// attach it to `voice`, behind what anyone waits for unless `wait` says someone does;
+    /// `reply` learns whether it was attached.
+    pub fn submit_lanes(
+        &self,
+        name: &str,
+        source: &str,
+        voice: &Arc<Factory>,
+        wait: bool,
+        reply: impl FnOnce(Result<(), CompileError>) + Send + 'static,
+    ) {
+        if !crate::lanes::fits(voice.info()) {
+            let info = voice.info();
+            let message =
+                format!("a program with {} inputs and {} outputs does not go in lanes", info.inputs, info.outputs);
+            return reply(Err(CompileError::Unsupported { name: name.into(), message }));
+        }
+        let voice = Arc::clone(voice);
+        let label = name.to_string();
+        let attach = move |r: FoundResult| {
+            reply(r.and_then(|(lanes, _)| {
+                let lanes = Lanes::new(voice.info(), lanes)
+                    .map_err(|message| CompileError::Unsupported { name: label, message })?;
+                voice.attach_lanes(lanes);
+                Ok(())
+            }))
+        };
+        self.queue(Job {
+            name: name.into(),
+            source: crate::lanes::lanes_source(source),
+            args: crate::lanes::lanes_args().to_vec(),
+            reply: Box::new(attach),
+            background: !wait,
+        });
+    }
+
+    /// [`CompileService::submit_lanes`], waiting for the result.
+    pub fn compile_lanes(&self, name: &str, source: &str, voice: &Arc<Factory>) -> Result<(), CompileError> {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        self.submit_lanes(name, source, voice, true, move |r| {
+            let _ = tx.send(r);
+        });
+        rx.recv().unwrap_or(Err(CompileError::ServiceStopped))
     }
 
     fn queue(&self, job: Job) {
@@ -296,7 +350,7 @@ impl Supervisor {
                     Err(_) => break,
                 },
             };
-            let result = self.compile(&job.name, &job.source);
+            let result = self.compile(&job.name, &job.source, &job.args);
             if let Ok((f, _)) = &result {
                 self.keep_recent(f);
             }
@@ -336,8 +390,9 @@ impl Supervisor {
         }
     }
 
-    fn compile(&mut self, name: &str, source: &str) -> FoundResult {
-        let key = cache::key(source, &self.settings.faust_args, &self.version, &self.target);
+    fn compile(&mut self, name: &str, source: &str, extra: &[String]) -> FoundResult {
+        let args = [self.settings.faust_args.as_slice(), extra].concat();
+        let key = cache::key(source, &args, &self.version, &self.target);
         if let Some(f) = self.loaded.get(&key).and_then(Weak::upgrade) {
             return Ok((f, Origin::Memory));
         }
@@ -353,7 +408,7 @@ impl Supervisor {
             }
         }
         let started = std::time::Instant::now();
-        let (code, bytes) = self.compile_in_worker(name, source)?;
+        let (code, bytes) = self.compile_in_worker(name, source, args)?;
         let compiled = started.elapsed();
         let factory = Factory::from_machine_code(name, &code)?.with_instance_bytes(bytes);
         tracing::debug!(
@@ -391,11 +446,15 @@ impl Supervisor {
     }
 
     /// Machine code and the memory of one instance.
-    fn compile_in_worker(&mut self, name: &str, source: &str) -> Result<(String, u64), CompileError> {
+    fn compile_in_worker(
+        &mut self,
+        name: &str,
+        source: &str,
+        args: Vec<String>,
+    ) -> Result<(String, u64), CompileError> {
         let id = self.next_id;
         self.next_id += 1;
-        let request =
-            WorkerRequest { id, name: name.into(), source: source.into(), args: self.settings.faust_args.clone() };
+        let request = WorkerRequest { id, name: name.into(), source: source.into(), args };
         let line = serde_json::to_string(&request)
             .map_err(|e| CompileError::Load { name: name.into(), message: e.to_string() })?;
         let mut worker = match self.worker.take() {
