@@ -111,8 +111,8 @@ impl CompileCounters {
 struct Job {
     name: String,
     source: String,
-    /// libfaust arguments beyond the service's own (a lanes program's entry point).
-    args: Vec<String>,
+    /// Also compile the program's lanes program (see [`CompileService::submit_voice`]).
+    lanes: bool,
     reply: Reply,
     /// Compiled only when no other job waits (see [`CompileService::submit_background`]).
     background: bool,
@@ -146,7 +146,7 @@ impl CompileService {
     /// Queue a compile; `reply` runs on the service thread when it is done.
     pub fn submit(&self, name: &str, source: &str, reply: impl FnOnce(CompileResult) + Send + 'static) {
         let reply = Box::new(move |r: FoundResult| reply(r.map(|(f, _)| f)));
-        self.queue(Job { name: name.into(), source: source.into(), args: vec![], reply, background: false });
+        self.queue(Job { name: name.into(), source: source.into(), lanes: false, reply, background: false });
     }
 
     /// Queue a compile that waits while other compiles are queued (programs made ahead of need,
@@ -162,52 +162,31 @@ impl CompileService {
         self.queue(Job {
             name: name.into(),
             source: source.into(),
-            args: vec![],
+            lanes: false,
             reply: Box::new(reply),
             background: true,
         });
     }
 
-    /// Compile the lanes program of `voice` (compiled from `source`; see [`crate::lanes`]) and
-    /// attach it to `voice`, behind what anyone waits for unless `wait` says someone does;
-    /// `reply` learns whether it was attached.
-    pub fn submit_lanes(
+    /// Queue a compile, as [`CompileService::submit`], of a voice that a node of several voices
+    /// will play: with `lanes`, a source program gets its lanes program too (see
+    /// [`crate::lanes`]), attached to the factory before `reply` runs. A lanes program that
+    /// fails is logged and left out; the voice's own compile decides the result.
+    pub fn submit_voice(
         &self,
         name: &str,
         source: &str,
-        voice: &Arc<Factory>,
-        wait: bool,
-        reply: impl FnOnce(Result<(), CompileError>) + Send + 'static,
+        lanes: bool,
+        reply: impl FnOnce(CompileResult) + Send + 'static,
     ) {
-        if !crate::lanes::fits(voice.info()) {
-            let info = voice.info();
-            let message =
-                format!("a program with {} inputs and {} outputs does not go in lanes", info.inputs, info.outputs);
-            return reply(Err(CompileError::Unsupported { name: name.into(), message }));
-        }
-        let voice = Arc::clone(voice);
-        let label = name.to_string();
-        let attach = move |r: FoundResult| {
-            reply(r.and_then(|(lanes, _)| {
-                let lanes = Lanes::new(voice.info(), lanes)
-                    .map_err(|message| CompileError::Unsupported { name: label, message })?;
-                voice.attach_lanes(lanes);
-                Ok(())
-            }))
-        };
-        self.queue(Job {
-            name: name.into(),
-            source: crate::lanes::lanes_source(source),
-            args: crate::lanes::lanes_args().to_vec(),
-            reply: Box::new(attach),
-            background: !wait,
-        });
+        let reply = Box::new(move |r: FoundResult| reply(r.map(|(f, _)| f)));
+        self.queue(Job { name: name.into(), source: source.into(), lanes, reply, background: false });
     }
 
-    /// [`CompileService::submit_lanes`], waiting for the result.
-    pub fn compile_lanes(&self, name: &str, source: &str, voice: &Arc<Factory>) -> Result<(), CompileError> {
+    /// [`CompileService::submit_voice`], waiting for the result.
+    pub fn compile_voice(&self, name: &str, source: &str, lanes: bool) -> CompileResult {
         let (tx, rx) = crossbeam_channel::bounded(1);
-        self.submit_lanes(name, source, voice, true, move |r| {
+        self.submit_voice(name, source, lanes, move |r| {
             let _ = tx.send(r);
         });
         rx.recv().unwrap_or(Err(CompileError::ServiceStopped))
@@ -315,7 +294,7 @@ struct Supervisor {
     target: String,
     /// Machine code compiled for the request being answered, written to disk after the reply:
     /// key, code, the memory of one instance.
-    unsaved: Option<(String, String, u64)>,
+    unsaved: Vec<(String, String, u64)>,
 }
 
 impl Supervisor {
@@ -332,7 +311,7 @@ impl Supervisor {
             maps,
             version: crate::libfaust_version(),
             target: crate::machine_target(),
-            unsaved: None,
+            unsaved: Vec::new(),
         }
     }
 
@@ -350,9 +329,12 @@ impl Supervisor {
                     Err(_) => break,
                 },
             };
-            let result = self.compile(&job.name, &job.source, &job.args);
+            let result = self.compile(&job.name, &job.source, &[]);
             if let Ok((f, _)) = &result {
                 self.keep_recent(f);
+                if job.lanes {
+                    self.attach_lanes(&job.name, &job.source, f);
+                }
             }
             counters.count(&result);
             // A reply that panics (a bug where it is answered) must not end this thread: every
@@ -364,7 +346,7 @@ impl Supervisor {
             counters.pending.fetch_sub(1, Relaxed);
             // The disk cache is written once the requester has its factory (an fsync, and
             // eviction reading the cache folder, need not delay a sound).
-            if let Some((key, code, bytes)) = self.unsaved.take() {
+            for (key, code, bytes) in std::mem::take(&mut self.unsaved) {
                 self.disk.put(&key, &code, bytes);
             }
             // A worker recycled, crashed or stopped is replaced now, not when the next compile
@@ -418,8 +400,25 @@ impl Supervisor {
             "compiled"
         );
         let factory = self.remember(key.clone(), factory);
-        self.unsaved = Some((key, code, bytes));
+        self.unsaved.push((key, code, bytes));
         Ok((factory, Origin::Worker))
+    }
+
+    /// Give `voice` (compiled from `source`) its lanes program, when it goes in lanes and has
+    /// none yet (see [`crate::lanes`]); a lanes program that fails is logged, nothing more.
+    fn attach_lanes(&mut self, name: &str, source: &str, voice: &Arc<Factory>) {
+        if voice.lanes().is_some() || !crate::lanes::fits(voice.info()) {
+            return;
+        }
+        let lanes = crate::lanes::lanes_source(source);
+        let attached = self
+            .compile(name, &lanes, &crate::lanes::lanes_args())
+            .map_err(|e| e.to_string())
+            .and_then(|(f, _)| Lanes::new(voice.info(), f));
+        match attached {
+            Ok(lanes) => voice.attach_lanes(lanes),
+            Err(message) => tracing::warn!(name, %message, "no lanes program: its voices compute one by one"),
+        }
     }
 
     fn remember(&mut self, key: String, factory: Factory) -> Arc<Factory> {

@@ -19,9 +19,8 @@ with {
 #[test]
 fn every_lane_computes_what_one_voice_computes_with_its_controls() {
     let svc = service(Duration::from_secs(30), false, None);
-    let voice = svc.compile("voice", VOICE).expect("compiles");
-    svc.compile_lanes("voice", VOICE, &voice).expect("the lanes program compiles and matches");
-    let lanes = voice.lanes().expect("attached");
+    let voice = svc.compile_voice("voice", VOICE, true).expect("compiles");
+    let lanes = voice.lanes().expect("the lanes program compiles, matches the voice and is attached");
     let info = voice.info();
     let (outs, per_lane) = (info.outputs, lanes.controls());
     assert_eq!((outs, per_lane), (2, 3));
@@ -66,8 +65,6 @@ fn every_lane_computes_what_one_voice_computes_with_its_controls() {
 fn a_program_with_inputs_is_not_put_in_lanes() {
     let svc = service(Duration::from_secs(30), false, None);
     let source = r#"import("stdfaust.lib"); process = fi.lowpass(2, hslider("cutoff", 900, 50, 9000, 1));"#;
-    let effect = svc.compile("fx", source).expect("compiles");
-    let err = svc.compile_lanes("fx", source, &effect).expect_err("an effect has inputs");
-    assert!(err.to_string().contains("does not go in lanes"), "{err}");
-    assert!(effect.lanes().is_none());
+    let effect = svc.compile_voice("fx", source, true).expect("compiles");
+    assert!(effect.lanes().is_none(), "an effect has inputs");
 }

@@ -93,6 +93,9 @@ pub struct EngineConfig {
     /// Voices with their gate down and silent for a block are not computed until their next
     /// note (false: every voice computes every block).
     pub skip_idle_voices: bool,
+    /// Nodes of 8 voices or more of a source compute 8 voices per FAUST instance, in lanes
+    /// (see `kr_faust::lanes`; false: one instance per voice).
+    pub voice_lanes: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -189,6 +192,7 @@ impl Default for EngineConfig {
             master: 0.8,
             link_latency_ms: 0.0,
             skip_idle_voices: true,
+            voice_lanes: true,
         }
     }
 }
@@ -277,6 +281,7 @@ impl Config {
             crossfade_seconds: self.engine.crossfade_ms / 1000.0,
             max_nodes: self.engine.max_nodes,
             max_node_bytes: self.engine.max_node_memory_mb << 20,
+            voice_lanes: self.engine.voice_lanes,
             max_total_bytes: self.engine.max_memory_mb << 20,
             bpm: self.engine.tempo,
             meter: self.engine.meter,

@@ -724,22 +724,30 @@ impl ControlThread {
 
     /// Submit a job's compiles; finish it at once when it needs none.
     fn start_job(&mut self, job: Job, to: Arc<dyn Replier>) -> Option<Pending> {
-        let needs: Vec<(String, DspSource)> = match &job {
+        // What to compile: each node's source, and its voice count (to bring lanes or not).
+        let needs: Vec<(String, DspSource, u32)> = match &job {
             Job::Packet { packet, .. } => packet
                 .requests
                 .iter()
                 .filter_map(|r| match &r.command {
-                    Command::NodeNew { name, source, .. } => Some((name.clone(), source.clone())),
+                    Command::NodeNew { name, source, count, .. } => Some((name.clone(), source.clone(), *count)),
                     _ => None,
                 })
                 .collect(),
-            Job::Apply { snap, .. } | Job::Restore { snap } => self.session.compile_needs(snap),
+            Job::Apply { snap, .. } | Job::Restore { snap } => {
+                let count = |name: &str| snap.nodes.iter().find(|n| n.name == name).map_or(1, |n| n.count);
+                self.session
+                    .compile_needs(snap)
+                    .into_iter()
+                    .map(|(name, source)| (name.clone(), source, count(&name)))
+                    .collect()
+            }
         };
         let mut sources = Vec::new();
         let mut unreadable = BTreeMap::new();
-        for (name, source) in needs {
+        for (name, source, count) in needs {
             match self.resolve_source(&source) {
-                Ok(text) => sources.push((name, text)),
+                Ok(text) => sources.push((name, text, self.session.wants_lanes(count))),
                 // A restore keeps going without the node; anything else fails as a whole.
                 Err(e) if matches!(job, Job::Restore { .. }) => {
                     let message = e.to_string();
@@ -756,10 +764,10 @@ impl ControlThread {
             self.finish(pending);
             return None;
         }
-        for (name, text) in sources {
+        for (name, text, lanes) in sources {
             let tx = self.tx.clone();
             let n = name.clone();
-            self.compiler.submit(&name, &text, move |result| {
+            self.compiler.submit_voice(&name, &text, lanes, move |result| {
                 let _ = tx.send(ControlMsg::Compiled { name: n, result });
             });
         }

@@ -195,18 +195,20 @@ fn apply(
     cmd: &Command,
     frame: u64,
 ) -> Result<(), String> {
-    let compile = |node: &str, source: &DspSource| -> Result<Arc<kr_faust::Factory>, String> {
-        compiler.compile(node, &source_text(config, source)?).map_err(|e| e.to_string())
+    let compile = |node: &str, source: &DspSource, count: u32| -> Result<Arc<kr_faust::Factory>, String> {
+        let text = source_text(config, source)?;
+        compiler.compile_voice(node, &text, session.wants_lanes(count)).map_err(|e| e.to_string())
     };
     let mut factories = BTreeMap::new();
     match cmd {
-        Command::NodeNew { name, source, .. } => {
-            factories.insert(name.clone(), compile(name, source)?);
+        Command::NodeNew { name, source, count, .. } => {
+            factories.insert(name.clone(), compile(name, source, *count)?);
         }
         Command::SceneRecall { name, cycles } => {
             let snap = session.scene(name).map_err(|e| e.to_string())?;
             for (node, source) in session.compile_needs(&snap) {
-                factories.insert(node.clone(), compile(&node, &source)?);
+                let count = snap.nodes.iter().find(|n| n.name == node).map_or(1, |n| n.count);
+                factories.insert(node.clone(), compile(&node, &source, count)?);
             }
             return session.apply_snapshot(&snap, &factories, *cycles, frame).map(|_| ()).map_err(|e| e.to_string());
         }
@@ -215,7 +217,7 @@ fn apply(
         }
         // A score's compile ahead of need: its FAUST errors are the score's errors.
         Command::Compile { name, source } => {
-            compile(name, source)?;
+            compile(name, source, 1)?;
             return Ok(());
         }
         Command::Status | Command::Subscribe { .. } | Command::Unsubscribe => return Ok(()),

@@ -150,8 +150,14 @@ struct Voices {
     started: Vec<u64>,
     /// The note each voice plays (its gate events carry it).
     notes: Vec<u32>,
-    next: usize,
+    /// The next voice to try in each group of [`LANES`] voices, as an offset in the group.
+    next: Vec<usize>,
 }
+
+/// Voices are given out a group of this many at a time: the engine computes a node's voices
+/// in lanes of this width (see `rt::group`) and skips a group only when all its voices are
+/// silent, so notes fill the first group before they wake the next.
+const LANES: usize = kr_faust::lanes::LANES;
 
 /// A voice given to a new note, and the voice's last note, if it had one.
 struct Taken {
@@ -172,16 +178,23 @@ impl Voices {
     fn take(&mut self, count: u16, onset: u64, release: u64) -> Taken {
         let n = count.max(1) as usize;
         if self.busy_until.len() != n {
-            *self = Voices { busy_until: vec![0; n], started: vec![0; n], notes: vec![0; n], next: 0 };
+            let next = vec![0; n.div_ceil(LANES)];
+            *self = Voices { busy_until: vec![0; n], started: vec![0; n], notes: vec![0; n], next };
         }
-        let free = (0..n).map(|i| (self.next + i) % n).find(|&v| self.busy_until[v] <= onset);
+        // Round robin within the first group that has a free voice.
+        let free = (0..n).step_by(LANES).find_map(|first| {
+            let width = LANES.min(n - first);
+            let next = self.next[first / LANES];
+            (0..width).map(|i| first + (next + i) % width).find(|&v| self.busy_until[v] <= onset)
+        });
         let v = free.unwrap_or_else(|| (0..n).min_by_key(|&v| self.started[v]).unwrap_or(0));
         let held = free.is_none();
         let previous =
             (held || self.notes[v] != 0).then_some(Previous { note: self.notes[v], started: self.started[v], held });
         self.busy_until[v] = release;
         self.started[v] = onset;
-        self.next = (v + 1) % n;
+        let first = v - v % LANES;
+        self.next[v / LANES] = (v - first + 1) % LANES.min(n - first);
         Taken { voice: v as u16, previous }
     }
 }

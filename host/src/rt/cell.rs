@@ -2,7 +2,7 @@
 //! nodes ([`NodeCell`]) and recording taps (`TapCell`).
 
 use super::block::MAX_BLOCK;
-use super::processor::Processor;
+use super::group::VoiceGroup;
 use std::cell::UnsafeCell;
 
 /// A value created on the control thread and, once published in a graph, mutated by the audio
@@ -36,9 +36,9 @@ impl<T> RtCell<T> {
 /// A node's real-time state.
 pub type NodeCell = RtCell<NodeState>;
 
-/// One voice: its processor and its gate.
+/// One voice: its gate, note, ramps and fades (its signal is its group's processor's: see
+/// `rt::group`).
 pub struct VoiceState {
-    pub processor: Box<dyn Processor>,
     pub gate_up: bool,
     pub note: u32,
     /// Controls moving linearly (continuous patterns, fades); unused slots have `left == 0`.
@@ -67,10 +67,9 @@ pub struct Ramp {
     pub left: u32,
 }
 
-impl VoiceState {
-    pub fn new(processor: Box<dyn Processor>) -> VoiceState {
+impl Default for VoiceState {
+    fn default() -> VoiceState {
         VoiceState {
-            processor,
             gate_up: false,
             note: 0,
             ramps: [Ramp::default(); MAX_RAMPS],
@@ -86,6 +85,8 @@ impl VoiceState {
 /// Everything about a node that the audio thread mutates.
 pub struct NodeState {
     pub voices: Vec<VoiceState>,
+    /// The processors computing the voices, in voice order.
+    pub groups: Vec<VoiceGroup>,
     pub inputs: usize,
     pub outputs: usize,
     /// Index of the `gate` control, when the node has one.
@@ -94,7 +95,7 @@ pub struct NodeState {
     pub input: Vec<Vec<f32>>,
     /// Sum of the voices, pre-fader.
     pub mix: Vec<Vec<f32>>,
-    /// One voice's output while computing.
+    /// One group's output while computing (its lanes' outputs in turn).
     pub scratch: Vec<Vec<f32>>,
     /// Post-fader output: what goes to master, sends and the node's backend ports.
     pub post: Vec<Vec<f32>>,
@@ -130,24 +131,28 @@ pub struct SendFade {
 
 // SAFETY: the raw pointers in `in_ptrs`/`out_ptrs` are scratch space: the audio thread writes
 // them (pointing into this state's own buffers) right before each compute call and never reads
-// them otherwise, so they carry no aliasing across threads. The voices are `Send`.
+// them otherwise, so they carry no aliasing across threads. The groups' processors are `Send`.
 unsafe impl Send for NodeState {}
 
 impl NodeState {
-    /// Allocate all buffers up front (control thread).
-    pub fn new(voices: Vec<VoiceState>, inputs: usize, outputs: usize, gate: Option<u16>, gain: f32) -> NodeState {
+    /// The state of the voices `groups` compute, each with `outputs` channels; all buffers
+    /// allocated up front (control thread).
+    pub fn new(groups: Vec<VoiceGroup>, inputs: usize, outputs: usize, gate: Option<u16>, gain: f32) -> NodeState {
         let bufs = |n: usize| (0..n).map(|_| vec![0.0f32; MAX_BLOCK]).collect::<Vec<_>>();
+        let voices = groups.iter().map(|g| g.voices().end).max().unwrap_or(0);
+        let widest = groups.iter().map(VoiceGroup::lanes_count).max().unwrap_or(1);
         NodeState {
-            voices,
+            voices: (0..voices).map(|_| VoiceState::default()).collect(),
+            groups,
             inputs,
             outputs,
             gate,
             input: bufs(inputs),
             mix: bufs(outputs),
-            scratch: bufs(outputs),
+            scratch: bufs(outputs * widest),
             post: bufs(outputs),
             in_ptrs: vec![std::ptr::null_mut(); inputs],
-            out_ptrs: vec![std::ptr::null_mut(); outputs],
+            out_ptrs: vec![std::ptr::null_mut(); outputs * widest],
             gain_target: gain,
             gain,
             muted: false,

@@ -3,6 +3,10 @@
 //! so a node of 256 voices costs what its sounding voices cost, as a SuperCollider server that
 //! frees finished synths does.
 //!
+//! Voices in lanes (several in one processor, see `rt::group`) are skipped when all of the
+//! group's voices are idle; an idle voice in a group that computes is computed too, and stays
+//! idle while it stays silent with its gate down.
+//!
 //! Who idles: a node's voices when the node has a `gate` control and no audio inputs. A node
 //! without a gate has no "note over" to go by; an effect's input may bring sound at any moment
 //! (a reverb fed by a send), so neither ever idles.
@@ -16,24 +20,25 @@
 //! fell, with silence in between) needs `engine.skip_idle_voices: false`.
 
 use super::cell::VoiceState;
+use super::group::VoiceGroup;
 
 /// Output below this (−120 dB full scale) for a whole block counts as silence.
 pub const SILENCE: f32 = 1e-6;
 
-/// Whether a voice's gate control is up (nonzero).
+/// Whether lane `lane`'s gate control is up (nonzero).
 #[inline]
-pub fn gate_up(voice: &VoiceState, gate: u16) -> bool {
-    voice.processor.get(gate as usize).is_some_and(|g| g != 0.0)
+pub fn gate_up(group: &VoiceGroup, lane: usize, gate: u16) -> bool {
+    group.get(lane, gate as usize).is_some_and(|g| g != 0.0)
 }
 
-/// Advance a skipped voice's ramps by `frames`, leaving each control where computing those
-/// frames would have left it.
-pub fn skip_ramps(voice: &mut VoiceState, frames: usize) {
+/// Advance a skipped voice's ramps by `frames`, leaving each control (of lane `lane` of
+/// `group`) where computing those frames would have left it.
+pub fn skip_ramps(group: &mut VoiceGroup, lane: usize, voice: &mut VoiceState, frames: usize) {
     for r in voice.ramps.iter_mut().filter(|r| r.left > 0) {
         let k = (frames as u32).min(r.left);
         r.left -= k;
         r.value = if r.left == 0 { r.target } else { r.value + r.step * k as f32 };
-        voice.processor.set(r.control as usize, r.value);
+        group.set(lane, r.control as usize, r.value);
     }
 }
 

@@ -16,6 +16,7 @@
 //! - [`denormals`]: denormal floats flushed to zero while a block is computed.
 //! - `steal`: a stolen voice fades out before its new note and the note fades in.
 //! - `idle`: voices with their gate down and silent are not computed until their next note.
+//! - `group`: a node's voices as groups, each one processor: one voice, or several in lanes.
 //!
 //! The real-time side knows no audio backend: node ports are [`crate::backend::PortRef`]s, and
 //! the backend lends their buffers for one block through [`crate::backend::PortBuffers`].
@@ -25,6 +26,7 @@ mod cell;
 pub mod denormals;
 mod event;
 mod graph;
+mod group;
 mod idle;
 pub mod midi;
 mod process;
@@ -36,6 +38,7 @@ pub use block::{EVENT_CAPACITY, MAX_BLOCK};
 pub use cell::{NodeCell, NodeState, RtCell, VoiceState};
 pub use event::{RtEvent, RtEventKind, ALL_VOICES, NEXT_BLOCK};
 pub use graph::{RtGraph, RtNode};
+pub use group::{VoiceGroup, MAX_LANES};
 pub use process::{AudioEngine, AudioLink, BlockIo, CycleTimes, EngineTelemetry};
 pub use processor::Processor;
 pub use tap::{RtTap, TapCell, TapSource, TapState};

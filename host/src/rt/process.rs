@@ -6,6 +6,7 @@ use super::cell::{NodeCell, NodeState, Ramp, SendFade, VoiceState, MAX_SEND_FADE
 use super::denormals::FlushDenormals;
 use super::event::{RtEvent, RtEventKind, ALL_VOICES};
 use super::graph::{RtGraph, RtNode};
+use super::group::{VoiceGroup, MAX_LANES};
 use super::idle;
 use super::midi::{MidiEngine, MidiLink, MidiTelemetry};
 use super::steal;
@@ -534,8 +535,8 @@ fn silence_and_reset(st: &mut NodeState, n: usize) {
     for b in st.mix.iter_mut().chain(st.post.iter_mut()) {
         b[..n].fill(0.0);
     }
-    for v in st.voices.iter_mut() {
-        v.processor.reset();
+    for g in st.groups.iter_mut() {
+        g.reset();
     }
 }
 
@@ -559,89 +560,118 @@ fn write_ports(st: &NodeState, ports: &[PortRef], buffers: &mut dyn PortBuffers,
     }
 }
 
-/// Compute every voice of a node into `mix`, splitting at its events' frames. With `skip_idle`,
-/// idle voices are not computed (see `rt::idle`).
+/// Compute every voice of a node into `mix`, a group of voices at a time, splitting at the
+/// events' frames. With `skip_idle`, a group whose voices are all idle is not computed (see
+/// `rt::idle`).
 fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n: usize, skip_idle: bool) {
-    let NodeState { voices, input, mix, scratch, gate, in_ptrs, out_ptrs, inputs, .. } = st;
+    let NodeState { groups, voices, input, mix, scratch, gate, in_ptrs, out_ptrs, inputs, outputs, .. } = st;
+    let outs = *outputs;
     // The gate that tells when a voice may idle: only sources have one (see `rt::idle`).
     let idle_gate = if skip_idle && *inputs == 0 { *gate } else { None };
-    // One voice computes straight into `mix`; several go through `scratch` and are summed.
+    // One voice computes straight into `mix`; otherwise each group goes through `scratch` and
+    // its lanes are summed.
     let single = voices.len() == 1;
     if !single {
         for b in mix.iter_mut() {
             b[..n].fill(0.0);
         }
     }
-    for (v, voice) in voices.iter_mut().enumerate() {
-        let out: &mut [Vec<f32>] = if single { mix } else { scratch };
-        // Whether the voice computed anything this block, and whether its gate was up in it.
+    for group in groups.iter_mut() {
+        let range = group.voices();
+        let lanes = &mut voices[range.clone()];
+        let out: &mut [Vec<f32>] = if single { mix } else { &mut scratch[..lanes.len() * outs] };
+        // Whether the group computed anything this block, and whether each lane's gate was up.
         let mut computed = false;
-        let mut gate_was_up = idle_gate.is_some_and(|g| idle::gate_up(voice, g));
-        let mut run = |voice: &mut VoiceState, from: usize, to: usize| {
-            if voice.idle {
-                idle::skip_ramps(voice, to - from);
-                steal::step(voice, (to - from) as u32);
+        let mut gate_was_up = [false; MAX_LANES];
+        if let Some(g) = idle_gate {
+            for (l, up) in gate_was_up.iter_mut().enumerate().take(lanes.len()) {
+                *up = idle::gate_up(group, l, g);
+            }
+        }
+        let mut run = |group: &mut VoiceGroup, lanes: &mut [VoiceState], from: usize, to: usize| {
+            if lanes.iter().all(|v| v.idle) {
+                for (l, voice) in lanes.iter_mut().enumerate() {
+                    idle::skip_ramps(group, l, voice, to - from);
+                    steal::step(voice, (to - from) as u32);
+                }
                 for b in out.iter_mut() {
                     b[from..to].fill(0.0);
                 }
                 return;
             }
             computed = true;
-            compute_ramped(voice, from, to, &mut |voice: &mut VoiceState, from: usize, to: usize| {
+            compute_ramped(group, lanes, from, to, &mut |group: &mut VoiceGroup, from: usize, to: usize| {
                 for (p, b) in in_ptrs.iter_mut().zip(input.iter()) {
                     *p = b[from..].as_ptr() as *mut f32;
                 }
                 for (p, b) in out_ptrs.iter_mut().zip(out.iter_mut()) {
                     *p = b[from..].as_mut_ptr();
                 }
-                // SAFETY: the pointer arrays have exactly the processors' channel counts (the
-                // node state was built from them); every buffer holds MAX_BLOCK >= `to` samples;
-                // outputs are distinct buffers and never alias the inputs.
-                unsafe { voice.processor.compute(to - from, in_ptrs.as_mut_ptr(), out_ptrs.as_mut_ptr()) };
+                // SAFETY: the pointer arrays have at least the processors' channel counts (the
+                // node state was built from them: `scratch` and `out_ptrs` hold the widest
+                // group's outputs); every buffer holds MAX_BLOCK >= `to` samples; outputs are
+                // distinct buffers and never alias the inputs.
+                unsafe { group.compute(to - from, in_ptrs.as_mut_ptr(), out_ptrs.as_mut_ptr()) };
             });
-            if steal::fading(voice) {
-                steal::apply(voice, out, from, to);
+            for (l, voice) in lanes.iter_mut().enumerate() {
+                if steal::fading(voice) {
+                    steal::apply(voice, &mut out[l * outs..(l + 1) * outs], from, to);
+                }
             }
         };
         let mut pos = 0usize;
-        for ev in events.iter().filter(|e| e.node == key && (e.voice == ALL_VOICES || e.voice as usize == v)) {
+        let mine = |e: &&RtEvent| e.node == key && (e.voice == ALL_VOICES || range.contains(&(e.voice as usize)));
+        for ev in events.iter().filter(mine) {
             let at = (ev.frame.saturating_sub(start) as usize).min(n);
             if at > pos {
-                run(voice, pos, at);
+                run(group, lanes, pos, at);
                 pos = at;
             }
+            let targets = if ev.voice == ALL_VOICES {
+                0..lanes.len()
+            } else {
+                let l = ev.voice as usize - range.start;
+                l..l + 1
+            };
             if let RtEventKind::GateOn { .. } = ev.kind {
-                if voice.gate_up && pos < n {
+                let retrigger = targets.clone().filter(|&l| lanes[l].gate_up).count() > 0;
+                if retrigger && pos < n {
                     // A gate already up drops for one sample so envelopes retrigger.
                     if let Some(g) = *gate {
-                        voice.processor.set(g as usize, 0.0);
+                        for l in targets.clone().filter(|&l| lanes[l].gate_up) {
+                            group.set(l, g as usize, 0.0);
+                        }
                     }
-                    run(voice, pos, pos + 1);
+                    run(group, lanes, pos, pos + 1);
                     pos += 1;
                 }
             }
-            apply_event(voice, *gate, ev.kind);
-            if let Some(g) = idle_gate {
-                let up = idle::gate_up(voice, g);
-                gate_was_up |= up;
-                // A rising gate or a set control wakes an idle voice at the event's frame.
-                if up || matches!(ev.kind, RtEventKind::Set { .. }) {
-                    voice.idle = false;
+            for l in targets {
+                apply_event(group, l, &mut lanes[l], *gate, ev.kind);
+                if let Some(g) = idle_gate {
+                    let up = idle::gate_up(group, l, g);
+                    gate_was_up[l] |= up;
+                    // A rising gate or a set control wakes an idle voice at the event's frame.
+                    if up || matches!(ev.kind, RtEventKind::Set { .. }) {
+                        lanes[l].idle = false;
+                    }
                 }
             }
         }
         if pos < n {
-            run(voice, pos, n);
+            run(group, lanes, pos, n);
         }
         if let Some(g) = idle_gate {
-            gate_was_up |= idle::gate_up(voice, g);
-            if computed && !gate_was_up && idle::peak(out, n) < idle::SILENCE {
-                voice.idle = true;
+            for (l, voice) in lanes.iter_mut().enumerate() {
+                let up = gate_was_up[l] || idle::gate_up(group, l, g);
+                if computed && !up && idle::peak(&out[l * outs..(l + 1) * outs], n) < idle::SILENCE {
+                    voice.idle = true;
+                }
             }
         }
         if !single && computed {
-            for (m, s) in mix.iter_mut().zip(scratch.iter()) {
-                for (d, x) in m[..n].iter_mut().zip(&s[..n]) {
+            for (k, s) in scratch[..lanes.len() * outs].iter().enumerate() {
+                for (d, x) in mix[k % outs][..n].iter_mut().zip(&s[..n]) {
                     *d += *x;
                 }
             }
@@ -649,50 +679,57 @@ fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n:
     }
 }
 
-/// Compute frames `[from, to)` of a voice with `compute`, ramping controls on the way: they
-/// advance in pieces of RAMP_PIECE frames, each piece starting at its interpolated value.
+/// Compute frames `[from, to)` of a group with `compute`, ramping its voices' controls on the
+/// way: they advance in pieces of at most RAMP_PIECE frames, each piece starting at its
+/// interpolated value.
 #[inline]
 fn compute_ramped(
-    voice: &mut VoiceState,
+    group: &mut VoiceGroup,
+    lanes: &mut [VoiceState],
     from: usize,
     to: usize,
-    compute: &mut impl FnMut(&mut VoiceState, usize, usize),
+    compute: &mut impl FnMut(&mut VoiceGroup, usize, usize),
 ) {
     let mut at = from;
     while at < to {
-        let left = voice.ramps.iter().filter(|r| r.left > 0).map(|r| r.left as usize).min();
-        let Some(left) = left else {
-            compute(voice, at, to);
+        let ramps = lanes.iter().flat_map(|v| v.ramps.iter());
+        let Some(left) = ramps.filter(|r| r.left > 0).map(|r| r.left as usize).min() else {
+            compute(group, at, to);
             return;
         };
         let piece = (to - at).min(RAMP_PIECE).min(left);
-        for r in voice.ramps.iter().filter(|r| r.left > 0) {
-            voice.processor.set(r.control as usize, r.value);
+        for (l, voice) in lanes.iter().enumerate() {
+            for r in voice.ramps.iter().filter(|r| r.left > 0) {
+                group.set(l, r.control as usize, r.value);
+            }
         }
-        compute(voice, at, at + piece);
-        for r in voice.ramps.iter_mut().filter(|r| r.left > 0) {
-            r.left -= piece as u32;
-            r.value = if r.left == 0 { r.target } else { r.value + r.step * piece as f32 };
-            if r.left == 0 {
-                // Land exactly on the target for what follows.
-                voice.processor.set(r.control as usize, r.target);
+        compute(group, at, at + piece);
+        for (l, voice) in lanes.iter_mut().enumerate() {
+            for r in voice.ramps.iter_mut().filter(|r| r.left > 0) {
+                r.left -= piece as u32;
+                r.value = if r.left == 0 { r.target } else { r.value + r.step * piece as f32 };
+                if r.left == 0 {
+                    // Land exactly on the target for what follows.
+                    group.set(l, r.control as usize, r.target);
+                }
             }
         }
         at += piece;
     }
 }
 
-fn apply_event(voice: &mut VoiceState, gate: Option<u16>, kind: RtEventKind) {
+/// Apply an event to voice `voice`, lane `lane` of `group`.
+fn apply_event(group: &mut VoiceGroup, lane: usize, voice: &mut VoiceState, gate: Option<u16>, kind: RtEventKind) {
     match kind {
         RtEventKind::Set { control, value } => {
             // A set ends any ramp of that control.
             for r in voice.ramps.iter_mut().filter(|r| r.left > 0 && r.control == control) {
                 r.left = 0;
             }
-            voice.processor.set(control as usize, value)
+            group.set(lane, control as usize, value)
         }
         RtEventKind::Ramp { control, value, frames } => {
-            let from = voice.processor.get(control as usize).unwrap_or(value);
+            let from = group.get(lane, control as usize).unwrap_or(value);
             let slot = voice
                 .ramps
                 .iter()
@@ -704,7 +741,7 @@ fn apply_event(voice: &mut VoiceState, gate: Option<u16>, kind: RtEventKind) {
                         Ramp { control, value: from, target: value, step: (value - from) / frames as f32, left: frames }
                 }
                 // No free slot (or no time): jump, as a set would.
-                _ => voice.processor.set(control as usize, value),
+                _ => group.set(lane, control as usize, value),
             }
         }
         RtEventKind::GateOn { note } => {
@@ -712,14 +749,14 @@ fn apply_event(voice: &mut VoiceState, gate: Option<u16>, kind: RtEventKind) {
             voice.gate_up = true;
             steal::fade_in(voice);
             if let Some(g) = gate {
-                voice.processor.set(g as usize, 1.0);
+                group.set(lane, g as usize, 1.0);
             }
         }
         RtEventKind::GateOff { note } | RtEventKind::Steal { note, .. } => {
             if voice.gate_up && voice.note == note {
                 voice.gate_up = false;
                 if let Some(g) = gate {
-                    voice.processor.set(g as usize, 0.0);
+                    group.set(lane, g as usize, 0.0);
                 }
             }
             // A stolen note, or the release tail of the voice's last note, fades out (an idle

@@ -93,6 +93,9 @@ pub struct SessionSettings {
     pub max_node_bytes: u64,
     /// Memory all nodes together may take.
     pub max_total_bytes: u64,
+    /// Voices of a source node computed in lanes when its lanes program is ready (config
+    /// `engine.voice_lanes`).
+    pub voice_lanes: bool,
     pub bpm: f64,
     pub meter: f64,
     pub master: f32,
@@ -117,6 +120,7 @@ impl Default for SessionSettings {
             max_nodes: 256,
             max_node_bytes: 1 << 30,
             max_total_bytes: 4 << 30,
+            voice_lanes: true,
             bpm: 120.0,
             meter: 4.0,
             master: 0.8,

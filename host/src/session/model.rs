@@ -18,6 +18,8 @@ pub(super) struct NodeModel {
     pub source: DspSource,
     pub factory: Arc<Factory>,
     pub count: u32,
+    /// How many of the voices are computed in lanes (see `kr_faust::lanes`).
+    pub lanes: u32,
     pub gain: f32,
     pub muted: bool,
     pub soloed: bool,

@@ -3,8 +3,9 @@
 use super::model::NodeModel;
 use super::{Session, SessionError};
 use crate::backend::NodePorts;
-use crate::rt::{NodeCell, NodeState, VoiceState};
+use crate::rt::{NodeCell, NodeState, VoiceGroup};
 use basedrop::Shared;
+use kr_faust::lanes::LANES;
 use kr_faust::Factory;
 use kr_osc::DspSource;
 use std::collections::BTreeMap;
@@ -58,11 +59,12 @@ impl Session {
                 }
             }
         }
-        let state = self.node_state(name, &factory, count, gain, &values)?;
+        let built = self.node_state(name, &factory, count, gain, &values)?;
+        let lanes = built.1;
         let Some(i) = existing else {
             let mut ports = NodePorts::default();
             self.rt.resize_ports(&mut ports, name, info.inputs, info.outputs).map_err(port_error(name))?;
-            let cell = Shared::new(&self.rt.handle(), NodeCell::new(state));
+            let cell = Shared::new(&self.rt.handle(), NodeCell::new(built.0));
             let sampler = self.orbit_sampler(&source);
             let key = self.model.take_key();
             self.model.add(NodeModel {
@@ -71,6 +73,7 @@ impl Session {
                 source,
                 factory,
                 count,
+                lanes,
                 gain,
                 muted: false,
                 soloed: false,
@@ -84,7 +87,7 @@ impl Session {
             self.rebuild();
             return Ok(format!("node '{name}' created ({} in, {} out, {} voice(s))", info.inputs, info.outputs, count));
         };
-        self.redefine(i, state, source, factory, count, values)?;
+        self.redefine(i, built, source, factory, count, values)?;
         Ok(format!("node '{name}' redefined (crossfading)"))
     }
 
@@ -121,7 +124,14 @@ impl Session {
         })
     }
 
-    /// The real-time state of a node: `count` voices of `factory` with controls at `values`.
+    /// Whether a node of `count` voices computes them in lanes when its program is a source
+    /// (its compile should then bring the lanes program; see `kr_faust::lanes`).
+    pub fn wants_lanes(&self, count: u32) -> bool {
+        self.settings.voice_lanes && count as usize >= LANES
+    }
+
+    /// The real-time state of a node: `count` voices of `factory` with controls at `values`;
+    /// and how many of them are computed in lanes.
     fn node_state(
         &self,
         name: &str,
@@ -129,28 +139,43 @@ impl Session {
         count: u32,
         gain: f32,
         values: &[f32],
-    ) -> Result<NodeState, SessionError> {
+    ) -> Result<(NodeState, u32), SessionError> {
         let info = factory.info();
-        let voices = (0..count.max(1))
-            .map(|_| {
-                let mut dsp = factory
-                    .instance(self.sample_rate)
-                    .map_err(|e| SessionError::Dsp { name: name.into(), message: e.detail() })?;
-                for (i, v) in values.iter().enumerate() {
-                    dsp.set(i, *v);
+        let instance = |f: &Arc<Factory>| {
+            f.instance(self.sample_rate).map_err(|e| SessionError::Dsp { name: name.into(), message: e.detail() })
+        };
+        let count = count.max(1) as usize;
+        let mut groups = Vec::new();
+        // Whole lanes programs first (see `kr_faust::lanes`), one voice each for the rest.
+        if let Some(lanes) = factory.lanes().filter(|_| self.settings.voice_lanes) {
+            while count - groups.len() * LANES >= LANES {
+                let mut dsp = instance(lanes.factory())?;
+                for lane in 0..LANES {
+                    for (i, v) in values.iter().enumerate() {
+                        dsp.set(lane * lanes.controls() + i, *v);
+                    }
                 }
-                Ok(VoiceState::new(Box::new(dsp)))
-            })
-            .collect::<Result<Vec<_>, SessionError>>()?;
+                groups.push(VoiceGroup::lanes(Box::new(dsp), groups.len() * LANES, LANES, lanes.controls()));
+            }
+        }
+        let in_lanes = groups.len() * LANES;
+        for voice in in_lanes..count {
+            let mut dsp = instance(factory)?;
+            for (i, v) in values.iter().enumerate() {
+                dsp.set(i, *v);
+            }
+            groups.push(VoiceGroup::single(Box::new(dsp), voice));
+        }
         let gate = info.control_index("gate").map(|i| i as u16);
-        Ok(NodeState::new(voices, info.inputs, info.outputs, gate, gain))
+        Ok((NodeState::new(groups, info.inputs, info.outputs, gate, gain), in_lanes as u32))
     }
 
-    /// Replace node `i`'s definition, crossfading from the old one.
+    /// Replace node `i`'s definition with `built` (its state, and its voices in lanes), crossfading
+    /// from the old one.
     fn redefine(
         &mut self,
         i: usize,
-        mut state: NodeState,
+        (mut state, lanes): (NodeState, u32),
         source: DspSource,
         factory: Arc<Factory>,
         count: u32,
@@ -177,6 +202,7 @@ impl Session {
         n.source = source;
         n.factory = factory;
         n.count = count;
+        n.lanes = lanes;
         n.values = values;
         let name = n.name.clone();
         self.retarget_patterns(&name);

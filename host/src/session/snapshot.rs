@@ -139,7 +139,7 @@ impl Session {
             .chain((1..=info.outputs).map(|i| format!("{client}:{}/out_{i}", n.name)))
             .collect();
         json!({
-            "name": n.name, "source": n.source.to_wire(), "count": n.count, "gain": n.gain,
+            "name": n.name, "source": n.source.to_wire(), "count": n.count, "lanes": n.lanes, "gain": n.gain,
             "muted": n.muted, "soloed": n.soloed, "inputs": info.inputs, "outputs": info.outputs,
             "meta": n.meta,
             "controls": controls, "ports": ports,
