@@ -54,6 +54,10 @@ def defined(detune: float) -> kr.Dsp:
     return kr.dsp(seed_voice)
 
 
+# Voices of each node made (--count).
+COUNT = 1
+
+
 def first_sound(
     s: kr.Session, rec: Recorder, name: str, detune: float, define: bool = False
 ) -> tuple[float, float]:
@@ -61,7 +65,7 @@ def first_sound(
     the voice is defined with `@kr.dsp` just before, and the times count from its definition."""
     t0_frame = rec.client.frame_time
     t0 = time.perf_counter()
-    s.node(name, defined(detune) if define else lambda: voice(detune))
+    s.node(name, defined(detune) if define else lambda: voice(detune), count=COUNT)
     returned = (time.perf_counter() - t0) * 1e3
     return returned, sound_after(rec, t0_frame)
 
@@ -113,7 +117,7 @@ def think_then_node(
     time.sleep(think)
     t0_frame = rec.client.frame_time
     t0 = time.perf_counter()
-    s.node(name, d)
+    s.node(name, d, count=COUNT)
     returned = (time.perf_counter() - t0) * 1e3
     return returned, sound_after(rec, t0_frame)
 
@@ -139,7 +143,12 @@ def main() -> None:
     ap.add_argument("--period", type=int, default=256, help="JACK period in frames")
     ap.add_argument("--think", type=float, default=0.2, help="s from definition to kr.node")
     ap.add_argument("--startup", action="store_true", help="the first node after krd starts")
+    ap.add_argument(
+        "--count", type=int, default=1, help="voices of the node (8 or more: voices in lanes)"
+    )
     args = ap.parse_args()
+    global COUNT
+    COUNT = args.count
     jack, name = engine.start_dummy_jack(period=args.period)
     os.environ["JACK_DEFAULT_SERVER"] = name
     if args.startup:

@@ -278,3 +278,32 @@ def test_a_voice_reused_in_its_release_tail_fades_out_first() -> None:
         assert step <= 1.1 * steady, f"a click: step {step:.4f} at note {k}, {steady:.4f} before"
         # the new note is heard at full level (a sine at 0.4 x sustain 0.8 at least)
         assert np.abs(left[at + RATE // 100 : at + RATE // 20]).max() > 0.4 * 0.8
+
+
+def test_recalling_a_scene_glides_every_control_of_a_node_of_many() -> None:
+    # Sixteen layers of one 110 Hz tone, each at a level of its own that the DSP does not
+    # smooth: the scene moves all sixteen at once (a voice has 32 slots for moving controls;
+    # with 8, half of them jumped). The recall lands on a block start at the tone's peak.
+    layers = " + ".join(f'hslider("l{k}", 0.05, 0, 0.1, 0.0001)' for k in range(16))
+    source = f'import("stdfaust.lib"); process = os.osc(110) * ({layers});'
+    recall_at = 41344 / RATE
+    score = {
+        "duration": 1.3,
+        "commands": [
+            {"at": 0, "cmd": "node_new", "name": "a", "source": source},
+            {"at": 0, "cmd": "scene_save", "name": "full"},
+            *({"at": 0, "cmd": "set", "path": f"a/l{k}", "value": 0.04} for k in range(16)),
+            {"at": 0, "cmd": "scene_save", "name": "softer"},
+            {"at": 0, "cmd": "scene_recall", "name": "full"},
+            {"at": recall_at, "cmd": "scene_recall", "name": "softer"},
+        ],
+    }
+    left = render(json.dumps(score))[:, 0]
+    at = int(recall_at * RATE)
+    steady = largest_step(left[RATE // 2 : at - 256])
+    step = step_at(left, at)
+    assert step <= 1.1 * steady, f"a click: step {step:.4f} at the recall, {steady:.4f} steady"
+    # every layer went to its scene's level: 0.8 of the sound
+    before = np.abs(left[at - RATE // 10 : at]).max()
+    after = np.abs(left[at + RATE // 10 :]).max()
+    assert abs(after / before - 0.8) < 0.01, f"{after / before}"

@@ -41,8 +41,11 @@ pub type NodeCell = RtCell<NodeState>;
 pub struct VoiceState {
     pub gate_up: bool,
     pub note: u32,
-    /// Controls moving linearly (continuous patterns, fades); unused slots have `left == 0`.
+    /// Controls moving linearly (continuous patterns, fades, a scene recalled); unused slots
+    /// have `left == 0`. Only the first `ramps_live` slots may hold a live one (see
+    /// [`VoiceState::live_ramps`]).
     pub ramps: [Ramp; MAX_RAMPS],
+    pub ramps_live: u8,
     /// Not computed until its gate rises or a control is set (see `rt::idle`).
     pub idle: bool,
     /// The voice's own output gain (1 but while a stolen voice fades out and back in), moving
@@ -54,8 +57,8 @@ pub struct VoiceState {
     pub faded_peak: f32,
 }
 
-/// Controls of one voice that can ramp at once.
-pub const MAX_RAMPS: usize = 8;
+/// Controls of one voice that can ramp at once (more jump to their value, as a set does).
+pub const MAX_RAMPS: usize = 32;
 
 /// A control moving by `step` per frame for `left` more frames.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -73,12 +76,39 @@ impl Default for VoiceState {
             gate_up: false,
             note: 0,
             ramps: [Ramp::default(); MAX_RAMPS],
+            ramps_live: 0,
             idle: false,
             fade: 1.0,
             fade_step: 0.0,
             fade_left: 0,
             faded_peak: 0.0,
         }
+    }
+}
+
+impl VoiceState {
+    /// The slots that may hold a live ramp: every block looks at these, so a voice without
+    /// ramps costs nothing however many slots there are.
+    #[inline]
+    pub fn live_ramps(&self) -> &[Ramp] {
+        &self.ramps[..self.ramps_live as usize]
+    }
+
+    #[inline]
+    pub fn live_ramps_mut(&mut self) -> &mut [Ramp] {
+        &mut self.ramps[..self.ramps_live as usize]
+    }
+
+    /// Start a ramp of `control` (replacing one of the same control); false when every slot
+    /// is taken.
+    pub fn start_ramp(&mut self, ramp: Ramp) -> bool {
+        let live = self.live_ramps().iter().position(|r| r.left > 0 && r.control == ramp.control);
+        let Some(i) = live.or_else(|| self.ramps.iter().position(|r| r.left == 0)) else {
+            return false;
+        };
+        self.ramps[i] = ramp;
+        self.ramps_live = self.ramps_live.max(i as u8 + 1);
+        true
     }
 }
 

@@ -34,7 +34,7 @@ pub fn gate_up(group: &VoiceGroup, lane: usize, gate: u16) -> bool {
 /// Advance a skipped voice's ramps by `frames`, leaving each control (of lane `lane` of
 /// `group`) where computing those frames would have left it.
 pub fn skip_ramps(group: &mut VoiceGroup, lane: usize, voice: &mut VoiceState, frames: usize) {
-    for r in voice.ramps.iter_mut().filter(|r| r.left > 0) {
+    for r in voice.live_ramps_mut().iter_mut().filter(|r| r.left > 0) {
         let k = (frames as u32).min(r.left);
         r.left -= k;
         r.value = if r.left == 0 { r.target } else { r.value + r.step * k as f32 };

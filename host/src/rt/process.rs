@@ -692,20 +692,23 @@ fn compute_ramped(
 ) {
     let mut at = from;
     while at < to {
-        let ramps = lanes.iter().flat_map(|v| v.ramps.iter());
+        let ramps = lanes.iter().flat_map(|v| v.live_ramps());
         let Some(left) = ramps.filter(|r| r.left > 0).map(|r| r.left as usize).min() else {
+            for voice in lanes.iter_mut() {
+                voice.ramps_live = 0;
+            }
             compute(group, at, to);
             return;
         };
         let piece = (to - at).min(RAMP_PIECE).min(left);
         for (l, voice) in lanes.iter().enumerate() {
-            for r in voice.ramps.iter().filter(|r| r.left > 0) {
+            for r in voice.live_ramps().iter().filter(|r| r.left > 0) {
                 group.set(l, r.control as usize, r.value);
             }
         }
         compute(group, at, at + piece);
         for (l, voice) in lanes.iter_mut().enumerate() {
-            for r in voice.ramps.iter_mut().filter(|r| r.left > 0) {
+            for r in voice.live_ramps_mut().iter_mut().filter(|r| r.left > 0) {
                 r.left -= piece as u32;
                 r.value = if r.left == 0 { r.target } else { r.value + r.step * piece as f32 };
                 if r.left == 0 {
@@ -723,25 +726,21 @@ fn apply_event(group: &mut VoiceGroup, lane: usize, voice: &mut VoiceState, gate
     match kind {
         RtEventKind::Set { control, value } => {
             // A set ends any ramp of that control.
-            for r in voice.ramps.iter_mut().filter(|r| r.left > 0 && r.control == control) {
+            for r in voice.live_ramps_mut().iter_mut().filter(|r| r.left > 0 && r.control == control) {
                 r.left = 0;
             }
             group.set(lane, control as usize, value)
         }
         RtEventKind::Ramp { control, value, frames } => {
             let from = group.get(lane, control as usize).unwrap_or(value);
-            let slot = voice
-                .ramps
-                .iter()
-                .position(|r| r.left > 0 && r.control == control)
-                .or_else(|| voice.ramps.iter().position(|r| r.left == 0));
-            match slot {
-                Some(i) if frames > 0 => {
-                    voice.ramps[i] =
-                        Ramp { control, value: from, target: value, step: (value - from) / frames as f32, left: frames }
+            let ramp =
+                Ramp { control, value: from, target: value, step: (value - from) / frames.max(1) as f32, left: frames };
+            // No time, or no free slot: jump, as a set would (ending a ramp of it, as a set does).
+            if frames == 0 || !voice.start_ramp(ramp) {
+                for r in voice.live_ramps_mut().iter_mut().filter(|r| r.control == control) {
+                    r.left = 0;
                 }
-                // No free slot (or no time): jump, as a set would.
-                _ => group.set(lane, control as usize, value),
+                group.set(lane, control as usize, value);
             }
         }
         RtEventKind::GateOn { note } => {
