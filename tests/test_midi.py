@@ -144,6 +144,11 @@ PROBE = (
 )
 
 
+# The probe as a note voice: silent while its gate is down (PROBE's first output is not), so a
+# note takes a free voice at its own frame (a voice still sounding fades out first: 3 ms later).
+NOTE_PROBE = PROBE.replace("process = cutoff * 0.0001,", "process = cutoff * gate * 0.0001,")
+
+
 def start_recording(port: str, seconds: float) -> Recorder:
     rec = Recorder([port], seconds, name="kr-test-midi-tap")
     rec.start()
@@ -193,7 +198,7 @@ def test_learning_maps_the_next_controller_moved(peer: MidiPeer) -> None:
 
 
 def test_notes_in_play_a_nodes_voices_with_the_sustain_pedal(peer: MidiPeer) -> None:
-    kr.node("probe", PROBE, count=2)
+    kr.node("probe", NOTE_PROBE, count=2)
     kr.midi_notes("probe")
     peer.feed(f"{client()}:midi_in")
     rec = start_recording(f"{client()}:probe/out_2", 2.0)
@@ -217,6 +222,54 @@ def test_notes_in_play_a_nodes_voices_with_the_sustain_pedal(peer: MidiPeer) -> 
     assert np.allclose(after_off, a3, atol=1e-5), "the note-off released A4 only, at its frame"
     assert np.allclose(x[held - f0 : up - f0], a3, atol=1e-5), "the pedal held A3"
     assert np.allclose(x[up - f0 : rec.pos], 0.0, atol=1e-6), "pedal up released it at its frame"
+
+
+# A note voice whose envelope restarts from 0 at each note (FAUST's `en.adsr`).
+KEYS = (
+    'import("stdfaust.lib"); freq = hslider("freq", 440, 20, 20000, 0.001);'
+    ' gate = hslider("gate", 0, 0, 1, 1);'
+    " process = os.osc(freq) * en.adsr(0.005, 0.05, 0.8, 0.3, gate) * 0.4;"
+)
+# MIDI_STEAL_SECONDS at 48 kHz.
+STEAL_FRAMES = 144
+
+
+def largest_step(x: np.ndarray) -> float:
+    return float(np.max(np.abs(np.diff(x.astype(np.float64)))))
+
+
+def zero_crossing_hz(x: np.ndarray, rate: float) -> float:
+    ups = np.flatnonzero((x[:-1] < 0) & (x[1:] >= 0))
+    return float((len(ups) - 1) * rate / (ups[-1] - ups[0]))
+
+
+def test_a_note_taking_a_sounding_voice_fades_it_out_first(peer: MidiPeer) -> None:
+    # One voice: a second key while the first is held steals it; a third key soon after the
+    # second is released takes it in its release tail. Either way the voice fades out over 3 ms
+    # and the new note starts then, instead of its envelope restarting under the sound.
+    kr.node("keys", KEYS)
+    kr.midi_notes("keys")
+    peer.feed(f"{client()}:midi_in")
+    rec = start_recording(f"{client()}:keys/out_1", 2.0)
+    peer.send(bytes([0x90, 69, 127]))  # A4, on a silent voice
+    time.sleep(0.4)
+    stolen = peer.send(bytes([0x90, 76, 127]), offset=7)  # E5 while A4 is held
+    time.sleep(0.4)
+    peer.send(bytes([0x80, 76, 0]))
+    time.sleep(0.05)  # E5's 0.3 s release still sounds
+    tail = peer.send(bytes([0x90, 81, 127]), offset=3)  # A5
+    rec.wait(5)
+    x, f0 = rec.data[0], rec.first_frame
+    assert f0 is not None
+    for sent, before_hz, hz in ((stolen, 440.0, 659.26), (tail, 659.26, 880.0)):
+        at, onset = sent - f0, sent - f0 + STEAL_FRAMES
+        steady = largest_step(x[at - 2400 : at - 100])
+        step = largest_step(x[at - 64 : onset + 48])
+        assert step <= 1.1 * steady, f"a click: step {step:.4f} at {sent}, {steady:.4f} before"
+        assert abs(zero_crossing_hz(x[at - 4800 : at], 48000) - before_hz) < 5
+        assert np.abs(x[at - 480 : at]).max() > 0.05, "the voice sounded when the key came"
+        assert np.abs(x[onset - 8 : onset]).max() < 0.01, "faded out by the new note's start"
+        assert abs(zero_crossing_hz(x[onset + 2400 : onset + 9600], 48000) - hz) < 5
 
 
 def test_the_tempo_follows_an_incoming_midi_clock(peer: MidiPeer) -> None:

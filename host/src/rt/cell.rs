@@ -46,7 +46,8 @@ pub struct VoiceState {
     /// [`VoiceState::live_ramps`]).
     pub ramps: [Ramp; MAX_RAMPS],
     pub ramps_live: u8,
-    /// Not computed until its gate rises or a control is set (see `rt::idle`).
+    /// Silent with its gate down, until its gate rises or a control is set; not computed
+    /// meanwhile when idle voices are skipped (see `rt::idle`).
     pub idle: bool,
     /// The voice's own output gain (1 but while a stolen voice fades out and back in), moving
     /// by `fade_step` per frame for `fade_left` more frames.

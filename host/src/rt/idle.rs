@@ -7,6 +7,9 @@
 //! group's voices are idle; an idle voice in a group that computes is computed too, and stays
 //! idle while it stays silent with its gate down.
 //!
+//! Idle voices are known whether or not they are skipped: a note from MIDI input looks for a
+//! silent voice first, and a silent voice needs no fade before its next note.
+//!
 //! Who idles: a node's voices when the node has a `gate` control and no audio inputs. A node
 //! without a gate has no "note over" to go by; an effect's input may bring sound at any moment
 //! (a reverb fed by a send), so neither ever idles.

@@ -196,6 +196,8 @@ struct Held {
     note: u32,
     /// The key is up but the sustain pedal holds the note.
     sustained: bool,
+    /// The frame its gate rises (later than its note-on when the voice first fades out).
+    onset: u64,
 }
 
 /// The audio thread's MIDI state.
@@ -208,7 +210,15 @@ pub struct MidiEngine {
     sustain: [bool; 16],
     next_voice: u16,
     next_note: u32,
+    /// Frames a sounding voice fades out over before a note takes it ([`MIDI_STEAL_SECONDS`]).
+    steal_frames: u32,
 }
+
+/// A note from MIDI input that takes a voice still sounding (a note held, or a release tail)
+/// starts this much later: the voice fades out first, as a pattern's stolen voice does, instead
+/// of its envelope restarting from 0 under the sound (a click). Shorter than a pattern's steal
+/// fade: the note comes from a player, and is late by this much.
+pub const MIDI_STEAL_SECONDS: f32 = 0.003;
 
 /// The control thread's ends of the MIDI rings.
 pub struct MidiLink {
@@ -217,7 +227,7 @@ pub struct MidiLink {
 }
 
 impl MidiEngine {
-    pub fn new() -> (MidiEngine, MidiLink) {
+    pub fn new(sample_rate: f32) -> (MidiEngine, MidiLink) {
         let (op, oc) = rtrb::RingBuffer::new(MIDI_OUT_CAPACITY);
         let (ip, ic) = rtrb::RingBuffer::new(MIDI_IN_CAPACITY);
         let engine = MidiEngine {
@@ -229,6 +239,7 @@ impl MidiEngine {
             sustain: [false; 16],
             next_voice: 0,
             next_note: 0,
+            steal_frames: (MIDI_STEAL_SECONDS * sample_rate).max(1.0) as u32,
         };
         (engine, MidiLink { out: op, input: ic })
     }
@@ -349,8 +360,10 @@ impl MidiEngine {
         }
     }
 
-    /// Play a note on a voice of the map's node: a voice whose gate is down (round robin), or
-    /// the voice of the oldest note this input holds there.
+    /// Play a note on a voice of the map's node: a silent voice whose gate is down, else one
+    /// whose gate is down (its release tail still sounding), round robin; else the voice of the
+    /// oldest note this input holds there. A voice still sounding fades out first: the note
+    /// starts [`MIDI_STEAL_SECONDS`] later.
     #[allow(clippy::too_many_arguments)]
     fn note_on(
         &mut self,
@@ -366,30 +379,37 @@ impl MidiEngine {
         // SAFETY: audio thread, between blocks: no other reference to the cell is live.
         let st: &NodeState = unsafe { node.cell.get() };
         let count = st.voices.len().max(1) as u16;
-        let free = (0..count).map(|i| (self.next_voice + i) % count).find(|&v| {
-            let busy = self.held[..self.held_len].iter().any(|h| h.node == map.node && h.voice == v);
+        let held = &self.held[..self.held_len];
+        let gate_down = |v: u16| {
+            let busy = held.iter().any(|h| h.node == map.node && h.voice == v);
             !busy && !st.voices.get(v as usize).is_some_and(|s| s.gate_up)
-        });
-        let oldest = self.held[..self.held_len].iter().position(|h| h.node == map.node);
+        };
+        let silent = |v: u16| st.voices.get(v as usize).is_none_or(|s| s.idle);
+        let order = (0..count).map(|i| (self.next_voice + i) % count);
+        let free = order.clone().find(|&v| gate_down(v) && silent(v)).or_else(|| order.clone().find(|&v| gate_down(v)));
+        let oldest = held.iter().position(|h| h.node == map.node);
         let voice = match (free, oldest) {
             (Some(v), _) => v,
             (None, Some(i)) => {
                 let stolen = self.held[i];
                 self.forget(i);
-                emit(RtEvent {
-                    frame,
-                    node: map.node,
-                    voice: stolen.voice,
-                    kind: RtEventKind::GateOff { note: stolen.note },
-                });
                 stolen.voice
             }
             (None, None) => self.next_voice % count,
         };
+        let mut onset = frame;
+        // Only a source with a gate restarts an envelope at a note (and is known to be silent).
+        let restarts = st.gate.is_some() && st.inputs == 0;
+        if let Some(v) = st.voices.get(voice as usize).filter(|_| restarts && !silent(voice)) {
+            // The voice's note (held, or in its release tail) fades out; the new one follows.
+            let kind = RtEventKind::Steal { note: v.note, frames: self.steal_frames };
+            emit(RtEvent { frame, node: map.node, voice, kind });
+            onset = frame + self.steal_frames as u64;
+        }
         self.next_voice = (voice + 1) % count;
         self.next_note = self.next_note.wrapping_add(1);
         let note = INPUT_NOTE | (self.next_note & !INPUT_NOTE);
-        let ev = |kind| RtEvent { frame, node: map.node, voice, kind };
+        let ev = |kind| RtEvent { frame: onset, node: map.node, voice, kind };
         if let Some(c) = map.freq {
             emit(ev(RtEventKind::Set { control: c, value: crate::scheduler::midi_to_hz(key as f64) as f32 }));
         } else if let Some(c) = map.midi {
@@ -400,7 +420,7 @@ impl MidiEngine {
         }
         emit(ev(RtEventKind::GateOn { note }));
         if self.held_len < MAX_HELD {
-            self.held[self.held_len] = Held { node: map.node, channel, key, voice, note, sustained: false };
+            self.held[self.held_len] = Held { node: map.node, channel, key, voice, note, sustained: false, onset };
             self.held_len += 1;
         }
     }
@@ -411,6 +431,8 @@ impl MidiEngine {
         while i < self.held_len {
             let h = self.held[i];
             if which(&h) {
+                // A note whose start waits for its voice to fade out ends no earlier than that.
+                let frame = frame.max(h.onset);
                 emit(RtEvent { frame, node: h.node, voice: h.voice, kind: RtEventKind::GateOff { note: h.note } });
                 self.forget(i);
             } else {

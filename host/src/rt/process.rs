@@ -178,7 +178,7 @@ impl AudioEngine {
         let empty = Shared::new(&collector.handle(), RtGraph::empty());
         let latest = Arc::new(SharedCell::new(Shared::clone(&empty)));
         let telemetry = Arc::new(EngineTelemetry::default());
-        let (midi, midi_link) = MidiEngine::new();
+        let (midi, midi_link) = MidiEngine::new(sample_rate as f32);
         let sr = sample_rate as f32;
         let engine = AudioEngine {
             graph: Shared::clone(&empty),
@@ -561,13 +561,14 @@ fn write_ports(st: &NodeState, ports: &[PortRef], buffers: &mut dyn PortBuffers,
 }
 
 /// Compute every voice of a node into `mix`, a group of voices at a time, splitting at the
-/// events' frames. With `skip_idle`, a group whose voices are all idle is not computed (see
-/// `rt::idle`).
+/// events' frames, and tell which voices are idle. With `skip_idle`, a group whose voices are
+/// all idle is not computed (see `rt::idle`).
 fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n: usize, skip_idle: bool) {
     let NodeState { groups, voices, input, mix, scratch, gate, in_ptrs, out_ptrs, inputs, outputs, .. } = st;
     let outs = *outputs;
-    // The gate that tells when a voice may idle: only sources have one (see `rt::idle`).
-    let idle_gate = if skip_idle && *inputs == 0 { *gate } else { None };
+    // The gate that tells when a voice is idle: only sources have one (see `rt::idle`). Idle
+    // voices are known whether or not they are skipped (MIDI input looks for a silent voice).
+    let idle_gate = if *inputs == 0 { *gate } else { None };
     // One voice computes straight into `mix`; otherwise each group goes through `scratch` and
     // its lanes are summed.
     let single = voices.len() == 1;
@@ -589,7 +590,7 @@ fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n:
             }
         }
         let mut run = |group: &mut VoiceGroup, lanes: &mut [VoiceState], from: usize, to: usize| {
-            if lanes.iter().all(|v| v.idle) {
+            if skip_idle && lanes.iter().all(|v| v.idle) {
                 for (l, voice) in lanes.iter_mut().enumerate() {
                     idle::skip_ramps(group, l, voice, to - from);
                     steal::step(voice, (to - from) as u32);
