@@ -8,6 +8,9 @@ Workloads, each one node of VOICES saw -> lowpass -> ADSR voices for SECONDS at 
 - chord: every voice plays a chord each cycle, gate up half of it, then a 0.1 s release;
 - drone: the same voice without a gate (never idles: what the check itself costs).
 Runs are interleaved; CPU time is user + system of the krd process (getrusage).
+
+With `--lanes`, the same workloads with idle voices skipped, voices in lanes (8 voices per FAUST
+instance, the default) against one instance per voice (`engine.voice_lanes: false`).
 """
 
 from __future__ import annotations
@@ -58,7 +61,17 @@ def main() -> None:
     ap.add_argument("--voices", type=int, default=256)
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--krd", default=os.environ.get("KR_KRD", "target/release/krd"))
+    ap.add_argument("--lanes", action="store_true", help="compare voices in lanes, not skipping")
     args = ap.parse_args()
+    setting = "voice_lanes" if args.lanes else "skip_idle_voices"
+    labels = (
+        ("one instance per voice", "voices in lanes")
+        if args.lanes
+        else (
+            "every voice computed",
+            "idle voices skipped",
+        )
+    )
 
     chord = ", ".join(str(36 + k % 48) for k in range(args.voices))
     workloads = {
@@ -70,7 +83,7 @@ def main() -> None:
     configs = {}
     for skip in (True, False):
         configs[skip] = work / f"skip-{skip}.yaml"
-        configs[skip].write_text(f"engine:\n  skip_idle_voices: {str(skip).lower()}\n")
+        configs[skip].write_text(f"engine:\n  {setting}: {str(skip).lower()}\n")
     runs: dict[tuple[str, bool], list[str]] = {}
     for name, text in workloads.items():
         (work / f"{name}.yaml").write_text(text)
@@ -92,7 +105,7 @@ def main() -> None:
             spent = cpu_seconds(command)
             times[key].append(spent)
             print(
-                f"round {r + 1}/{args.runs}: {key[0]}, skip={key[1]}: {spent:.2f} CPU s",
+                f"round {r + 1}/{args.runs}: {key[0]}, {setting}={key[1]}: {spent:.2f} CPU s",
                 file=sys.stderr,
             )
 
@@ -101,7 +114,7 @@ def main() -> None:
         f"{args.voices} voices x {args.seconds:g} s at 48 kHz, CPU seconds (min / median of "
         f"{args.runs}), ns per voice per sample (min)"
     )
-    print("| workload | every voice computed | idle voices skipped | ratio |")
+    print(f"| workload | {labels[0]} | {labels[1]} | ratio |")
     print("|---|---|---|---|")
     for name in workloads:
         on, off = times[(name, True)], times[(name, False)]

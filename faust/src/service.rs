@@ -171,22 +171,25 @@ impl CompileService {
     /// Queue a compile, as [`CompileService::submit`], of a voice that a node of several voices
     /// will play: with `lanes`, a source program gets its lanes program too (see
     /// [`crate::lanes`]), attached to the factory before `reply` runs. A lanes program that
-    /// fails is logged and left out; the voice's own compile decides the result.
+    /// fails is logged and left out; the voice's own compile decides the result. With
+    /// `background`, the job waits behind the compiles anyone waits for (a node made without
+    /// its lanes asks for them so).
     pub fn submit_voice(
         &self,
         name: &str,
         source: &str,
         lanes: bool,
+        background: bool,
         reply: impl FnOnce(CompileResult) + Send + 'static,
     ) {
         let reply = Box::new(move |r: FoundResult| reply(r.map(|(f, _)| f)));
-        self.queue(Job { name: name.into(), source: source.into(), lanes, reply, background: false });
+        self.queue(Job { name: name.into(), source: source.into(), lanes, reply, background });
     }
 
     /// [`CompileService::submit_voice`], waiting for the result.
     pub fn compile_voice(&self, name: &str, source: &str, lanes: bool) -> CompileResult {
         let (tx, rx) = crossbeam_channel::bounded(1);
-        self.submit_voice(name, source, lanes, move |r| {
+        self.submit_voice(name, source, lanes, false, move |r| {
             let _ = tx.send(r);
         });
         rx.recv().unwrap_or(Err(CompileError::ServiceStopped))

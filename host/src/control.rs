@@ -62,6 +62,8 @@ pub enum ControlMsg {
     Notify(String),
     /// A `/dirt/play` event (or a message that could not be read as one).
     Dirt(crate::dirt::endpoint::DirtMessage),
+    /// A program's lanes program compiled (see `Session::lanes_ready`).
+    LanesReady(Arc<Factory>),
     /// A bundled program (`dirt/orbit`, a Dirt synth) compiled.
     DirtCompiled {
         type_name: String,
@@ -415,6 +417,7 @@ impl ControlThread {
                     }
                 }
                 Ok(ControlMsg::Reloaded { type_name, result }) => self.reloaded(&type_name, result),
+                Ok(ControlMsg::LanesReady(factory)) => self.session.lanes_ready(&factory),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
@@ -764,12 +767,24 @@ impl ControlThread {
             self.finish(pending);
             return None;
         }
+        // A session restored at start waits for its voices in lanes; anything else is made at
+        // once, one instance per voice, and takes its lanes up when they come (a lanes program
+        // takes ~100 ms more to compile; see `Session::lanes_ready`).
+        let wait_for_lanes = matches!(pending.job, Job::Restore { .. });
         for (name, text, lanes) in sources {
             let tx = self.tx.clone();
             let n = name.clone();
-            self.compiler.submit_voice(&name, &text, lanes, move |result| {
+            self.compiler.submit_voice(&name, &text, lanes && wait_for_lanes, false, move |result| {
                 let _ = tx.send(ControlMsg::Compiled { name: n, result });
             });
+            if lanes && !wait_for_lanes {
+                let tx = self.tx.clone();
+                self.compiler.submit_voice(&name, &text, true, true, move |result| {
+                    if let Ok(factory) = result {
+                        let _ = tx.send(ControlMsg::LanesReady(factory));
+                    }
+                });
+            }
         }
         Some(pending)
     }

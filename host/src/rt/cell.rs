@@ -2,7 +2,7 @@
 //! nodes ([`NodeCell`]) and recording taps (`TapCell`).
 
 use super::block::MAX_BLOCK;
-use super::group::VoiceGroup;
+use super::group::{VoiceGroup, MAX_LANES};
 use std::cell::UnsafeCell;
 
 /// A value created on the control thread and, once published in a graph, mutated by the audio
@@ -171,7 +171,9 @@ impl NodeState {
     pub fn new(groups: Vec<VoiceGroup>, inputs: usize, outputs: usize, gate: Option<u16>, gain: f32) -> NodeState {
         let bufs = |n: usize| (0..n).map(|_| vec![0.0f32; MAX_BLOCK]).collect::<Vec<_>>();
         let voices = groups.iter().map(|g| g.voices().end).max().unwrap_or(0);
-        let widest = groups.iter().map(VoiceGroup::lanes_count).max().unwrap_or(1);
+        // Room for lanes: a source's voices may go in lanes later (see `LaneUpgrade`).
+        let lanes_later = if inputs == 0 && voices >= MAX_LANES { MAX_LANES } else { 1 };
+        let widest = groups.iter().map(VoiceGroup::lanes_count).max().unwrap_or(1).max(lanes_later);
         NodeState {
             voices: (0..voices).map(|_| VoiceState::default()).collect(),
             groups,

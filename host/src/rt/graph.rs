@@ -21,6 +21,8 @@ pub struct RtNode {
     pub to_master: bool,
     /// An orbit's sample voices, added into the node's inputs before it computes.
     pub sampler: Option<Shared<crate::dirt::SamplerCell>>,
+    /// The node's voices in lanes, to take up once every voice is idle.
+    pub upgrade: Option<Shared<super::group::LaneUpgrade>>,
 }
 
 /// Nodes in topological order, and the recordings in progress.

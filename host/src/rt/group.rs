@@ -15,14 +15,66 @@ pub struct VoiceGroup {
     /// The node's voices `first .. first + lanes` are this group's lanes 0, 1, ...
     first: usize,
     lanes: usize,
-    /// Controls of one lane: lane `l`'s control `c` is the processor's `l * stride + c`.
+    /// Controls of one voice: lane `l`'s control `c` is the processor's `l * stride + c`.
     stride: usize,
 }
 
+/// A node's voices in lanes, made when its lanes program came after the node (the node was
+/// made with one instance per voice so as not to wait for it). The audio thread takes them up
+/// at a block where every voice of the node is idle (see [`LaneUpgrade::take_up`]): a silent
+/// voice has no sound to carry over, only its controls, which are copied.
+pub struct LaneUpgrade {
+    groups: super::cell::RtCell<Vec<VoiceGroup>>,
+    done: std::sync::atomic::AtomicBool,
+}
+
+impl LaneUpgrade {
+    /// The groups to take up: the node's voices in voice order (control thread).
+    pub fn new(groups: Vec<VoiceGroup>) -> LaneUpgrade {
+        LaneUpgrade { groups: super::cell::RtCell::new(groups), done: Default::default() }
+    }
+
+    /// Whether the audio thread took the groups up (read from any thread).
+    pub fn done(&self) -> bool {
+        self.done.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Swap `groups` (a node's, one instance per voice) for these, when every voice of the
+    /// node is idle, copying each voice's controls over; what was swapped out stays here for
+    /// the control thread to drop. Real-time safe.
+    ///
+    /// # Safety
+    /// Audio thread only, with no other reference to this upgrade's groups live.
+    pub unsafe fn take_up(&self, groups: &mut Vec<VoiceGroup>, voices: &[super::cell::VoiceState]) {
+        if self.done() || !voices.iter().all(|v| v.idle) {
+            return;
+        }
+        // SAFETY: the caller's contract: the audio thread is the only user once published.
+        let next = unsafe { self.groups.get() };
+        let covered = next.iter().map(|g| g.voices().end).max().unwrap_or(0);
+        if covered != voices.len() {
+            return;
+        }
+        for g in next.iter_mut() {
+            for (lane, voice) in g.voices().enumerate() {
+                let Some(old) = groups.iter().find(|o| o.voices().contains(&voice)) else { continue };
+                let old_lane = voice - old.first;
+                for c in 0..g.stride {
+                    if let Some(x) = old.get(old_lane, c) {
+                        g.set(lane, c, x);
+                    }
+                }
+            }
+        }
+        std::mem::swap(groups, next);
+        self.done.store(true, std::sync::atomic::Ordering::Release);
+    }
+}
+
 impl VoiceGroup {
-    /// One voice alone: the node's voice `voice`.
-    pub fn single(processor: Box<dyn Processor>, voice: usize) -> VoiceGroup {
-        VoiceGroup { processor, first: voice, lanes: 1, stride: 0 }
+    /// One voice alone, with `controls` controls: the node's voice `voice`.
+    pub fn single(processor: Box<dyn Processor>, voice: usize, controls: usize) -> VoiceGroup {
+        VoiceGroup { processor, first: voice, lanes: 1, stride: controls }
     }
 
     /// `lanes` voices from the node's voice `first` on, in one processor whose controls are

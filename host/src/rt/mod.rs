@@ -38,7 +38,7 @@ pub use block::{EVENT_CAPACITY, MAX_BLOCK};
 pub use cell::{NodeCell, NodeState, RtCell, VoiceState};
 pub use event::{RtEvent, RtEventKind, ALL_VOICES, NEXT_BLOCK};
 pub use graph::{RtGraph, RtNode};
-pub use group::{VoiceGroup, MAX_LANES};
+pub use group::{LaneUpgrade, VoiceGroup, MAX_LANES};
 pub use process::{AudioEngine, AudioLink, BlockIo, CycleTimes, EngineTelemetry};
 pub use processor::Processor;
 pub use tap::{RtTap, TapCell, TapSource, TapState};

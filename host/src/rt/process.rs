@@ -361,6 +361,10 @@ impl AudioEngine {
                 // SAFETY: audio thread; a sampler cell belongs to one graph node.
                 unsafe { sampler.get() }.render(&mut st.input, start, n);
             }
+            if let Some(up) = &node.upgrade {
+                // SAFETY: audio thread; an upgrade belongs to one graph node.
+                unsafe { up.take_up(&mut st.groups, &st.voices) };
+            }
             compute_node(st, node.key, events, start, n, skip_idle);
             if let Some(prev) = &node.prev {
                 // SAFETY: the previous definition's cell is referenced only by this graph node.

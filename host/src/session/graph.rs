@@ -55,6 +55,7 @@ impl Session {
                     in_ports,
                     to_master: to_master[i],
                     sampler: m.sampler.as_ref().map(|s| s.cell.clone()),
+                    upgrade: m.upgrade.as_ref().map(|u| u.0.clone()),
                 }
             })
             .collect();

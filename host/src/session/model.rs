@@ -33,6 +33,8 @@ pub(super) struct NodeModel {
     pub ports: NodePorts,
     /// An orbit's sample player: its real-time cell and the ring its triggers go through.
     pub sampler: Option<OrbitSampler>,
+    /// The voices in lanes, waiting for the audio thread to take them up, and how many.
+    pub upgrade: Option<(Shared<crate::rt::LaneUpgrade>, u32)>,
 }
 
 /// The control thread's side of an orbit's sample player.

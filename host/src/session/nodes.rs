@@ -3,7 +3,7 @@
 use super::model::NodeModel;
 use super::{Session, SessionError};
 use crate::backend::NodePorts;
-use crate::rt::{NodeCell, NodeState, VoiceGroup};
+use crate::rt::{LaneUpgrade, NodeCell, NodeState, VoiceGroup};
 use basedrop::Shared;
 use kr_faust::lanes::LANES;
 use kr_faust::Factory;
@@ -83,6 +83,7 @@ impl Session {
                 prev: None,
                 ports,
                 sampler,
+                upgrade: None,
             });
             self.rebuild();
             return Ok(format!("node '{name}' created ({} in, {} out, {} voice(s))", info.inputs, info.outputs, count));
@@ -141,13 +142,28 @@ impl Session {
         values: &[f32],
     ) -> Result<(NodeState, u32), SessionError> {
         let info = factory.info();
+        let (groups, in_lanes) = self.voice_groups(name, factory, count, values)?;
+        let gate = info.control_index("gate").map(|i| i as u16);
+        Ok((NodeState::new(groups, info.inputs, info.outputs, gate, gain), in_lanes))
+    }
+
+    /// `count` voices of `factory` with controls at `values`, 8 to a lanes program when the
+    /// factory has one (see `kr_faust::lanes`), one instance each for the rest; and how many
+    /// are in lanes.
+    fn voice_groups(
+        &self,
+        name: &str,
+        factory: &Arc<Factory>,
+        count: u32,
+        values: &[f32],
+    ) -> Result<(Vec<VoiceGroup>, u32), SessionError> {
         let instance = |f: &Arc<Factory>| {
             f.instance(self.sample_rate).map_err(|e| SessionError::Dsp { name: name.into(), message: e.detail() })
         };
         let count = count.max(1) as usize;
+        let controls = factory.info().controls.len();
         let mut groups = Vec::new();
-        // Whole lanes programs first (see `kr_faust::lanes`), one voice each for the rest.
-        if let Some(lanes) = factory.lanes().filter(|_| self.settings.voice_lanes) {
+        if let Some(lanes) = factory.lanes().filter(|_| self.wants_lanes(count as u32)) {
             while count - groups.len() * LANES >= LANES {
                 let mut dsp = instance(lanes.factory())?;
                 for lane in 0..LANES {
@@ -164,10 +180,55 @@ impl Session {
             for (i, v) in values.iter().enumerate() {
                 dsp.set(i, *v);
             }
-            groups.push(VoiceGroup::single(Box::new(dsp), voice));
+            groups.push(VoiceGroup::single(Box::new(dsp), voice, controls));
         }
-        let gate = info.control_index("gate").map(|i| i as u16);
-        Ok((NodeState::new(groups, info.inputs, info.outputs, gate, gain), in_lanes as u32))
+        Ok((groups, in_lanes as u32))
+    }
+
+    /// `factory` has its lanes program now: the nodes made of it before, one instance per
+    /// voice, get their voices in lanes, which the audio thread takes up once all of a node's
+    /// voices are idle (a node that never falls silent keeps its instances until it is next
+    /// made). A node whose lanes cannot be made keeps its voices as they are.
+    pub fn lanes_ready(&mut self, factory: &Arc<Factory>) {
+        if factory.lanes().is_none() {
+            return;
+        }
+        let mut changed = false;
+        for i in 0..self.model.len() {
+            let n = &self.model.nodes()[i];
+            let waiting = Arc::ptr_eq(&n.factory, factory) && n.lanes == 0 && n.upgrade.is_none();
+            if !waiting || !self.wants_lanes(n.count) {
+                continue;
+            }
+            let (name, count, values) = (n.name.clone(), n.count, n.values.clone());
+            match self.voice_groups(&name, factory, count, &values) {
+                Ok((groups, in_lanes)) if in_lanes > 0 => {
+                    let up = Shared::new(&self.rt.handle(), LaneUpgrade::new(groups));
+                    self.model.nodes_mut()[i].upgrade = Some((up, in_lanes));
+                    changed = true;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(node = %name, error = %e, "no voices in lanes"),
+            }
+        }
+        if changed {
+            self.rebuild();
+        }
+    }
+
+    /// Nodes whose voices the audio thread took up in lanes: count them so, and let the
+    /// instances they replaced go.
+    pub(super) fn lanes_taken_up(&mut self) {
+        let done = |n: &super::model::NodeModel| n.upgrade.as_ref().is_some_and(|u| u.0.done());
+        if !self.model.nodes().iter().any(done) {
+            return;
+        }
+        for n in self.model.nodes_mut().iter_mut().filter(|n| done(n)) {
+            if let Some((_, in_lanes)) = n.upgrade.take() {
+                n.lanes = in_lanes;
+            }
+        }
+        self.rebuild();
     }
 
     /// Replace node `i`'s definition with `built` (its state, and its voices in lanes), crossfading
@@ -203,6 +264,7 @@ impl Session {
         n.factory = factory;
         n.count = count;
         n.lanes = lanes;
+        n.upgrade = None;
         n.values = values;
         let name = n.name.clone();
         self.retarget_patterns(&name);

@@ -177,6 +177,7 @@ impl Session {
             }
             self.rebuild();
         }
+        self.lanes_taken_up();
         self.rt.release_ports();
         self.rt.collect();
     }
