@@ -159,6 +159,11 @@ struct Voices {
 /// silent, so notes fill the first group before they wake the next.
 const LANES: usize = kr_faust::lanes::LANES;
 
+/// A voice released at least this long ago is taken before one released since (its release
+/// tail may still sound): filling the first group first then cuts no tail shorter than this
+/// while a later group has a voice rested that long.
+pub const TAIL_GRACE_SECONDS: f64 = 1.0;
+
 /// A voice given to a new note, and the voice's last note, if it had one.
 struct Taken {
     voice: u16,
@@ -175,18 +180,25 @@ struct Previous {
 }
 
 impl Voices {
-    fn take(&mut self, count: u16, onset: u64, release: u64) -> Taken {
+    /// A voice for a note from `onset` to `release`: round robin within the first group of
+    /// [`LANES`] with a voice released `grace` frames ago or more, else within the first with
+    /// a free voice, else the oldest note's voice.
+    fn take(&mut self, count: u16, onset: u64, release: u64, grace: u64) -> Taken {
         let n = count.max(1) as usize;
         if self.busy_until.len() != n {
             let next = vec![0; n.div_ceil(LANES)];
             *self = Voices { busy_until: vec![0; n], started: vec![0; n], notes: vec![0; n], next };
         }
-        // Round robin within the first group that has a free voice.
-        let free = (0..n).step_by(LANES).find_map(|first| {
-            let width = LANES.min(n - first);
-            let next = self.next[first / LANES];
-            (0..width).map(|i| first + (next + i) % width).find(|&v| self.busy_until[v] <= onset)
-        });
+        let free_for = |rested: u64| {
+            (0..n).step_by(LANES).find_map(|first| {
+                let width = LANES.min(n - first);
+                let next = self.next[first / LANES];
+                (0..width)
+                    .map(|i| first + (next + i) % width)
+                    .find(|&v| self.busy_until[v].saturating_add(rested) <= onset)
+            })
+        };
+        let free = free_for(grace).or_else(|| free_for(0));
         let v = free.unwrap_or_else(|| (0..n).min_by_key(|&v| self.started[v]).unwrap_or(0));
         let held = free.is_none();
         let previous =
@@ -518,7 +530,8 @@ impl Scheduler {
         note: &NoteValue,
         emit: &mut dyn FnMut(RtEvent),
     ) {
-        let taken = self.voices.entry(t.node).or_default().take(t.voices, frame, off_frame);
+        let grace = (TAIL_GRACE_SECONDS * clock.sample_rate) as u64;
+        let taken = self.voices.entry(t.node).or_default().take(t.voices, frame, off_frame, grace);
         let voice = taken.voice;
         if let (Some(previous), true) = (taken.previous, t.voices > 1) {
             let fade = (STEAL_FADE_SECONDS * clock.sample_rate) as u64;
@@ -683,18 +696,32 @@ mod tests {
     #[test]
     fn voices_round_robin_then_steal_the_oldest() {
         let mut v = Voices::default();
-        assert_eq!(v.take(2, 0, 100).voice, 0);
-        assert_eq!(v.take(2, 0, 100).voice, 1);
+        assert_eq!(v.take(2, 0, 100, 0).voice, 0);
+        assert_eq!(v.take(2, 0, 100, 0).voice, 1);
         // Both busy: the oldest (voice 0, started first) is stolen.
-        let t = v.take(2, 50, 150);
+        let t = v.take(2, 50, 150, 0);
         assert_eq!((t.voice, t.previous.map(|p| (p.held, p.started))), (0, Some((true, 0))));
         // Free, and no note was played on it with a gate: nothing to end.
-        let t = v.take(2, 200, 300);
+        let t = v.take(2, 200, 300, 0);
         assert_eq!((t.voice, t.previous.is_none()), (1, true));
         // Free, its last note released (its tail may still ring): that note, not held.
         v.notes = vec![5, 6];
-        let t = v.take(2, 400, 500);
+        let t = v.take(2, 400, 500, 0);
         assert_eq!((t.voice, t.previous.map(|p| (p.note, p.started, p.held))), (0, Some((5, 50, false))));
+    }
+
+    #[test]
+    fn notes_fill_the_first_group_of_voices_unless_a_later_one_has_rested_longer() {
+        let mut v = Voices::default();
+        // 16 voices, notes of 10 frames every 100: each voice of the first group rests 700
+        // frames before its next note, enough for a grace of 500: the second group stays idle.
+        let voices: Vec<u16> = (0..24).map(|k| v.take(16, 1000 + 100 * k, 1010 + 100 * k, 500).voice).collect();
+        assert!(voices.iter().all(|&x| x < 8), "{voices:?}");
+        assert_eq!(&voices[..9], &[0, 1, 2, 3, 4, 5, 6, 7, 0]);
+        // A grace of 1000: no voice of the first group has rested that long, one of the second
+        // has (never used), so notes go there rather than cut a tail short.
+        let next = v.take(16, 3500, 3510, 1000).voice;
+        assert!((8..16).contains(&next), "{next}");
     }
 
     #[test]
