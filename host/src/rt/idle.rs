@@ -7,8 +7,10 @@
 //! group's voices are idle; an idle voice in a group that computes is computed too, and stays
 //! idle while it stays silent with its gate down.
 //!
-//! Idle voices are known whether or not they are skipped: a note from MIDI input looks for a
-//! silent voice first, and a silent voice needs no fade before its next note.
+//! The voices of a node MIDI notes play, or of one waiting to take its voices up in lanes, are
+//! told idle whether or not idle voices are skipped: a note from MIDI input looks for a silent
+//! voice first (and a silent voice needs no fade before its next note), and voices go in lanes
+//! only when all are silent.
 //!
 //! Who idles: a node's voices when the node has a `gate` control and no audio inputs. A node
 //! without a gate has no "note over" to go by; an effect's input may bring sound at any moment
@@ -24,6 +26,24 @@
 
 use super::cell::VoiceState;
 use super::group::VoiceGroup;
+
+/// What a node's block does about idle voices: tell them (`track`), and skip them (`skip`,
+/// which needs them told).
+#[derive(Debug, Clone, Copy)]
+pub struct IdlePolicy {
+    pub track: bool,
+    pub skip: bool,
+}
+
+impl IdlePolicy {
+    /// Skip idle voices or not (config `engine.skip_idle_voices`); tell them anyway when `track`
+    /// (a node MIDI notes play: a note looks for a silent voice; a node waiting to take its
+    /// voices up in lanes). Telling costs a look at each released voice's output every block,
+    /// so it is not done for nothing.
+    pub fn new(skip: bool, track: bool) -> IdlePolicy {
+        IdlePolicy { track: track || skip, skip }
+    }
+}
 
 /// Output below this (−120 dB full scale) for a whole block counts as silence.
 pub const SILENCE: f32 = 1e-6;

@@ -7,7 +7,7 @@ use super::denormals::FlushDenormals;
 use super::event::{RtEvent, RtEventKind, ALL_VOICES};
 use super::graph::{RtGraph, RtNode};
 use super::group::{VoiceGroup, MAX_LANES};
-use super::idle;
+use super::idle::{self, IdlePolicy};
 use super::midi::{MidiEngine, MidiLink, MidiTelemetry};
 use super::steal;
 use super::tap::TapSource;
@@ -365,7 +365,10 @@ impl AudioEngine {
                 // SAFETY: audio thread; an upgrade belongs to one graph node.
                 unsafe { up.take_up(&mut st.groups, &st.voices) };
             }
-            compute_node(st, node.key, events, start, n, skip_idle);
+            // Idle voices are told for MIDI notes (a silent voice first) and for an upgrade
+            // (taken up once all are idle), skipped or not.
+            let told = node.upgrade.is_some() || graph.midi.notes.iter().any(|m| m.node == node.key);
+            compute_node(st, node.key, events, start, n, IdlePolicy::new(skip_idle, told));
             if let Some(prev) = &node.prev {
                 // SAFETY: the previous definition's cell is referenced only by this graph node.
                 let old = unsafe { prev.get() };
@@ -476,7 +479,7 @@ fn fade_departing(
         for b in &mut st.input {
             b[..n].fill(0.0);
         }
-        compute_node(st, u32::MAX, &[], start, n, skip_idle);
+        compute_node(st, u32::MAX, &[], start, n, IdlePolicy::new(skip_idle, false));
         if !apply_fader(st, u32::MAX, &[], start, n, coef) {
             silence_and_reset(st, n);
         }
@@ -565,14 +568,13 @@ fn write_ports(st: &NodeState, ports: &[PortRef], buffers: &mut dyn PortBuffers,
 }
 
 /// Compute every voice of a node into `mix`, a group of voices at a time, splitting at the
-/// events' frames, and tell which voices are idle. With `skip_idle`, a group whose voices are
-/// all idle is not computed (see `rt::idle`).
-fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n: usize, skip_idle: bool) {
+/// events' frames, and tell which voices are idle as `policy` says. A group whose voices are
+/// all idle is not computed when `policy` skips them (see `rt::idle`).
+fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n: usize, policy: IdlePolicy) {
     let NodeState { groups, voices, input, mix, scratch, gate, in_ptrs, out_ptrs, inputs, outputs, .. } = st;
     let outs = *outputs;
-    // The gate that tells when a voice is idle: only sources have one (see `rt::idle`). Idle
-    // voices are known whether or not they are skipped (MIDI input looks for a silent voice).
-    let idle_gate = if *inputs == 0 { *gate } else { None };
+    // The gate that tells when a voice is idle: only sources have one (see `rt::idle`).
+    let idle_gate = if policy.track && *inputs == 0 { *gate } else { None };
     // One voice computes straight into `mix`; otherwise each group goes through `scratch` and
     // its lanes are summed.
     let single = voices.len() == 1;
@@ -594,7 +596,7 @@ fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n:
             }
         }
         let mut run = |group: &mut VoiceGroup, lanes: &mut [VoiceState], from: usize, to: usize| {
-            if skip_idle && lanes.iter().all(|v| v.idle) {
+            if policy.skip && lanes.iter().all(|v| v.idle) {
                 for (l, voice) in lanes.iter_mut().enumerate() {
                     idle::skip_ramps(group, l, voice, to - from);
                     steal::step(voice, (to - from) as u32);
@@ -783,7 +785,7 @@ fn crossfade(st: &mut NodeState, old: &mut NodeState, key: u32, start: u64, n: u
     for (o, i) in old.input.iter_mut().zip(&st.input) {
         o[..n].copy_from_slice(&i[..n]);
     }
-    compute_node(old, key, &[], start, n, skip_idle);
+    compute_node(old, key, &[], start, n, IdlePolicy::new(skip_idle, false));
     for i in 0..n {
         let x = ((st.fade_pos as f32 + i as f32) / st.fade_len.max(1) as f32).min(1.0);
         let (w_new, w_old) = ((x * std::f32::consts::FRAC_PI_2).sin(), (x * std::f32::consts::FRAC_PI_2).cos());
