@@ -57,3 +57,14 @@ def read_wav(path: str) -> tuple[int, np.ndarray]:
         pos += 8 + size + (size & 1)
     assert samples is not None and channels > 0
     return rate, samples.reshape(-1, channels)
+
+
+def largest_step(x: np.ndarray) -> float:
+    """The largest sample-to-sample step: a click shows as one larger than the signal's own."""
+    return float(np.max(np.abs(np.diff(x.astype(np.float64)))))
+
+
+def zero_crossing_hz(x: np.ndarray, rate: float) -> float:
+    """Frequency from upward zero crossings (good enough for one plain tone)."""
+    ups = np.flatnonzero((x[:-1] < 0) & (x[1:] >= 0))
+    return float((len(ups) - 1) * rate / (ups[-1] - ups[0]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+from audio import largest_step
 from test_render import render
 
 import kr
@@ -30,13 +31,21 @@ KEYS = (
 )
 
 
-def largest_step(x: np.ndarray) -> float:
-    return float(np.max(np.abs(np.diff(x.astype(np.float64)))))
-
-
 def step_at(x: np.ndarray, at: int) -> float:
     """The largest step from just before frame `at` to 20 ms after it: a change's click."""
     return largest_step(x[at - 64 : at + RATE // 50])
+
+
+def render_recall(score: dict[str, object], recall_at: float) -> tuple[np.ndarray, int]:
+    """The left channel of `score` and the frame of its scene recall at `recall_at` s, checked
+    for a click: the largest step from the recall on is no larger than the steady signal's
+    before it (from 0.5 s)."""
+    left = render(json.dumps(score))[:, 0]
+    at = int(recall_at * RATE)
+    steady = largest_step(left[RATE // 2 : at - 256])
+    step = step_at(left, at)
+    assert step <= 1.1 * steady, f"a click: step {step:.4f} at the recall, {steady:.4f} steady"
+    return left, at
 
 
 def render_keys(pattern: Pattern, seconds: float) -> np.ndarray:
@@ -205,11 +214,7 @@ def test_recalling_a_scene_glides_its_controls() -> None:
             {"at": recall_at, "cmd": "scene_recall", "name": "thin"},
         ],
     }
-    left = render(json.dumps(score))[:, 0]
-    at = int(recall_at * RATE)
-    steady = largest_step(left[RATE // 2 : at - 256])
-    step = step_at(left, at)
-    assert step <= 1.1 * steady, f"a click: step {step:.4f} at the recall, {steady:.4f} steady"
+    left, at = render_recall(score, recall_at)
     # the scene is what is heard: a alone at level 0.1, fader 0.5 (mono: -3 dB; master 0.8)
     expected = 0.1 * 0.5 * np.sqrt(0.5) * 0.8
     assert abs(np.abs(left[at + RATE // 10 :]).max() - expected) < 0.02 * expected
@@ -298,11 +303,7 @@ def test_recalling_a_scene_glides_every_control_of_a_node_of_many() -> None:
             {"at": recall_at, "cmd": "scene_recall", "name": "softer"},
         ],
     }
-    left = render(json.dumps(score))[:, 0]
-    at = int(recall_at * RATE)
-    steady = largest_step(left[RATE // 2 : at - 256])
-    step = step_at(left, at)
-    assert step <= 1.1 * steady, f"a click: step {step:.4f} at the recall, {steady:.4f} steady"
+    left, at = render_recall(score, recall_at)
     # every layer went to its scene's level: 0.8 of the sound
     before = np.abs(left[at - RATE // 10 : at]).max()
     after = np.abs(left[at + RATE // 10 :]).max()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from audio import zero_crossing_hz
 from record import Recorder
 
 import kr
@@ -25,11 +26,6 @@ def lanes(name: str) -> int:
 
 def compiles_pending() -> int:
     return int(kr.status()["compiles"]["pending"])
-
-
-def zero_crossing_hz(x: np.ndarray, rate: float) -> float:
-    ups = np.flatnonzero((x[:-1] < 0) & (x[1:] >= 0))
-    return float((len(ups) - 1) * rate / (ups[-1] - ups[0]))
 
 
 def test_a_poly_node_takes_its_lanes_up_once_silent(kr_clean: None) -> None:

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from audio import largest_step, zero_crossing_hz
 from midi_peer import MidiPeer
 from record import Recorder
+from test_clicks import KEYS
 
 import kr
 from kr.errors import RequestError
@@ -224,23 +226,8 @@ def test_notes_in_play_a_nodes_voices_with_the_sustain_pedal(peer: MidiPeer) -> 
     assert np.allclose(x[up - f0 : rec.pos], 0.0, atol=1e-6), "pedal up released it at its frame"
 
 
-# A note voice whose envelope restarts from 0 at each note (FAUST's `en.adsr`).
-KEYS = (
-    'import("stdfaust.lib"); freq = hslider("freq", 440, 20, 20000, 0.001);'
-    ' gate = hslider("gate", 0, 0, 1, 1);'
-    " process = os.osc(freq) * en.adsr(0.005, 0.05, 0.8, 0.3, gate) * 0.4;"
-)
 # MIDI_STEAL_SECONDS at 48 kHz.
 STEAL_FRAMES = 144
-
-
-def largest_step(x: np.ndarray) -> float:
-    return float(np.max(np.abs(np.diff(x.astype(np.float64)))))
-
-
-def zero_crossing_hz(x: np.ndarray, rate: float) -> float:
-    ups = np.flatnonzero((x[:-1] < 0) & (x[1:] >= 0))
-    return float((len(ups) - 1) * rate / (ups[-1] - ups[0]))
 
 
 def test_a_note_taking_a_sounding_voice_fades_it_out_first(peer: MidiPeer) -> None:

@@ -145,14 +145,13 @@ impl CompileService {
 
     /// Queue a compile; `reply` runs on the service thread when it is done.
     pub fn submit(&self, name: &str, source: &str, reply: impl FnOnce(CompileResult) + Send + 'static) {
-        let reply = Box::new(move |r: FoundResult| reply(r.map(|(f, _)| f)));
-        self.queue(Job { name: name.into(), source: source.into(), lanes: false, reply, background: false });
+        self.submit_voice(name, source, false, false, reply);
     }
 
     /// Queue a compile that waits while other compiles are queued (programs made ahead of need,
     /// such as the bundled ones at start, go after what a user is waiting for).
     pub fn submit_background(&self, name: &str, source: &str, reply: impl FnOnce(CompileResult) + Send + 'static) {
-        self.submit_ahead(name, source, move |r| reply(r.map(|(f, _)| f)));
+        self.submit_voice(name, source, false, true, reply);
     }
 
     /// Queue a compile made ahead of need (a program defined but not played yet), behind what
@@ -205,11 +204,7 @@ impl CompileService {
 
     /// Compile and wait for the result.
     pub fn compile(&self, name: &str, source: &str) -> CompileResult {
-        let (tx, rx) = crossbeam_channel::bounded(1);
-        self.submit(name, source, move |r| {
-            let _ = tx.send(r);
-        });
-        rx.recv().unwrap_or(Err(CompileError::ServiceStopped))
+        self.compile_voice(name, source, false)
     }
 }
 

@@ -42,7 +42,7 @@ pub fn apply(
         let all: BTreeMap<String, Arc<Factory>> = session
             .compile_needs(&before)
             .into_iter()
-            .filter_map(|(name, _)| old_factories.get(&name).map(|f| (name, Arc::clone(f))))
+            .filter_map(|(name, ..)| old_factories.get(&name).map(|f| (name, Arc::clone(f))))
             .collect();
         // Nothing of the bundle reached the audio thread; the model is put back (its values are
         // sent again at the bundle's frame, unchanged).

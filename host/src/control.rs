@@ -737,14 +737,7 @@ impl ControlThread {
                     _ => None,
                 })
                 .collect(),
-            Job::Apply { snap, .. } | Job::Restore { snap } => {
-                let count = |name: &str| snap.nodes.iter().find(|n| n.name == name).map_or(1, |n| n.count);
-                self.session
-                    .compile_needs(snap)
-                    .into_iter()
-                    .map(|(name, source)| (name.clone(), source, count(&name)))
-                    .collect()
-            }
+            Job::Apply { snap, .. } | Job::Restore { snap } => self.session.compile_needs(snap),
         };
         let mut sources = Vec::new();
         let mut unreadable = BTreeMap::new();

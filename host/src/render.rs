@@ -206,8 +206,7 @@ fn apply(
         }
         Command::SceneRecall { name, cycles } => {
             let snap = session.scene(name).map_err(|e| e.to_string())?;
-            for (node, source) in session.compile_needs(&snap) {
-                let count = snap.nodes.iter().find(|n| n.name == node).map_or(1, |n| n.count);
+            for (node, source, count) in session.compile_needs(&snap) {
                 factories.insert(node.clone(), compile(&node, &source, count)?);
             }
             return session.apply_snapshot(&snap, &factories, *cycles, frame).map(|_| ()).map_err(|e| e.to_string());

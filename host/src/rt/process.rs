@@ -641,7 +641,7 @@ fn compute_node(st: &mut NodeState, key: u32, events: &[RtEvent], start: u64, n:
                 l..l + 1
             };
             if let RtEventKind::GateOn { .. } = ev.kind {
-                let retrigger = targets.clone().filter(|&l| lanes[l].gate_up).count() > 0;
+                let retrigger = targets.clone().any(|l| lanes[l].gate_up);
                 if retrigger && pos < n {
                     // A gate already up drops for one sample so envelopes retrigger.
                     if let Some(g) = *gate {

@@ -207,12 +207,13 @@ impl Session {
 
     // ---- rebuilding from a snapshot ----------------------------------------------------------
 
-    /// The nodes of `snap` whose DSP must be compiled: new ones, and ones whose source changed.
-    pub fn compile_needs(&self, snap: &Snapshot) -> Vec<(String, DspSource)> {
+    /// The nodes of `snap` whose DSP must be compiled (new ones, and ones whose source changed):
+    /// name, source and voice count.
+    pub fn compile_needs(&self, snap: &Snapshot) -> Vec<(String, DspSource, u32)> {
         snap.nodes
             .iter()
             .filter(|s| !self.model.nodes().iter().any(|n| n.name == s.name && n.source.to_wire() == s.source))
-            .map(|s| (s.name.clone(), DspSource::parse(&s.source)))
+            .map(|s| (s.name.clone(), DspSource::parse(&s.source), s.count))
             .collect()
     }
 
@@ -233,7 +234,7 @@ impl Session {
             .map(|p| Ir::from_json(&p.pattern.to_string()).map(|ir| (p.target.clone(), ir, p.from_zero)))
             .collect::<Result<_, _>>()
             .map_err(|e| SessionError::Pattern(e.to_string()))?;
-        for (name, _) in self.compile_needs(snap) {
+        for (name, ..) in self.compile_needs(snap) {
             if !factories.contains_key(&name) {
                 return Err(SessionError::Dsp { name, message: "no compiled DSP for this node".into() });
             }
